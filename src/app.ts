@@ -1,0 +1,127 @@
+import cookie from '@fastify/cookie';
+import Fastify, { LogController, type FastifyInstance, type FastifySchemaCompiler } from 'fastify';
+import { serializerCompiler } from 'fastify-type-provider-zod';
+import { Redis } from 'ioredis';
+import type { ZodType } from 'zod';
+import type { Config } from './config.js';
+import type { Database } from './db/client.js';
+import { newId } from './lib/ids.js';
+import { RequestValidationError, zodIssuesToDetails } from './lib/validation.js';
+import apiKeyRoutes from './modules/api-keys/api-keys.routes.js';
+import authRoutes from './modules/auth/auth.routes.js';
+import categoryRoutes from './modules/categories/categories.routes.js';
+import healthRoutes from './modules/health/health.routes.js';
+import schoolRoutes from './modules/schools/schools.routes.js';
+import { VERSION } from './paths.js';
+import authPlugin from './plugins/auth.js';
+import errorsPlugin from './plugins/errors.js';
+import idempotencyPlugin from './plugins/idempotency.js';
+import openapiPlugin from './plugins/openapi.js';
+import rateLimitPlugin from './plugins/rate-limit.js';
+import { createServices, type Services } from './services.js';
+
+export type AppDeps = {
+  database: Database;
+  services?: Services;
+  /** A Redis client for shared rate limits; created from REDIS_URL when not given. */
+  redis?: Redis;
+};
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const PARTS: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'headers' };
+
+/** Validates with the route's Zod schema; failures become one `validation_error` with a detail per problem. */
+const zodValidator: FastifySchemaCompiler<ZodType> =
+  ({ schema, httpPart }) =>
+  (data) => {
+    const result = schema.safeParse(data);
+    if (result.success) return { value: result.data };
+    return { error: new RequestValidationError(PARTS[httpPart ?? 'body'] ?? 'body', zodIssuesToDetails(result.error.issues)) };
+  };
+
+/** Builds the HTTP app (never listens): used by the server, the tests and the CLI. */
+export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const { database } = deps;
+  const services = deps.services ?? createServices(database.db, config);
+  const redis = deps.redis ?? (config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false }) : undefined);
+
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers["x-api-key"]',
+          'req.headers.cookie',
+          'res.headers["set-cookie"]',
+          'password',
+          '*.password',
+          'key',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    bodyLimit: config.bodyLimitBytes,
+    // Fastify's two lines per request are replaced by the single onResponse line below.
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId('request');
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  app.setValidatorCompiler(zodValidator);
+  app.setSerializerCompiler(serializerCompiler);
+
+  // JSON only: without a text/plain parser, other bodies get 415. An empty JSON body counts as none.
+  app.removeContentTypeParser('text/plain');
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '') return done(null, undefined);
+    return parseJson(req, body as string, done);
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  // One JSON log line per request: who (school), what (route), how it ended and how long it took.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        schoolId: request.principal?.schoolId,
+        method: request.method,
+        route: request.routeOptions.url ?? '(unknown)',
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
+  });
+
+  await app.register(cookie);
+  await app.register(errorsPlugin);
+  await app.register(authPlugin, { auth: services.auth });
+  await app.register(rateLimitPlugin, { perMinute: config.rateLimitPerMinute, redis });
+  await app.register(idempotencyPlugin, { db: database.db });
+  await app.register(openapiPlugin, { publicUrl: config.publicUrl, version: VERSION });
+
+  const secureCookies = config.publicUrl.startsWith('https://');
+  await app.register(
+    async (api) => {
+      // The one list of feature modules.
+      await api.register(healthRoutes, { db: database.db, version: VERSION });
+      await api.register(authRoutes, { auth: services.auth, secureCookies });
+      await api.register(apiKeyRoutes, { apiKeys: services.apiKeys });
+      await api.register(schoolRoutes, { schools: services.schools });
+      await api.register(categoryRoutes, { categories: services.categories });
+    },
+    { prefix: '/api/v1' },
+  );
+
+  app.addHook('onClose', async () => {
+    if (redis && !deps.redis) await redis.quit().catch(() => {});
+  });
+  return app;
+}

@@ -1,0 +1,110 @@
+/**
+ * The `syllabus` command (API.md §3). It uses the same DATA_DIR / DATABASE_URL as the server and
+ * works whether or not the server runs: with the embedded database it connects to the server's
+ * PostgreSQL when one runs, and otherwise starts its own for the length of the command.
+ */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { loadConfig } from '../config.js';
+import { openDatabase } from '../db/open.js';
+import { ScopeSchema } from '../modules/api-keys/api-keys.schemas.js';
+import { createServices } from '../services.js';
+import { VERSION } from '../paths.js';
+
+const USAGE = `syllabus ${VERSION} — API-first course platform
+
+Usage:
+  syllabus serve                       start the HTTP server (same as npm start)
+  syllabus migrate [--json]            apply database migrations
+  syllabus school create --name NAME [--owner-email EMAIL] [--owner-password PASSWORD] [--json]
+  syllabus key create --school SCHOOL_ID [--name NAME] [--permissions '*,courses:read'] [--json]
+
+Environment: DATA_DIR, DATABASE_URL and the rest as for the server (see README).`;
+
+class UsageError extends Error {}
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  name: { type: 'string' },
+  'owner-email': { type: 'string' },
+  'owner-password': { type: 'string' },
+  school: { type: 'string' },
+  permissions: { type: 'string' },
+} as const;
+
+async function withServices<T>(fn: (services: ReturnType<typeof createServices>) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const database = await openDatabase(config, 'cli');
+  try {
+    return await fn(createServices(database.db, config));
+  } finally {
+    await database.shutdown();
+  }
+}
+
+async function run(argv: string[]): Promise<{ json: unknown; text: string } | undefined> {
+  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const command = positionals.join(' ');
+  if (values.help || command === '' || command === 'help') return { json: { usage: USAGE }, text: USAGE };
+
+  switch (command) {
+    case 'serve':
+      await import('../server.js');
+      return undefined;
+
+    case 'migrate':
+      await withServices(async () => undefined);
+      return { json: { migrated: true }, text: 'Migrations applied.' };
+
+    case 'school create': {
+      const name = z.string().trim().min(1).max(255).safeParse(values.name);
+      if (!name.success) throw new UsageError('--name is required (1–255 characters).');
+      const email = z.email().safeParse(values['owner-email'] ?? 'owner@example.com');
+      if (!email.success) throw new UsageError('--owner-email must be an email address.');
+      const password = values['owner-password'];
+      if (password !== undefined && password.length < 8) throw new UsageError('--owner-password must be at least 8 characters.');
+      const created = await withServices((s) => s.schools.create({ name: name.data, ownerEmail: email.data, ownerPassword: password }));
+      return {
+        json: created,
+        text: [
+          `School ${created.school.name} (${created.school.id})`,
+          `Owner ${created.owner.email}${created.owner.password ? ` / password ${created.owner.password}` : ''}`,
+          `API key (*): ${created.apiKey}`,
+        ].join('\n'),
+      };
+    }
+
+    case 'key create': {
+      if (!values.school) throw new UsageError('--school is required.');
+      const permissions = (values.permissions ?? '*').split(',').map((p) => p.trim()).filter(Boolean);
+      const parsed = z.array(ScopeSchema).min(1).safeParse(permissions);
+      if (!parsed.success) throw new UsageError(`--permissions: unknown scope in '${values.permissions}'.`);
+      const schoolId = values.school;
+      const key = await withServices(async (s) => {
+        await s.schools.get(schoolId); // 404 as "School not found."
+        return s.apiKeys.create(schoolId, { name: values.name ?? 'CLI key', permissions: parsed.data }, null);
+      });
+      return { json: { id: key.id, key: key.key, permissions: key.permissions }, text: `${key.key}\n(id ${key.id}, permissions ${key.permissions.join(',')})` };
+    }
+
+    default:
+      throw new UsageError(`Unknown command '${command}'.\n\n${USAGE}`);
+  }
+}
+
+const argv = process.argv.slice(2);
+const json = argv.includes('--json');
+run(argv).then(
+  (out) => {
+    if (!out) return; // `serve` keeps running
+    process.stdout.write(`${json ? JSON.stringify(out.json) : out.text}\n`);
+    process.exit(0);
+  },
+  (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    if (json) process.stdout.write(`${JSON.stringify({ error: err instanceof UsageError ? 'usage' : 'failed', message })}\n`);
+    else process.stderr.write(`syllabus: ${message}\n`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);

@@ -1,0 +1,28 @@
+import { asc, desc, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import type { ListRequest } from '../lib/pagination.js';
+
+export type SortColumns = Record<string, { column: AnyColumn; kind: 'date' | 'string' | 'number' }>;
+
+/**
+ * ORDER BY and the keyset condition for a list: `(sort, id) > (after.value, after.id)`, which an
+ * index on (school_id, sort, id) answers without scanning the pages before it.
+ */
+export function keyset(req: ListRequest, columns: SortColumns, id: AnyColumn): { where?: SQL; orderBy: SQL[] } {
+  const sort = columns[req.sort.key];
+  if (!sort) throw new Error(`no sort column ${req.sort.key}`);
+  const dir = req.sort.desc ? desc : asc;
+  const orderBy = [dir(sort.column), dir(id)];
+  if (!req.after) return { orderBy };
+  const value = sort.kind === 'date' ? new Date(req.after.value as string) : req.after.value;
+  const where = req.sort.desc
+    ? sql`(${sort.column}, ${id}) < (${value}, ${req.after.id})`
+    : sql`(${sort.column}, ${id}) > (${value}, ${req.after.id})`;
+  return { where, orderBy };
+}
+
+/** The value a cursor records for a row's sort column (dates as ISO strings). */
+export function cursorValue(v: unknown): string | number | null {
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'number' || typeof v === 'string') return v;
+  return null;
+}

@@ -1,0 +1,22 @@
+import { integer, pgTable, text, uniqueIndex, index } from 'drizzle-orm/pg-core';
+import { idColumn, timestamps } from './columns.js';
+import { schools } from './schools.js';
+
+export const categories = pgTable(
+  'categories',
+  {
+    id: idColumn(),
+    schoolId: text('school_id')
+      .notNull()
+      .references(() => schools.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    slug: text('slug').notNull(),
+    icon: text('icon'),
+    order: integer('order').notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('categories_school_slug_uq').on(t.schoolId, t.slug),
+    index('categories_school_order_idx').on(t.schoolId, t.order, t.id),
+  ],
+);

@@ -1,0 +1,5 @@
+export * from './schools.js';
+export * from './users.js';
+export * from './auth.js';
+export * from './idempotency.js';
+export * from './categories.js';

@@ -1,0 +1,16 @@
+import { integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { idColumn, timestamps } from './columns.js';
+
+export type CustomFieldDefinition = { key: string; label: string; type: 'text' | 'number' | 'boolean' | 'date' };
+
+/** A tenant. Every other row belongs to exactly one school. */
+export const schools = pgTable('schools', {
+  id: idColumn(),
+  name: text('name').notNull(),
+  currency: text('currency').notNull().default('USD'),
+  timezone: text('timezone').notNull().default('UTC'),
+  customFields: jsonb('custom_fields').$type<CustomFieldDefinition[]>().notNull().default([]),
+  /** Per-school override of the global RATE_LIMIT_PER_MINUTE; null uses the global one. */
+  rateLimitPerMinute: integer('rate_limit_per_minute'),
+  ...timestamps,
+});

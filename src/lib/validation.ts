@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import type { ErrorDetail } from './errors.js';
+
+// Zod's default for a missing field reads "expected string, received undefined"; say "Required".
+z.config({
+  customError: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'Required' : undefined),
+});
+
+/** Thrown by the validator compiler; the error plugin turns it into `400 validation_error`. */
+export class RequestValidationError extends Error {
+  constructor(
+    readonly part: string,
+    readonly details: ErrorDetail[],
+  ) {
+    super(`Invalid request ${part}`);
+    this.name = 'RequestValidationError';
+  }
+}
+
+/** One detail per problem; an unknown key becomes one detail per key, at that key's own path. */
+export function zodIssuesToDetails(issues: readonly z.core.$ZodIssue[], basePath: (string | number)[] = []): ErrorDetail[] {
+  return issues.flatMap((issue): ErrorDetail[] => {
+    const at = [...basePath, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        path: [...at, key].join('.'),
+        message: `Unknown field '${key}'.`,
+        code: 'unknown_field',
+      }));
+    }
+    return [{ path: at.join('.'), message: issue.message, code: issue.code }];
+  });
+}
+
+/** A one-sentence summary of the details, for the error's `message`. */
+export function summarise(details: ErrorDetail[], part: string): string {
+  const first = details[0];
+  if (!first) return `Invalid request ${part}.`;
+  const more = details.length > 1 ? ` (and ${details.length - 1} more problem${details.length > 2 ? 's' : ''})` : '';
+  if (first.code === 'unknown_field') return `${first.message.replace(/\.$/, '')} in the request ${part}${more}.`;
+  if (first.message === 'Required') return `Field '${first.path}' is required${more}.`;
+  if (!first.path) return `Invalid request ${part}: ${first.message}${more}`;
+  return `Field '${first.path}': ${first.message}${more}`;
+}

@@ -1,0 +1,77 @@
+import type { Db } from '../../db/client.js';
+import { cursorValue } from '../../db/keyset.js';
+import { insertWithGeneratedSlug, nextSlugNumber } from '../../db/unique-slug.js';
+import { assertIfMatch, etagOf } from '../../lib/etag.js';
+import { notFound } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { paginate, toListRequest } from '../../lib/pagination.js';
+import { slugify } from '../../lib/slug.js';
+import { CATEGORY_SORTS, type Category, type CreateCategory, type UpdateCategory } from './categories.schemas.js';
+import * as repo from './categories.repo.js';
+
+function present(row: repo.CategoryRow): Category {
+  return {
+    object: 'category',
+    id: row.id,
+    name: row.name,
+    slug: row.slug,
+    icon: row.icon,
+    order: row.order,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+const versioned = (row: repo.CategoryRow) => ({ data: present(row), etag: etagOf(row) });
+
+/** Course categories of a school (API.md §2 Categories). */
+export function createCategoryService({ db }: { db: Db }) {
+  return {
+    async create(schoolId: string, input: CreateCategory) {
+      return db.transaction(async (tx) => {
+        const values = { schoolId, name: input.name, icon: input.icon ?? null, order: input.order ?? (await repo.nextOrder(tx, schoolId)) };
+        // An explicit slug that is taken is the client's conflict (409); a generated one gets -2, -3…
+        if (input.slug) return versioned(await repo.insertCategory(tx, { id: newId('category'), slug: input.slug, ...values }));
+        const base = slugify(input.name);
+        const start = nextSlugNumber(base, await repo.slugsLike(tx, schoolId, base));
+        const row = await insertWithGeneratedSlug(tx, base, start, repo.SLUG_CONSTRAINT, (sp, slug) =>
+          repo.insertCategory(sp, { id: newId('category'), slug, ...values }),
+        );
+        return versioned(row);
+      });
+    },
+
+    async get(schoolId: string, id: string) {
+      const row = await repo.findCategory(db, schoolId, id);
+      if (!row) throw notFound('Category');
+      return versioned(row);
+    },
+
+    async list(schoolId: string, query: Parameters<typeof toListRequest>[0]) {
+      const req = toListRequest(query, CATEGORY_SORTS, 'order');
+      const { rows, total } = await repo.listCategories(db, schoolId, req);
+      const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r[req.sort.key as (typeof CATEGORY_SORTS)[number]]));
+      return { categories: items.map(present), pagination };
+    },
+
+    async update(schoolId: string, id: string, patch: UpdateCategory, ifMatch?: string) {
+      return db.transaction(async (tx) => {
+        const current = await repo.findCategory(tx, schoolId, id, true);
+        if (!current) throw notFound('Category');
+        assertIfMatch(ifMatch, current);
+        return versioned(await repo.updateCategory(tx, schoolId, id, patch));
+      });
+    },
+
+    /** Courses referencing a category arrive with the courses module, which adds the 409 guard. */
+    async delete(schoolId: string, id: string, ifMatch?: string) {
+      await db.transaction(async (tx) => {
+        const current = await repo.findCategory(tx, schoolId, id, true);
+        if (!current) throw notFound('Category');
+        assertIfMatch(ifMatch, current);
+        await repo.deleteCategory(tx, schoolId, id);
+      });
+    },
+  };
+}
+export type CategoryService = ReturnType<typeof createCategoryService>;

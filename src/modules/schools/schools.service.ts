@@ -1,0 +1,89 @@
+import { sql } from 'drizzle-orm';
+import type { Db, Tx } from '../../db/client.js';
+import { assertIfMatch, etagOf } from '../../lib/etag.js';
+import { notFound } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { generatePassword, hashPassword } from '../../lib/password.js';
+import type { ApiKeyService } from '../api-keys/api-keys.service.js';
+import { insertUser } from '../users/users.repo.js';
+import type { School, UpdateSchool } from './schools.schemas.js';
+import * as repo from './schools.repo.js';
+
+export type CreatedSchool = {
+  school: { id: string; name: string };
+  owner: { id: string; email: string; password?: string };
+  apiKey: string;
+};
+
+export function createSchoolService({ db, apiKeys, defaultRateLimit }: { db: Db; apiKeys: ApiKeyService; defaultRateLimit: number }) {
+  const present = (row: repo.SchoolRow): School => ({
+    object: 'school',
+    id: row.id,
+    name: row.name,
+    currency: row.currency,
+    timezone: row.timezone,
+    customFields: row.customFields,
+    rateLimitPerMinute: row.rateLimitPerMinute ?? defaultRateLimit,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  });
+
+  async function createInTx(
+    tx: Tx,
+    input: { name: string; ownerEmail: string; ownerPassword?: string | undefined },
+  ): Promise<CreatedSchool> {
+    const password = input.ownerPassword ?? generatePassword();
+    const school = await repo.insertSchool(tx, { id: newId('school'), name: input.name });
+    const owner = await insertUser(tx, {
+      id: newId('user'),
+      schoolId: school.id,
+      email: input.ownerEmail,
+      name: 'Owner',
+      role: 'owner',
+      passwordHash: await hashPassword(password),
+    });
+    const key = await apiKeys.create(school.id, { name: 'Default key', permissions: ['*'] }, owner.id, tx);
+    return {
+      school: { id: school.id, name: school.name },
+      owner: { id: owner.id, email: owner.email, ...(input.ownerPassword ? {} : { password }) },
+      apiKey: key.key,
+    };
+  }
+
+  return {
+    async get(schoolId: string) {
+      const row = await repo.findSchool(db, schoolId);
+      if (!row) throw notFound('School');
+      return { data: present(row), etag: etagOf(row) };
+    },
+
+    async update(schoolId: string, patch: UpdateSchool, ifMatch?: string) {
+      return db.transaction(async (tx) => {
+        const current = await repo.findSchool(tx, schoolId, true);
+        if (!current) throw notFound('School');
+        assertIfMatch(ifMatch, current);
+        const row = await repo.updateSchool(tx, schoolId, patch);
+        return { data: present(row), etag: etagOf(row) };
+      });
+    },
+
+    /**
+     * A school, its owner and an API key with every scope, in one transaction. The owner's
+     * password is generated when not given and returned (once) so it can be shown.
+     */
+    async create(input: { name: string; ownerEmail: string; ownerPassword?: string | undefined }): Promise<CreatedSchool> {
+      return db.transaction((tx) => createInTx(tx, input));
+    },
+
+    /** First start on an empty database: make one school. Returns undefined when schools exist. */
+    async bootstrapIfEmpty(input: { name: string; ownerEmail: string }): Promise<CreatedSchool | undefined> {
+      return db.transaction(async (tx) => {
+        // Two servers starting at once on an empty database must create one school, not two.
+        await tx.execute(sql`SELECT pg_advisory_xact_lock(7021848824)`);
+        if ((await repo.countSchools(tx)) > 0) return undefined;
+        return createInTx(tx, input);
+      });
+    },
+  };
+}
+export type SchoolService = ReturnType<typeof createSchoolService>;

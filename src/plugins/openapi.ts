@@ -1,0 +1,80 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ERROR_STATUS } from '../lib/errors.js';
+import type { RouteAuth } from './auth.js';
+
+export const ErrorSchema = z
+  .object({
+    error: z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...(keyof typeof ERROR_STATUS)[]]),
+    message: z.string(),
+    details: z.array(z.object({ path: z.string(), message: z.string(), code: z.string().optional() })).optional(),
+    requestId: z.string(),
+  })
+  .meta({
+    id: 'Error',
+    example: { error: 'validation_error', message: "Field 'name' is required.", details: [{ path: 'name', message: 'Required', code: 'invalid_type' }], requestId: 'req_01JD3Q8Z7N5K2M4P6R8T0V2X4Z' },
+  });
+
+const errorJsonSchema = z.toJSONSchema(ErrorSchema, { target: 'draft-2020-12' });
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: errorJsonSchema } } });
+
+const SECURITY: Record<RouteAuth, Record<string, string[]>[] | undefined> = {
+  key: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
+  session: [{ sessionCookie: [] }],
+  'key-or-session': [{ bearerAuth: [] }, { apiKeyHeader: [] }, { sessionCookie: [] }],
+  none: [],
+};
+
+/**
+ * OpenAPI 3.1 generated from the routes' Zod schemas, with each route's security and the error
+ * responses every route can give. Served at /api/v1/openapi.json, with Swagger UI at /docs (its
+ * assets come from the npm package: no outside network needed).
+ */
+export default fp(async function openapiPlugin(app: FastifyInstance, opts: { publicUrl: string; version: string }) {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Syllabus API',
+        version: opts.version,
+        description:
+          'API-first course platform. Authenticate with `Authorization: Bearer <key>` or `x-api-key: <key>`. Every error has the shape of the `Error` schema.',
+      },
+      servers: [{ url: opts.publicUrl }],
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'API key: syl_…' },
+          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'syllabus_session' },
+        },
+      },
+    },
+    transform: (doc) => {
+      const out = jsonSchemaTransform(doc) as { schema: Record<string, unknown>; url: string };
+      if (!doc.url.startsWith('/api/v1/') || out.schema.hide) return out;
+      const auth: RouteAuth = (doc.route.config as { auth?: RouteAuth } | undefined)?.auth ?? 'key';
+      const scopes = (doc.route.config as { scopes?: string[] } | undefined)?.scopes ?? [];
+      const response = (out.schema.response ?? {}) as Record<string, unknown>;
+      if (out.schema.body || out.schema.querystring || out.schema.params) response['400'] ??= errorResponse('Invalid request (validation_error, invalid_json, …)');
+      if (auth !== 'none') response['401'] ??= errorResponse('Missing, malformed, unknown, revoked or expired credentials');
+      if (scopes.length) response['403'] ??= errorResponse(`The key lacks the scope ${scopes.join(', ')}`);
+      if (out.schema.params) response['404'] ??= errorResponse('Not found (also other schools\u2019 ids)');
+      if (doc.route.method === 'PATCH' || doc.route.method === 'DELETE') response['412'] ??= errorResponse('If-Match did not match the ETag');
+      response['429'] ??= errorResponse('Rate limited; see Retry-After');
+      response['500'] ??= errorResponse('Unexpected server error');
+      const description = scopes.length ? `Requires scope \`${scopes.join('`, `')}\`.` : undefined;
+      return {
+        url: out.url,
+        schema: { ...out.schema, response, security: SECURITY[auth], ...(description && !out.schema.description ? { description } : {}) },
+      };
+    },
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
+
+  app.get('/api/v1/openapi.json', { schema: { hide: true }, config: { auth: 'none' } }, async () => app.swagger());
+});

@@ -1,0 +1,42 @@
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/open.js';
+import { printBootstrap } from './cli/output.js';
+import { createServices } from './services.js';
+
+/** Entry point: config, database (embedded or external), first-start bootstrap, listen, graceful close. */
+async function main() {
+  const config = loadConfig();
+  const log = (msg: string) => process.stderr.write(`syllabus: ${msg}\n`);
+  const database = await openDatabase(config, 'server', log);
+  const services = createServices(database.db, config);
+
+  const created = await services.schools.bootstrapIfEmpty({ name: config.bootstrap.schoolName, ownerEmail: config.bootstrap.ownerEmail });
+  if (created) printBootstrap(created, config.publicUrl);
+
+  const app = await buildApp(config, { database, services });
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    await app.close(); // stops accepting, drains in-flight requests
+    await database.shutdown(); // then the pool, then the embedded PostgreSQL
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    app.log.error({ err }, 'could not listen');
+    await database.shutdown();
+    process.exit(1);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`syllabus: ${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
