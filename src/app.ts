@@ -25,6 +25,8 @@ export type AppDeps = {
   services?: Services;
   /** A Redis client for shared rate limits; created from REDIS_URL when not given. */
   redis?: Redis;
+  /** Where JSON log lines go (stdout by default); tests capture them. */
+  logStream?: NodeJS.WritableStream;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -48,6 +50,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const app = Fastify({
     logger: {
       level: config.logLevel,
+      ...(deps.logStream ? { stream: deps.logStream } : {}),
       redact: {
         paths: [
           'req.headers.authorization',

@@ -1,7 +1,7 @@
 import type { Tx } from './client.js';
 import { slugCandidate } from '../lib/slug.js';
+import { pgErrorOf } from './pg-error.js';
 
-type PgError = { code?: string; constraint?: string };
 
 /**
  * Inserts with a generated slug, taking `base`, `base-2`, `base-3`… The unique index decides:
@@ -19,8 +19,8 @@ export async function insertWithGeneratedSlug<T>(
     try {
       return await tx.transaction((sp) => insert(sp, slugCandidate(base, n)));
     } catch (e) {
-      const err = e as PgError;
-      if (err.code !== '23505' || err.constraint !== constraint || n > startAt + 50) throw e;
+      const err = pgErrorOf(e);
+      if (err?.code !== '23505' || err.constraint !== constraint || n > startAt + 50) throw e;
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { pgErrorOf } from '../db/pg-error.js';
 import { AppError, ERROR_STATUS, type ErrorCode, type ErrorDetail } from '../lib/errors.js';
 import { RequestValidationError, summarise } from '../lib/validation.js';
 
@@ -14,10 +15,9 @@ const UNIQUE_SUFFIX_CODES: [string, ErrorCode, string][] = [
   ['_title_uq', 'duplicate_title', 'title'],
 ];
 
-type PgError = Error & { code?: string; constraint?: string; severity?: string };
-
-function fromPostgres(err: PgError): AppError | undefined {
-  if (typeof err.code !== 'string' || !err.severity) return undefined;
+function fromPostgres(e: unknown): AppError | undefined {
+  const err = pgErrorOf(e);
+  if (!err) return undefined;
   if (err.code === '23505') {
     const match = UNIQUE_SUFFIX_CODES.find(([suffix]) => err.constraint?.endsWith(suffix));
     if (match) {
@@ -71,8 +71,8 @@ export function toAppError(err: unknown): AppError | undefined {
   if (err instanceof RequestValidationError) {
     return new AppError('validation_error', summarise(err.details, err.part), err.details);
   }
-  const e = err as FastifyError & PgError;
-  const mapped = fromFastify(e) ?? fromPostgres(e);
+  const e = err as FastifyError;
+  const mapped = fromFastify(e) ?? fromPostgres(err);
   if (mapped) return mapped;
   const status = e.statusCode ?? 500;
   if (status >= 400 && status < 500) {
