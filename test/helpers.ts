@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { afterAll, inject } from 'vitest';
 import { buildApp, type AppDeps } from '../src/app.js';
@@ -92,16 +92,13 @@ export async function createKey(ctx: TestContext, schoolId: string, permissions:
 type Req = Omit<InjectOptions, 'method' | 'url' | 'payload' | 'body'> & { body?: unknown; key?: string | null };
 
 /** `app.inject` with the key as a Bearer token and a JSON body. */
-export function call(app: FastifyInstance, method: InjectOptions['method'], url: string, req: Req = {}) {
+export function call(app: FastifyInstance, method: InjectOptions['method'], url: string, req: Req = {}): Promise<LightMyRequestResponse> {
   const headers: Record<string, string> = { ...(req.headers as Record<string, string>) };
   if (req.key) headers.authorization = `Bearer ${req.key}`;
-  return app.inject({
-    ...req,
-    method,
-    url,
-    headers,
-    ...(req.body !== undefined ? { payload: req.body as InjectOptions['payload'] } : {}),
-  });
+  const { body, key: _key, ...rest } = req;
+  const options: InjectOptions = { ...rest, method, url, headers };
+  if (body !== undefined) options.payload = body as InjectOptions['payload'];
+  return app.inject(options);
 }
 
 /** Starts the app on a random loopback port for tests that need real, concurrent connections. */

@@ -19,8 +19,11 @@ export const ErrorSchema = z
     example: { error: 'validation_error', message: "Field 'name' is required.", details: [{ path: 'name', message: 'Required', code: 'invalid_type' }], requestId: 'req_01JD3Q8Z7N5K2M4P6R8T0V2X4Z' },
   });
 
-const errorJsonSchema = z.toJSONSchema(ErrorSchema, { target: 'draft-2020-12' });
-const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: errorJsonSchema } } });
+// ErrorSchema is registered by its meta id, so the document carries it once in components.schemas.
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
 
 const SECURITY: Record<RouteAuth, Record<string, string[]>[] | undefined> = {
   key: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
