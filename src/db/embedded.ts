@@ -238,3 +238,12 @@ export async function startEmbeddedPostgres(
   await ensureDatabase(creds, port);
   return { url: url(port), owned: true, stop: stopServer };
 }
+
+/** Stops an embedded PostgreSQL running on dataDir, whoever started it (used by tests' clean-up). */
+export async function stopEmbeddedPostgres(dataDir: string): Promise<void> {
+  const pgDir = path.join(dataDir, 'pg');
+  if (!(await runningPostmaster(pgDir))) return;
+  const bin = await binaries();
+  const owner = await postgresUser();
+  await run(bin.pg_ctl, ['stop', '-D', pgDir, '-m', 'immediate', '-w'], owner ? { uid: owner.uid, gid: owner.gid } : {});
+}
