@@ -39,6 +39,7 @@ export function summarise(details: ErrorDetail[], part: string): string {
   const more = details.length > 1 ? ` (and ${details.length - 1} more problem${details.length > 2 ? 's' : ''})` : '';
   if (first.code === 'unknown_field') return `${first.message.replace(/\.$/, '')} in the request ${part}${more}.`;
   if (first.message === 'Required') return `Field '${first.path}' is required${more}.`;
-  if (!first.path) return `Invalid request ${part}: ${first.message}${more}`;
-  return `Field '${first.path}': ${first.message}${more}`;
+  const sentence = (m: string) => (/[.!?]$/.test(m) ? m.slice(0, -1) : m);
+  if (!first.path) return `Invalid request ${part}: ${sentence(first.message)}${more}.`;
+  return `Field '${first.path}': ${sentence(first.message)}${more}.`;
 }

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../lib/errors.js';
 import { scopeGrants, type RequiredScope } from '../lib/scopes.js';
-import type { AuthService, Principal } from '../modules/auth/auth.service.js';
+import type { Principal } from '../lib/principal.js';
+import type { AuthService } from '../modules/auth/auth.service.js';
 
 /** How a route authenticates. Routes under /api/v1 default to `key`; everything else to `none`. */
 export type RouteAuth = 'key' | 'session' | 'key-or-session' | 'none';

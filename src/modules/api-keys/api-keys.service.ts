@@ -1,6 +1,8 @@
 import type { Db, DbOrTx } from '../../db/client.js';
-import { apiKeyDisplayPrefix, generateApiKey, hashApiKey } from '../../lib/api-keys.js';
-import { notFound } from '../../lib/errors.js';
+import { timingSafeEqual } from 'node:crypto';
+import { apiKeyDisplayPrefix, generateApiKey, hashApiKey, isWellFormedApiKey } from '../../lib/api-keys.js';
+import { AppError, notFound } from '../../lib/errors.js';
+import type { Principal } from '../../lib/principal.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, toListRequest, type Pagination } from '../../lib/pagination.js';
 import { cursorValue } from '../../db/keyset.js';
@@ -28,6 +30,24 @@ export function presentApiKey(row: repo.ApiKeyRow): ApiKey {
 /** API keys of a school: created with their secret shown once, listed without it, revoked at once. */
 export function createApiKeyService({ db }: { db: Db }) {
   return {
+    /** Format and checksum first, so a malformed key costs no database look-up; then one indexed query. */
+    async authenticate(key: string): Promise<Principal> {
+      if (!isWellFormedApiKey(key)) throw new AppError('unauthorized', 'Malformed API key.');
+      const hash = hashApiKey(key);
+      const found = await repo.findApiKeyByHash(db, hash);
+      if (!found || !timingSafeEqual(Buffer.from(found.key.keyHash), Buffer.from(hash))) {
+        throw new AppError('unauthorized', 'Unknown API key.');
+      }
+      const { key: row } = found;
+      if (row.revokedAt) throw new AppError('unauthorized', 'This API key was revoked.');
+      if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) throw new AppError('unauthorized', 'This API key has expired.');
+      if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
+        // Not awaited: recording use must not slow down or fail the request.
+        repo.touchApiKey(db, row.id).catch(() => {});
+      }
+      return { via: 'key', keyId: row.id, schoolId: row.schoolId, permissions: row.permissions, rateLimitPerMinute: found.rateLimitPerMinute };
+    },
+
     /** Creates a key; `tx` lets school creation make its first key in the same transaction. */
     async create(schoolId: string, input: CreateApiKey, createdByUserId: string | null, tx: DbOrTx = db) {
       const key = generateApiKey();

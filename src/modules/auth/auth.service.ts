@@ -1,43 +1,24 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../db/client.js';
-import { generateSessionToken, hashApiKey, hashToken, isWellFormedApiKey } from '../../lib/api-keys.js';
+import { generateSessionToken, hashToken } from '../../lib/api-keys.js';
 import { AppError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { burnPasswordCheck, verifyPassword } from '../../lib/password.js';
-import * as keysRepo from '../api-keys/api-keys.repo.js';
-import type { UserRole } from '../users/users.repo.js';
-import * as usersRepo from '../users/users.repo.js';
-import { findSchool } from '../schools/schools.repo.js';
+import type { Principal } from '../../lib/principal.js';
+import type { ApiKeyService } from '../api-keys/api-keys.service.js';
+import type { SchoolService } from '../schools/schools.service.js';
+import type { UserService } from '../users/users.service.js';
 import type { Me } from './auth.schemas.js';
 import * as repo from './auth.repo.js';
 
-/** Who is making a request: always one school, plus what the credentials allow. */
-export type Principal = {
-  schoolId: string;
-  /** The school's rate-limit override, or null for the global default. */
-  rateLimitPerMinute: number | null;
-  permissions: readonly string[];
-} & ({ via: 'key'; keyId: string } | { via: 'session'; userId: string; role: UserRole; expiresAt: Date });
+export type { Principal };
 
 const unauthorized = (why: string) => new AppError('unauthorized', why);
 
-export function createAuthService({ db, sessionTtlHours }: { db: Db; sessionTtlHours: number }) {
+/** Authentication: API keys (through the api-keys service) and owner/admin login sessions. */
+export function createAuthService(deps: { db: Db; sessionTtlHours: number; apiKeys: ApiKeyService; users: UserService; schools: SchoolService }) {
+  const { db, sessionTtlHours, apiKeys, users, schools } = deps;
   return {
-    /** Format and checksum first, so a malformed key costs no database look-up. */
-    async authenticateKey(key: string): Promise<Principal> {
-      if (!isWellFormedApiKey(key)) throw unauthorized('Malformed API key.');
-      const hash = hashApiKey(key);
-      const found = await keysRepo.findApiKeyByHash(db, hash);
-      if (!found || !timingSafeEqual(Buffer.from(found.key.keyHash), Buffer.from(hash))) throw unauthorized('Unknown API key.');
-      const { key: row } = found;
-      if (row.revokedAt) throw unauthorized('This API key was revoked.');
-      if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) throw unauthorized('This API key has expired.');
-      if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
-        // Not awaited: recording use must not slow down or fail the request.
-        keysRepo.touchApiKey(db, row.id).catch(() => {});
-      }
-      return { via: 'key', keyId: row.id, schoolId: row.schoolId, permissions: row.permissions, rateLimitPerMinute: found.rateLimitPerMinute };
-    },
+    authenticateKey: (key: string): Promise<Principal> => apiKeys.authenticate(key),
 
     async authenticateSession(token: string): Promise<Principal | null> {
       const found = await repo.findLiveSession(db, hashToken(token));
@@ -55,7 +36,7 @@ export function createAuthService({ db, sessionTtlHours }: { db: Db; sessionTtlH
 
     /** Owners and admins log in with email and password; the token goes in an HTTP-only cookie. */
     async login(input: { email: string; password: string; schoolId?: string | undefined }) {
-      const candidates = (await usersRepo.findUsersByEmail(db, input.email, ['owner', 'admin'])).filter(
+      const candidates = (await users.findAdminsByEmail(input.email)).filter(
         (u) => u.passwordHash && (!input.schoolId || u.schoolId === input.schoolId),
       );
       if (candidates.length === 0) {
@@ -83,12 +64,12 @@ export function createAuthService({ db, sessionTtlHours }: { db: Db; sessionTtlH
     },
 
     async me(schoolId: string, userId: string, expiresAt: Date): Promise<Me> {
-      const [user, school] = await Promise.all([usersRepo.findUser(db, schoolId, userId), findSchool(db, schoolId)]);
-      if (!user || !school) throw unauthorized('The session is no longer valid.');
+      const [user, school] = await Promise.all([users.get(schoolId, userId), schools.get(schoolId)]);
+      if (!user) throw unauthorized('The session is no longer valid.');
       return {
         object: 'session',
         user: { object: 'user', id: user.id, email: user.email, name: user.name, role: user.role },
-        school: { object: 'school', id: school.id, name: school.name },
+        school: { object: 'school', id: school.data.id, name: school.data.name },
         expiresAt: expiresAt.toISOString(),
       };
     },

@@ -3,9 +3,9 @@ import type { Db, Tx } from '../../db/client.js';
 import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { generatePassword, hashPassword } from '../../lib/password.js';
+import { generatePassword } from '../../lib/password.js';
 import type { ApiKeyService } from '../api-keys/api-keys.service.js';
-import { insertUser } from '../users/users.repo.js';
+import type { UserService } from '../users/users.service.js';
 import type { School, UpdateSchool } from './schools.schemas.js';
 import * as repo from './schools.repo.js';
 
@@ -15,7 +15,8 @@ export type CreatedSchool = {
   apiKey: string;
 };
 
-export function createSchoolService({ db, apiKeys, defaultRateLimit }: { db: Db; apiKeys: ApiKeyService; defaultRateLimit: number }) {
+export function createSchoolService(deps: { db: Db; apiKeys: ApiKeyService; users: UserService; defaultRateLimit: number }) {
+  const { db, apiKeys, users, defaultRateLimit } = deps;
   const present = (row: repo.SchoolRow): School => ({
     object: 'school',
     id: row.id,
@@ -34,14 +35,7 @@ export function createSchoolService({ db, apiKeys, defaultRateLimit }: { db: Db;
   ): Promise<CreatedSchool> {
     const password = input.ownerPassword ?? generatePassword();
     const school = await repo.insertSchool(tx, { id: newId('school'), name: input.name });
-    const owner = await insertUser(tx, {
-      id: newId('user'),
-      schoolId: school.id,
-      email: input.ownerEmail,
-      name: 'Owner',
-      role: 'owner',
-      passwordHash: await hashPassword(password),
-    });
+    const owner = await users.create({ schoolId: school.id, email: input.ownerEmail, name: 'Owner', role: 'owner', password }, tx);
     const key = await apiKeys.create(school.id, { name: 'Default key', permissions: ['*'] }, owner.id, tx);
     return {
       school: { id: school.id, name: school.name },

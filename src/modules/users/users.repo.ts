@@ -1,9 +1,9 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { users } from '../../db/schema/index.js';
+import type { UserRole } from '../../lib/principal.js';
 
 export type UserRow = typeof users.$inferSelect;
-export type UserRole = UserRow['role'];
 
 export async function insertUser(db: DbOrTx, row: typeof users.$inferInsert): Promise<UserRow> {
   const [created] = await db.insert(users).values(row).returning();
