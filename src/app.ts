@@ -1,11 +1,11 @@
 import cookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyInstance, type FastifySchemaCompiler } from 'fastify';
-import { serializerCompiler } from 'fastify-type-provider-zod';
 import { Redis } from 'ioredis';
 import type { ZodType } from 'zod';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { newId } from './lib/ids.js';
+import { compileSerializer } from './lib/serializer.js';
 import { RequestValidationError, zodIssuesToDetails } from './lib/validation.js';
 import apiKeyRoutes from './modules/api-keys/api-keys.routes.js';
 import authRoutes from './modules/auth/auth.routes.js';
@@ -76,7 +76,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
 
   app.setValidatorCompiler(zodValidator);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(({ schema }) => compileSerializer(schema as ZodType));
 
   // JSON only: without a text/plain parser, other bodies get 415. An empty JSON body counts as none.
   app.removeContentTypeParser('text/plain');

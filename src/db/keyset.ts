@@ -26,3 +26,23 @@ export function cursorValue(v: unknown): string | number | null {
   if (typeof v === 'number' || typeof v === 'string') return v;
   return null;
 }
+
+/**
+ * In page mode the total comes with the page itself (`count(*) OVER ()` is computed before LIMIT),
+ * so a page costs one query. Cursor mode does not count (that would be linear in the list).
+ */
+export function totalColumn(req: ListRequest): SQL<number | null> {
+  return req.after ? sql<null>`null` : sql<number>`count(*) over ()`.mapWith(Number);
+}
+
+/** Splits `{ row, total }` results; a page past the end has no row to carry the total, so it counts. */
+export async function withTotal<T>(
+  results: { row: T; total: number | null }[],
+  req: ListRequest,
+  countAll: () => Promise<number>,
+): Promise<{ rows: T[]; total: number | undefined }> {
+  const rows = results.map((r) => r.row);
+  if (req.after) return { rows, total: undefined };
+  if (results.length > 0) return { rows, total: results[0]!.total ?? 0 };
+  return { rows, total: req.offset ? await countAll() : 0 };
+}

@@ -1,6 +1,6 @@
 import { and, count, eq, like, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { keyset, type SortColumns } from '../../db/keyset.js';
+import { keyset, totalColumn, withTotal, type SortColumns } from '../../db/keyset.js';
 import { categories } from '../../db/schema/index.js';
 import type { ListRequest } from '../../lib/pagination.js';
 
@@ -57,13 +57,12 @@ export async function deleteCategory(db: DbOrTx, schoolId: string, id: string): 
 export async function listCategories(db: DbOrTx, schoolId: string, req: ListRequest) {
   const page = keyset(req, CATEGORY_SORT_COLUMNS, categories.id);
   const scope = eq(categories.schoolId, schoolId);
-  const rows = await db
-    .select()
+  const results = await db
+    .select({ row: categories, total: totalColumn(req) })
     .from(categories)
     .where(page.where ? and(scope, page.where) : scope)
     .orderBy(...page.orderBy)
     .limit(req.limit + 1)
     .offset(req.offset ?? 0);
-  const total = req.after ? undefined : (await db.select({ n: count() }).from(categories).where(scope))[0]?.n;
-  return { rows, total };
+  return withTotal(results, req, async () => (await db.select({ n: count() }).from(categories).where(scope))[0]?.n ?? 0);
 }

@@ -1,0 +1,12 @@
+import fastJson from 'fast-json-stringify';
+import { z } from 'zod';
+
+/**
+ * Response serialisation: each route's Zod response schema is turned into JSON Schema once and
+ * compiled with fast-json-stringify. Only declared properties are written (response schemas pick
+ * the fields to return), and it is several times faster than validating every response with Zod.
+ */
+export function compileSerializer(schema: z.ZodType): (data: unknown) => string {
+  const json = z.toJSONSchema(schema, { target: 'draft-7', io: 'output', unrepresentable: 'any', reused: 'inline' });
+  return fastJson(json as Parameters<typeof fastJson>[0]);
+}
