@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import type { ZodType } from 'zod';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
+import { AppError } from './lib/errors.js';
 import { newId } from './lib/ids.js';
 import { compileSerializer } from './lib/serializer.js';
 import { RequestValidationError, zodIssuesToDetails } from './lib/validation.js';
@@ -14,7 +15,7 @@ import healthRoutes from './modules/health/health.routes.js';
 import schoolRoutes from './modules/schools/schools.routes.js';
 import { VERSION } from './paths.js';
 import authPlugin from './plugins/auth.js';
-import errorsPlugin from './plugins/errors.js';
+import errorsPlugin, { sendError } from './plugins/errors.js';
 import idempotencyPlugin from './plugins/idempotency.js';
 import openapiPlugin from './plugins/openapi.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
@@ -36,7 +37,8 @@ const PARTS: Record<string, string> = { body: 'body', querystring: 'query', para
 const zodValidator: FastifySchemaCompiler<ZodType> =
   ({ schema, httpPart }) =>
   (data) => {
-    const result = schema.safeParse(data);
+    // Fastify gives a missing body as null; Zod then reports it as "Required".
+    const result = schema.safeParse(httpPart === 'body' && data === null ? undefined : data);
     if (result.success) return { value: result.data };
     return { error: new RequestValidationError(PARTS[httpPart ?? 'body'] ?? 'body', zodIssuesToDetails(result.error.issues)) };
   };
@@ -72,7 +74,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId('request');
     },
-    routerOptions: { ignoreTrailingSlash: true },
+    // Fastify also takes a hop count here, which its types omit.
+    trustProxy: config.trustProxy as boolean | string,
+    // Ids are short; a longer path segment is refused in the error shape rather than with a 414.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // URL decoding errors happen before routing: they get the one error shape too.
+    frameworkErrors: (error, request, reply) => {
+      void sendError(request, reply, new AppError('validation_error', `The request URL is malformed: ${error.message}`));
+    },
   });
 
   app.setValidatorCompiler(zodValidator);

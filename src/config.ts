@@ -24,6 +24,8 @@ const EnvSchema = z.object({
     .default(5 * 1024 * 1024),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(24 * 7),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Behind a reverse proxy: `true`, a hop count or a comma-separated list of proxy addresses. */
+  TRUST_PROXY: z.string().default('false'),
   OWNER_EMAIL: z.email().default('owner@example.com'),
   SCHOOL_NAME: z.string().min(1).max(255).default('My School'),
 });
@@ -41,6 +43,8 @@ export type Config = {
   bodyLimitBytes: number;
   sessionTtlHours: number;
   dbPoolSize: number;
+  /** Fastify's trustProxy: which X-Forwarded-For hops to believe for the client IP. */
+  trustProxy: boolean | number | string;
   /** Used only when the first start bootstraps an empty database. */
   bootstrap: { ownerEmail: string; schoolName: string };
 };
@@ -69,6 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     sessionTtlHours: e.SESSION_TTL_HOURS,
     dbPoolSize: e.DB_POOL_SIZE,
+    trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     bootstrap: { ownerEmail: e.OWNER_EMAIL, schoolName: e.SCHOOL_NAME },
   };
 }

@@ -43,6 +43,52 @@ describe('categories CRUD', () => {
     expect(long.json().details[0]).toMatchObject({ path: 'name', code: 'too_big' });
   });
 
+  it('takes the base slug when it is free, whatever numbered slugs exist', async () => {
+    expect((await create(A.key, { name: 'Top 10' })).json().slug).toBe('top-10');
+    expect((await create(A.key, { name: 'Top' })).json().slug).toBe('top');
+    expect((await create(A.key, { name: 'Top' })).json().slug).toBe('top-2');
+    const long = (await create(A.key, { name: 'L'.repeat(100) })).json().slug;
+    const again = (await create(A.key, { name: 'L'.repeat(100) })).json().slug;
+    expect(again).toBe(`${long}-2`);
+    expect(again.length).toBeLessThanOrEqual(100);
+  });
+
+  it.each([
+    [{ slug: 's'.repeat(101) }, 'slug'],
+    [{ order: 1_000_001 }, 'order'],
+    [{ order: 2.5 }, 'order'],
+    [{ icon: 'i'.repeat(256) }, 'icon'],
+    [{ name: 'ok', schoolId: 'sch_x' }, 'schoolId'],
+  ])('PATCH %j → 400 at %s', async (body, path) => {
+    const cat = (await create(A.key, { name: `Patch target ${path}` })).json();
+    const res = await call(ctx.app, 'PATCH', `/api/v1/categories/${cat.id}`, { key: A.key, body });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().details.map((d: { path: string }) => d.path)).toEqual([path]);
+    expect((await call(ctx.app, 'GET', `/api/v1/categories/${cat.id}`, { key: A.key })).json()).toEqual(cat);
+  });
+
+  it('PATCH to a taken slug → 409 duplicate_slug', async () => {
+    const a = (await create(A.key, { name: 'Slug owner' })).json();
+    const b = (await create(A.key, { name: 'Slug wanter' })).json();
+    const res = await call(ctx.app, 'PATCH', `/api/v1/categories/${b.id}`, { key: A.key, body: { slug: a.slug } });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error).toBe('duplicate_slug');
+  });
+
+  it('sparse fields and include', async () => {
+    const cat = (await create(A.key, { name: 'Sparse', icon: 'x' })).json();
+    const one = await call(ctx.app, 'GET', `/api/v1/categories/${cat.id}?fields[categories]=name`, { key: A.key });
+    expect(one.json()).toEqual({ object: 'category', id: cat.id, name: 'Sparse' });
+    const list = await call(ctx.app, 'GET', '/api/v1/categories?fields[categories]=slug,order&limit=2', { key: A.key });
+    for (const c of list.json().categories) expect(Object.keys(c).sort()).toEqual(['id', 'object', 'order', 'slug']);
+    const inc = await call(ctx.app, 'GET', `/api/v1/categories/${cat.id}?include=courses`, { key: A.key });
+    expect(inc.statusCode).toBe(400);
+    expect(inc.json().details[0]).toMatchObject({ path: 'include' });
+    const type = await call(ctx.app, 'GET', '/api/v1/categories?fields[nope]=x', { key: A.key });
+    expect(type.statusCode).toBe(400);
+    expect(type.json().details[0].path).toBe('fields[nope]');
+  });
+
   it('gets, updates with If-Match, deletes', async () => {
     const cat = (await create(A.key, { name: 'Music' })).json();
     const get = await call(ctx.app, 'GET', `/api/v1/categories/${cat.id}`, { key: A.key });

@@ -91,10 +91,33 @@ describe('syllabus CLI and embedded PostgreSQL', () => {
     expect(await postmasterRunning()).toBe(false);
   });
 
+  it('concurrent CLI commands share one Postgres and the last one out stops it', async () => {
+    const outs = await Promise.all(
+      [1, 2, 3].map(async (i) => JSON.parse(await cli(['school', 'create', '--name', `Parallel ${i}`, '--owner-email', `p${i}@example.com`, '--json']))),
+    );
+    expect(new Set(outs.map((o) => o.school.id)).size).toBe(3);
+    expect(await postmasterRunning()).toBe(false);
+  });
+
+  it('the package bin (bin/syllabus.js → dist) runs the same commands', async () => {
+    await exec('npm', ['run', 'build', '--silent'], { cwd: ROOT, timeout: 120_000 });
+    const { stdout } = await exec(process.execPath, ['bin/syllabus.js', 'school', 'create', '--name', 'Via bin', '--json'], {
+      cwd: ROOT,
+      env: env(),
+      timeout: 60_000,
+    });
+    const out = JSON.parse(stdout);
+    expect(out.school.name).toBe('Via bin');
+    expect(out.apiKey).toMatch(/^syl_/);
+    const help = await exec(process.execPath, ['bin/syllabus.js', '--help'], { cwd: ROOT, env: env() });
+    expect(help.stdout).toContain('syllabus school create');
+  });
+
   it('validates its arguments', async () => {
     await expect(cli(['school', 'create', '--json'])).rejects.toMatchObject({ code: 2, stdout: expect.stringContaining('--name is required') });
     await expect(cli(['key', 'create', '--school', 'sch_x', '--permissions', 'root', '--json'])).rejects.toMatchObject({ code: 2 });
     await expect(cli(['frobnicate'])).rejects.toMatchObject({ code: 2 });
+    await expect(cli(['key', 'create', '--school', 'sch_x', '--name', ' ', '--json'])).rejects.toMatchObject({ code: 2, stdout: expect.stringContaining('--name') });
   });
 
   it('the server uses the same data; the CLI talks to the running server’s Postgres; keys work against the server', async () => {

@@ -110,6 +110,41 @@ describe('one error shape for everything', () => {
     expect((await call(ctx.app, 'GET', '/api/v1/health')).headers['cache-control']).toBeUndefined();
   });
 
+  it('malformed URLs and over-long ids still get the error shape', async () => {
+    const bad = await call(ctx.app, 'GET', '/api/v1/categories/%E0%A4%A', { key });
+    expect(bad.statusCode).toBe(400);
+    expectErrorShape(bad.json(), 'validation_error');
+    expect(bad.headers['x-request-id']).toMatch(/^req_/);
+    const long = await call(ctx.app, 'GET', `/api/v1/categories/cat_${'x'.repeat(300)}`, { key });
+    expect(long.statusCode).toBe(404);
+    expectErrorShape(long.json(), 'not_found');
+  });
+
+  it('a value PostgreSQL cannot store (NUL) is a 400, not a 500', async () => {
+    const res = await call(ctx.app, 'POST', '/api/v1/categories', { key, body: { name: 'a\u0000b' } });
+    expect(res.statusCode).toBe(400);
+    expectErrorShape(res.json(), 'validation_error');
+  });
+
+  it('an empty POST body says the body is required', async () => {
+    const res = await call(ctx.app, 'POST', '/api/v1/categories', { key, headers: { 'content-type': 'application/json' }, body: '' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toBe('The request body is required.');
+  });
+
+  it('forged cursors are 400 invalid_cursor', async () => {
+    const forge = (v: unknown, s: string) => Buffer.from(JSON.stringify({ s, v, id: 'cat_x' })).toString('base64url');
+    for (const [sort, cursor] of [
+      ['order', forge('x', 'order')],
+      ['createdAt', forge('zz', 'createdAt')],
+      ['name', forge(5, 'name')],
+    ]) {
+      const res = await call(ctx.app, 'GET', `/api/v1/categories?sort=${sort}&cursor=${cursor}`, { key });
+      expect(res.statusCode, sort).toBe(400);
+      expect(res.json().error).toBe('invalid_cursor');
+    }
+  });
+
   it('health reports the database', async () => {
     const res = await call(ctx.app, 'GET', '/api/v1/health');
     expect(res.statusCode).toBe(200);

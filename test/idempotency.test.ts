@@ -109,8 +109,38 @@ describe('Idempotency-Key', () => {
   });
 
   it('validates the header', async () => {
-    const res = await call(ctx.app, 'POST', '/api/v1/categories', { key: A.key, headers: { 'idempotency-key': 'k'.repeat(256) }, body: { name: 'Long key' } });
-    expect(res.statusCode).toBe(400);
-    expect(res.json().details[0].path).toBe('Idempotency-Key');
+    for (const value of ['k'.repeat(256), '']) {
+      const res = await call(ctx.app, 'POST', '/api/v1/categories', { key: A.key, headers: { 'idempotency-key': value }, body: { name: 'Bad key' } });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().details[0].path).toBe('Idempotency-Key');
+    }
+  });
+
+  it('a key abandoned by a crash (no answer for 2 minutes) is taken over by the retry', async () => {
+    const headers = { 'idempotency-key': 'crashed-1' };
+    const body = { name: 'After crash' };
+    await ctx.database.db.insert(idempotencyKeys).values({ schoolId: A.id, key: 'crashed-1', fingerprint: 'x', createdAt: new Date(Date.now() - 180_000) });
+    // The stale row's fingerprint differs: a different request may not take it over.
+    expect((await call(ctx.app, 'POST', '/api/v1/categories', { key: A.key, headers, body })).statusCode).toBe(422);
+    const first = await call(ctx.app, 'POST', '/api/v1/categories', { key: A.key, headers: { 'idempotency-key': 'probe' }, body });
+    const [probe] = await ctx.database.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, 'probe'));
+    await ctx.database.db
+      .update(idempotencyKeys)
+      .set({ fingerprint: probe!.fingerprint })
+      .where(eq(idempotencyKeys.key, 'crashed-1'));
+    const retry = await call(ctx.app, 'POST', '/api/v1/categories', { key: A.key, headers, body });
+    expect(retry.statusCode).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(retry.json().id).not.toBe(first.json().id);
+  });
+
+  it('after 24 h a key is free again', async () => {
+    const headers = { 'idempotency-key': 'old-1' };
+    const first = await call(ctx.app, 'POST', '/api/v1/categories', { key: A.key, headers, body: { name: 'Yesterday' } });
+    await ctx.database.db.update(idempotencyKeys).set({ createdAt: new Date(Date.now() - 25 * 3_600_000) }).where(eq(idempotencyKeys.key, 'old-1'));
+    const later = await call(ctx.app, 'POST', '/api/v1/categories', { key: A.key, headers, body: { name: 'Today' } });
+    expect(later.statusCode).toBe(201);
+    expect(later.headers['idempotent-replayed']).toBeUndefined();
+    expect(later.json().id).not.toBe(first.json().id);
   });
 });

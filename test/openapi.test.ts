@@ -20,11 +20,20 @@ describe('OpenAPI and reference', () => {
     expect(doc.components.schemas.Error.properties.error.enum).toContain('validation_error');
     expect(create.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
     expect(doc.paths['/api/v1/api-keys'].post.security).toEqual([{ sessionCookie: [] }]);
+    expect(JSON.stringify(create.requestBody.content['application/json'].schema)).toContain('Programming');
+    expect(doc.components.schemas.Category.examples ?? doc.components.schemas.Category.example).toBeDefined();
     expect(doc.paths['/api/v1/health'].get.security).toEqual([]);
     // Every API route is documented with an operationId.
     for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, { operationId?: string }>>)) {
       for (const [method, op] of Object.entries(item)) expect(op.operationId, `${method} ${path}`).toBeTruthy();
     }
+  });
+
+  it('refuses to start with a key route that declares no scopes', async () => {
+    const { buildApp } = await import('../src/app.js');
+    const app = await buildApp(ctx.config, { database: ctx.database });
+    expect(() => app.get('/api/v1/forgotten', async () => ({}))).toThrow(/declares no scopes/);
+    await app.close();
   });
 
   it('serves the interactive reference at /docs from local assets', async () => {

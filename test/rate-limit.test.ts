@@ -15,6 +15,19 @@ describe('rate limits', () => {
     expect(Number(res.headers['ratelimit-reset'])).toBeGreaterThan(0);
   });
 
+  it('403s and session requests are counted and carry the headers too', async () => {
+    const s = await createSchool(ctx);
+    const reader = (await createKey(ctx, s.id, ['courses:read'])).key;
+    const denied = await call(ctx.app, 'POST', '/api/v1/categories', { key: reader, body: { name: 'x' } });
+    expect(denied.statusCode).toBe(403);
+    expect(denied.headers['ratelimit-remaining']).toBe('99');
+    expect((await call(ctx.app, 'GET', '/api/v1/categories', { key: reader })).headers['ratelimit-remaining']).toBe('98');
+    const login = await call(ctx.app, 'POST', '/api/v1/auth/login', { body: { email: s.ownerEmail, password: s.password } });
+    const cookie = login.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+    const me = await call(ctx.app, 'GET', '/api/v1/auth/me', { headers: { cookie } });
+    expect(me.headers['ratelimit-limit']).toBe('100');
+  });
+
   it('a per-school limit gives 429 rate_limited with Retry-After, per key', async () => {
     const s = await createSchool(ctx);
     const patch = await call(ctx.app, 'PATCH', '/api/v1/school', { key: s.key, body: { rateLimitPerMinute: 3 } });

@@ -17,6 +17,7 @@ Usage:
   syllabus serve                       start the HTTP server (same as npm start)
   syllabus migrate [--json]            apply database migrations
   syllabus school create --name NAME [--owner-email EMAIL] [--owner-password PASSWORD] [--json]
+                                       (owner email defaults to owner@example.com; password generated when omitted)
   syllabus key create --school SCHOOL_ID [--name NAME] [--permissions '*,courses:read'] [--json]
 
 Environment: DATA_DIR, DATABASE_URL and the rest as for the server (see README).`;
@@ -77,13 +78,15 @@ async function run(argv: string[]): Promise<{ json: unknown; text: string } | un
 
     case 'key create': {
       if (!values.school) throw new UsageError('--school is required.');
+      const keyName = z.string().trim().min(1).max(100).safeParse(values.name ?? 'CLI key');
+      if (!keyName.success) throw new UsageError('--name must be 1–100 characters.');
       const permissions = (values.permissions ?? '*').split(',').map((p) => p.trim()).filter(Boolean);
       const parsed = z.array(ScopeSchema).min(1).safeParse(permissions);
       if (!parsed.success) throw new UsageError(`--permissions: unknown scope in '${values.permissions}'.`);
       const schoolId = values.school;
       const key = await withServices(async (s) => {
         await s.schools.get(schoolId); // 404 as "School not found."
-        return s.apiKeys.create(schoolId, { name: values.name ?? 'CLI key', permissions: parsed.data }, null);
+        return s.apiKeys.create(schoolId, { name: keyName.data, permissions: parsed.data }, null);
       });
       return { json: { id: key.id, key: key.key, permissions: key.permissions }, text: `${key.key}\n(id ${key.id}, permissions ${key.permissions.join(',')})` };
     }

@@ -29,8 +29,7 @@ export type EmbeddedRole = 'server' | 'cli';
 export type EmbeddedPostgres = {
   /** postgres:// URL of the `syllabus` database on the embedded server. */
   url: string;
-  /** True when this process started (or adopted) the server and so stops it. */
-  owned: boolean;
+  /** Releases this process's use: stops the server when this process is the one to stop it. */
   stop(): Promise<void>;
 };
 
@@ -104,43 +103,92 @@ async function postgresUser(): Promise<{ uid: number; gid: number } | undefined>
   }
 }
 
-/** The pid in postmaster.pid when that process still runs, else undefined. */
-async function runningPostmaster(pgDir: string): Promise<number | undefined> {
+/** The running postmaster (pid and port, from postmaster.pid) when its process is alive. */
+async function runningPostmaster(pgDir: string): Promise<{ pid: number; port: number } | undefined> {
   try {
-    const pid = Number((await fs.readFile(path.join(pgDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
-    return pid > 0 && isAlive(pid) ? pid : undefined;
+    const lines = (await fs.readFile(path.join(pgDir, 'postmaster.pid'), 'utf8')).split('\n');
+    const pid = Number(lines[0]);
+    const port = Number(lines[3]);
+    return pid > 0 && port > 0 && isAlive(pid) ? { pid, port } : undefined;
   } catch {
     return undefined;
   }
 }
 
-async function ensureDatabase(creds: Credentials, port: number): Promise<void> {
+async function connectAdmin(creds: Credentials, port: number): Promise<pg.Client> {
   const client = new pg.Client({ host: '127.0.0.1', port, user: creds.user, password: creds.password, database: 'postgres' });
   await client.connect();
+  return client;
+}
+
+async function ensureDatabase(creds: Credentials, port: number): Promise<void> {
+  const client = await connectAdmin(creds, port);
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
-    if (!rowCount) await client.query(`CREATE DATABASE ${DATABASE}`).catch((e: { code?: string }) => {
-      if (e.code !== '42P04') throw e; // created concurrently by another process: fine
-    });
+    if (!rowCount) await client.query(`CREATE DATABASE ${DATABASE}`);
   } finally {
     await client.end();
   }
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 200));
+/**
+ * Client connections other than the asking one: a CLI leaves Postgres running while others use it.
+ * A backend lingers a moment after its client disconnects, so a non-zero count is re-checked briefly.
+ */
+async function otherClients(creds: Credentials, port: number): Promise<number> {
+  const client = await connectAdmin(creds, port);
+  try {
+    let n = 0;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const { rows } = await client.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+      );
+      n = rows[0]?.n ?? 0;
+      if (n === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return n;
+  } finally {
+    await client.end();
   }
-  return false;
+}
+
+/**
+ * Serialises start, initialisation and stop between processes sharing a DATA_DIR (a lock file
+ * holding the pid; a lock left by a dead process is taken over).
+ */
+async function withLock<T>(dataDir: string, fn: () => Promise<T>): Promise<T> {
+  const lockFile = path.join(dataDir, 'embedded-postgres.lock');
+  const until = Date.now() + 120_000;
+  for (;;) {
+    try {
+      const handle = await fs.open(lockFile, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const holder = Number(await fs.readFile(lockFile, 'utf8').catch(() => '0'));
+      if (holder > 0 && !isAlive(holder)) await fs.rm(lockFile, { force: true });
+      else if (Date.now() > until) throw new Error(`${lockFile} is held by pid ${holder}; is another syllabus command stuck?`);
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await fs.rm(lockFile, { force: true });
+  }
 }
 
 /**
  * Starts (or finds, or adopts) the embedded PostgreSQL under dataDir/pg and returns a URL for it.
- * - A server owned by a live process: the CLI connects to it; a second `serve` is refused.
- * - A server whose owner died (Node crashed): this process adopts it and will stop it.
- * - No server: initdb when needed, then pg_ctl start on a free local port.
+ * - Running, owned by a live server: the CLI connects to it; a second `serve` is refused.
+ * - Running, owned by a live CLI: a CLI connects; a server takes over ownership (the CLI then
+ *   leaves it running when it ends).
+ * - Running, owner dead (Node crashed): this process adopts it.
+ * - Not running: initdb when needed, then pg_ctl start on a free loopback port.
+ * stop(): the owner stops it — a CLI only when no other process is connected to it.
  */
 export async function startEmbeddedPostgres(
   dataDir: string,
@@ -153,90 +201,89 @@ export async function startEmbeddedPostgres(
   const runtimeFile = path.join(dataDir, 'embedded-postgres.json');
   const owner = await postgresUser();
   const asPostgres = owner ? { uid: owner.uid, gid: owner.gid } : {};
-
   await fs.mkdir(dataDir, { recursive: true });
   if (owner) await fs.chmod(dataDir, 0o755); // the postgres user must be able to reach DATA_DIR/pg
 
-  let creds = await readJson<Credentials>(credsFile);
-  if (!existsSync(path.join(pgDir, 'PG_VERSION'))) {
-    log(`initialising embedded PostgreSQL in ${pgDir}`);
-    creds = { user: 'syllabus', password: randomBytes(24).toString('base64url') };
-    await fs.rm(pgDir, { recursive: true, force: true }); // a half-done initdb from a crash
-    await fs.mkdir(pgDir, { mode: 0o700 });
-    if (owner) await fs.chown(pgDir, owner.uid, owner.gid);
-    const pwFile = path.join(os.tmpdir(), `syllabus-pw-${randomBytes(8).toString('hex')}`);
-    await fs.writeFile(pwFile, `${creds.password}\n`, { mode: 0o600 });
-    if (owner) await fs.chown(pwFile, owner.uid, owner.gid);
-    try {
-      await run(
-        bin.initdb,
-        [`--pgdata=${pgDir}`, '--auth=scram-sha-256', `--username=${creds.user}`, `--pwfile=${pwFile}`, '--encoding=UTF8', '--locale=C'],
-        asPostgres,
-      );
-    } finally {
-      await fs.rm(pwFile, { force: true });
+  const { creds, port } = await withLock(dataDir, async () => {
+    let creds = await readJson<Credentials>(credsFile);
+    if (!existsSync(path.join(pgDir, 'PG_VERSION'))) {
+      log(`initialising embedded PostgreSQL in ${pgDir}`);
+      // Credentials first: a crash after initdb must not leave a cluster nobody can log in to.
+      creds = { user: 'syllabus', password: randomBytes(24).toString('base64url') };
+      await writeJson(credsFile, creds);
+      await fs.rm(pgDir, { recursive: true, force: true }); // a half-done initdb from a crash
+      await fs.mkdir(pgDir, { mode: 0o700 });
+      if (owner) {
+        await fs.chown(pgDir, owner.uid, owner.gid);
+        await run('ls', [pgDir], asPostgres).catch(() => {
+          throw new Error(`The postgres OS user cannot reach ${pgDir}: every folder above DATA_DIR must be searchable (chmod o+x) by it.`);
+        });
+      }
+      const pwFile = path.join(os.tmpdir(), `syllabus-pw-${randomBytes(8).toString('hex')}`);
+      await fs.writeFile(pwFile, `${creds.password}\n`, { mode: 0o600 });
+      if (owner) await fs.chown(pwFile, owner.uid, owner.gid);
+      try {
+        await run(
+          bin.initdb,
+          [`--pgdata=${pgDir}`, '--auth=scram-sha-256', `--username=${creds.user}`, `--pwfile=${pwFile}`, '--encoding=UTF8', '--locale=C'],
+          asPostgres,
+        );
+      } finally {
+        await fs.rm(pwFile, { force: true });
+      }
     }
-    await writeJson(credsFile, creds);
-  }
-  if (!creds) throw new Error(`${credsFile} is missing: the embedded database cannot be opened.`);
-  const url = (port: number) =>
-    `postgres://${creds.user}:${encodeURIComponent(creds.password)}@127.0.0.1:${port}/${DATABASE}`;
+    if (!creds) throw new Error(`${credsFile} is missing: the embedded database cannot be opened.`);
 
-  const stopServer = async () => {
-    await run(bin.pg_ctl, ['stop', '-D', pgDir, '-m', 'fast', '-w', '-t', '60'], asPostgres);
-    const rt = await readJson<Runtime>(runtimeFile);
-    if (rt?.pid === process.pid) await fs.rm(runtimeFile, { force: true });
-  };
-
-  let runtime = await readJson<Runtime>(runtimeFile);
-  if (runtime && (await runningPostmaster(pgDir)) && isAlive(runtime.pid) && runtime.pid !== process.pid) {
-    if (role === 'server' && runtime.role === 'server') {
-      throw new Error(`Another Syllabus server (pid ${runtime.pid}) is using ${dataDir}; stop it or use another DATA_DIR.`);
+    const running = await runningPostmaster(pgDir);
+    const runtime = await readJson<Runtime>(runtimeFile);
+    const ownerAlive = runtime !== undefined && runtime.pid !== process.pid && isAlive(runtime.pid);
+    if (running) {
+      if (ownerAlive && runtime.role === 'server' && role === 'server') {
+        throw new Error(`Another Syllabus server (pid ${runtime.pid}) is using ${dataDir}; stop it or use another DATA_DIR.`);
+      }
+      if (ownerAlive && role === 'cli') {
+        log(`using the embedded PostgreSQL of pid ${runtime.pid}`);
+      } else {
+        log(ownerAlive ? `taking over the embedded PostgreSQL from pid ${runtime.pid}` : `adopting embedded PostgreSQL left running on port ${running.port}`);
+        await writeJson(runtimeFile, { pid: process.pid, role, port: running.port } satisfies Runtime);
+      }
+      await ensureDatabase(creds, running.port);
+      return { creds, port: running.port };
     }
-    if (role === 'server') {
-      // A CLI command is using its own short-lived Postgres here: wait for it to finish.
-      log(`waiting for syllabus CLI (pid ${runtime.pid}) to release ${dataDir}`);
-      await waitFor(async () => !(await runningPostmaster(pgDir)), 60_000);
-    } else {
-      log(`using the embedded PostgreSQL of pid ${runtime.pid}`);
-      return { url: url(runtime.port), owned: false, stop: async () => {} };
-    }
-  }
 
-  runtime = await readJson<Runtime>(runtimeFile);
-  if ((await runningPostmaster(pgDir)) && runtime) {
-    // Postgres outlived the process that started it (Node crashed): adopt it.
-    log(`adopting embedded PostgreSQL left running on port ${runtime.port}`);
-    await writeJson(runtimeFile, { pid: process.pid, role, port: runtime.port } satisfies Runtime);
-    await ensureDatabase(creds, runtime.port);
-    return { url: url(runtime.port), owned: true, stop: stopServer };
-  }
-
-  const port = await freePort();
-  const logFile = path.join(pgDir, 'server.log');
-  log(`starting embedded PostgreSQL on 127.0.0.1:${port}`);
-  await run(
-    bin.pg_ctl,
-    [
-      'start',
-      '-D',
-      pgDir,
-      '-w',
-      '-t',
-      '60',
-      '-l',
-      logFile,
-      '-o',
-      `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200`,
-    ],
-    { ...asPostgres, env: { ...process.env, LC_MESSAGES: 'C' } },
-  ).catch(async (e: Error) => {
-    const tail = await fs.readFile(logFile, 'utf8').then((t) => t.split('\n').slice(-15).join('\n'), () => '');
-    throw new Error(`embedded PostgreSQL did not start: ${e.message}\n${tail}`);
+    const port = await freePort();
+    const logFile = path.join(pgDir, 'server.log');
+    log(`starting embedded PostgreSQL on 127.0.0.1:${port}`);
+    await run(
+      bin.pg_ctl,
+      ['start', '-D', pgDir, '-w', '-t', '60', '-l', logFile, '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200`],
+      { ...asPostgres, env: { ...process.env, LC_MESSAGES: 'C' } },
+    ).catch(async (e: Error) => {
+      const tail = await fs.readFile(logFile, 'utf8').then((t) => t.split('\n').slice(-15).join('\n'), () => '');
+      throw new Error(`embedded PostgreSQL did not start: ${e.message}\n${tail}`);
+    });
+    await writeJson(runtimeFile, { pid: process.pid, role, port } satisfies Runtime);
+    await ensureDatabase(creds, port);
+    return { creds, port };
   });
-  await writeJson(runtimeFile, { pid: process.pid, role, port } satisfies Runtime);
-  await ensureDatabase(creds, port);
-  return { url: url(port), owned: true, stop: stopServer };
+
+  const stop = () =>
+    withLock(dataDir, async () => {
+      const running = await runningPostmaster(pgDir);
+      const runtime = await readJson<Runtime>(runtimeFile);
+      if (!running) return;
+      // Another live process owns it now (a server that took over): not ours to stop.
+      if (runtime && runtime.pid !== process.pid && isAlive(runtime.pid)) return;
+      // A CLI leaves it to whoever else is still connected; the last one out, or the next start, ends it.
+      if (role === 'cli' && (await otherClients(creds, running.port)) > 0) return;
+      await run(bin.pg_ctl, ['stop', '-D', pgDir, '-m', 'fast', '-w', '-t', '60'], asPostgres);
+      await fs.rm(runtimeFile, { force: true });
+    });
+
+  return {
+    url: `postgres://${creds.user}:${encodeURIComponent(creds.password)}@127.0.0.1:${port}/${DATABASE}`,
+    stop,
+  };
 }
 
 /** Stops an embedded PostgreSQL running on dataDir, whoever started it (used by tests' clean-up). */

@@ -1,4 +1,5 @@
 import { asc, desc, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { AppError } from '../lib/errors.js';
 import type { ListRequest } from '../lib/pagination.js';
 
 export type SortColumns = Record<string, { column: AnyColumn; kind: 'date' | 'string' | 'number' }>;
@@ -13,11 +14,21 @@ export function keyset(req: ListRequest, columns: SortColumns, id: AnyColumn): {
   const dir = req.sort.desc ? desc : asc;
   const orderBy = [dir(sort.column), dir(id)];
   if (!req.after) return { orderBy };
-  const value = sort.kind === 'date' ? new Date(req.after.value as string) : req.after.value;
+  const value = cursorValueFor(sort.kind, req.after.value);
   const where = req.sort.desc
     ? sql`(${sort.column}, ${id}) < (${value}, ${req.after.id})`
     : sql`(${sort.column}, ${id}) > (${value}, ${req.after.id})`;
   return { where, orderBy };
+}
+
+/** A cursor's value, checked against the sort column's kind (a forged cursor is a 400, not a 500). */
+function cursorValueFor(kind: 'date' | 'string' | 'number', raw: unknown): Date | string | number {
+  if (kind === 'number' && typeof raw === 'number' && Number.isSafeInteger(raw)) return raw;
+  if (kind === 'string' && typeof raw === 'string' && !raw.includes('\u0000')) return raw;
+  if (kind === 'date' && typeof raw === 'string' && !Number.isNaN(Date.parse(raw))) return new Date(raw);
+  throw new AppError('invalid_cursor', 'The cursor is not valid for this list and sort order; start again without it.', [
+    { path: 'cursor', message: 'Invalid cursor.' },
+  ]);
 }
 
 /** The value a cursor records for a row's sort column (dates as ISO strings). */

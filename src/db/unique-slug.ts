@@ -25,13 +25,11 @@ export async function insertWithGeneratedSlug<T>(
   }
 }
 
-/** The next free suffix for `base` given the slugs already taken that start with it. */
+/** The first candidate worth trying: 1 (the base itself) when free, else the smallest free `-n`. */
 export function nextSlugNumber(base: string, taken: string[]): number {
-  let max = 0;
-  for (const s of taken) {
-    if (s === base) max = Math.max(max, 1);
-    const m = s.startsWith(`${base}-`) ? /^(\d+)$/.exec(s.slice(base.length + 1)) : null;
-    if (m) max = Math.max(max, Number(m[1]));
-  }
-  return max + 1;
+  const set = new Set(taken);
+  if (!set.has(base)) return 1;
+  let n = 2;
+  while (set.has(`${base}-${n}`)) n++;
+  return n;
 }

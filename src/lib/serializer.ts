@@ -8,5 +8,17 @@ import { z } from 'zod';
  */
 export function compileSerializer(schema: z.ZodType): (data: unknown) => string {
   const json = z.toJSONSchema(schema, { target: 'draft-7', io: 'output', unrepresentable: 'any', reused: 'inline' });
-  return fastJson(json as Parameters<typeof fastJson>[0]);
+  return fastJson(withoutRequired(json) as Parameters<typeof fastJson>[0]);
+}
+
+/**
+ * The serializer writes what the handler returns; `required` is for the documentation only, so
+ * sparse fieldsets (`?fields[type]=…`) can leave properties out.
+ */
+function withoutRequired(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutRequired);
+  if (!node || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) if (k !== 'required') out[k] = withoutRequired(v);
+  return out;
 }

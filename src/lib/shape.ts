@@ -36,13 +36,16 @@ export function parseFields(query: Record<string, unknown>, allowedTypes: readon
   return out;
 }
 
-/** Trims an object to the requested fields of its type (no-op when none were requested). */
-export function applyFields<T extends Record<string, unknown>>(obj: T, fields: SparseFields, type: string): Partial<T> {
+/**
+ * Trims an object to the requested fields of its type (no-op when none were requested). Typed as
+ * the full object: a sparse answer is the documented resource with fields left out on request.
+ */
+export function applyFields<T extends Record<string, unknown>>(obj: T, fields: SparseFields, type: string): T {
   const keep = fields.get(type);
   if (!keep) return obj;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) if (k === 'id' || k === 'object' || keep.has(k)) out[k] = v;
-  return out as Partial<T>;
+  return out as T;
 }
 
 /**

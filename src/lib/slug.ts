@@ -2,7 +2,8 @@
 export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** "Intro to Rust!" → "intro-to-rust"; accents are folded; never empty. */
-export function slugify(text: string, maxLength = 100): string {
+/** Leaves room for a `-nnn` suffix under the 100-character slug limit. */
+export function slugify(text: string, maxLength = 90): string {
   const slug = text
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')

@@ -66,13 +66,27 @@ export default fp(async function authPlugin(app: FastifyInstance, opts: { auth: 
     if (mode === 'session' && request.principal.via !== 'session') {
       throw new AppError('unauthorized', 'This route needs an owner session (POST /api/v1/auth/login), not an API key.');
     }
+  });
 
+  // Scopes are checked after the rate limiter (a route onRequest hook), so a 403 is counted and
+  // carries the RateLimit-* headers like any other authenticated answer.
+  app.addHook('preValidation', async (request) => {
+    if (!request.principal) return;
     for (const scope of request.routeOptions.config?.scopes ?? []) {
       if (!scopeGrants(request.principal.permissions, scope)) {
         throw new AppError('forbidden', `This API key lacks the '${scope}' scope.`, [
           { path: 'scope', message: `Requires '${scope}'.`, code: 'missing_scope' },
         ]);
       }
+    }
+  });
+
+  // Every key-authenticated route must say which scope it needs (or `scopes: []` for none), so a
+  // forgotten declaration fails at start-up instead of opening the route to every key.
+  app.addHook('onRoute', (route) => {
+    const auth = route.config?.auth ?? (route.url.startsWith('/api/v1/') ? 'key' : 'none');
+    if ((auth === 'key' || auth === 'key-or-session') && route.config?.scopes === undefined) {
+      throw new Error(`Route ${String(route.method)} ${route.url} authenticates keys but declares no scopes.`);
     }
   });
 

@@ -29,6 +29,10 @@ function fromPostgres(e: unknown): AppError | undefined {
     return new AppError('conflict', 'The request conflicts with an existing resource.');
   }
   if (err.code === '23503') return new AppError('not_found', 'A referenced resource does not exist.');
+  // Values Zod let through but PostgreSQL cannot store (a NUL character, an out-of-range number).
+  if (['22021', '22P02', '22P05', '22007', '22008', '22003', '22001'].includes(err.code)) {
+    return new AppError('validation_error', 'A value in the request cannot be stored (for example a NUL character or an out-of-range number).');
+  }
   if (err.code === '40001' || err.code === '40P01') {
     return new AppError('conflict', 'The request conflicted with a concurrent change; retry it.');
   }
@@ -56,6 +60,7 @@ function fromFastify(err: FastifyError): AppError | undefined {
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError) {
   if (error.headers) reply.headers(error.headers);
+  reply.header('x-request-id', request.id); // also for errors raised before any hook ran
   const body: { error: ErrorCode; message: string; details?: ErrorDetail[]; requestId: string } = {
     error: error.code,
     message: error.message,

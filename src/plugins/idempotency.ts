@@ -7,6 +7,13 @@ import { idempotencyKeys } from '../db/schema/index.js';
 import { AppError } from '../lib/errors.js';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * false for routes whose response holds a secret shown once (new API keys): the key still
+     * prevents a second run, but the body is not stored and a retry gets 409 instead of the secret.
+     */
+    replayable?: boolean;
+  }
   interface FastifyRequest {
     /** Set while this request holds an Idempotency-Key row that its response must complete. */
     idempotency: { schoolId: string; key: string } | null;
@@ -76,6 +83,9 @@ export default fp(async function idempotencyPlugin(app: FastifyInstance, { db }:
         'retry-after': '1',
       });
     }
+    if (stored.responseBody === null) {
+      throw new AppError('conflict', 'This request already ran with this Idempotency-Key; its response held a secret that is shown only once, so it is not replayed.');
+    }
     reply.headers(stored.responseHeaders ?? {});
     reply.header('idempotent-replayed', 'true');
     return reply.code(stored.responseStatus).serializer((p) => p as string).send(stored.responseBody ?? '');
@@ -91,14 +101,16 @@ export default fp(async function idempotencyPlugin(app: FastifyInstance, { db }:
       await db.delete(idempotencyKeys).where(where);
       return payload;
     }
+    const replayable = request.routeOptions.config?.replayable !== false || reply.statusCode >= 400;
     const headers: Record<string, string> = {};
     for (const h of REPLAYED_HEADERS) {
       const v = reply.getHeader(h);
-      if (v !== undefined) headers[h] = String(v);
+      if (v !== undefined && replayable) headers[h] = String(v);
     }
+    const body = replayable ? (typeof payload === 'string' ? payload : '') : null;
     await db
       .update(idempotencyKeys)
-      .set({ responseStatus: reply.statusCode, responseBody: typeof payload === 'string' ? payload : '', responseHeaders: headers, completedAt: sql`now()` })
+      .set({ responseStatus: reply.statusCode, responseBody: body, responseHeaders: headers, completedAt: sql`now()` })
       .where(where);
     return payload;
   });

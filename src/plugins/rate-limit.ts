@@ -21,6 +21,8 @@ export default fp(async function rateLimitPlugin(app: FastifyInstance, opts: { p
       return `ip:${request.ip}`;
     },
     enableDraftSpec: true,
+    // Redis down must not take the API down: requests pass unlimited until it is back.
+    skipOnError: true,
     ...(opts.redis ? { redis: opts.redis, nameSpace: 'syllabus-rl:' } : {}),
     errorResponseBuilder: (_request, context) =>
       new AppError('rate_limited', `Rate limit of ${context.max} requests per minute exceeded; retry in ${Math.ceil(context.ttl / 1000)} s.`),

@@ -101,7 +101,8 @@ describe('slugs', () => {
   it('next number', () => {
     expect(nextSlugNumber('rust', [])).toBe(1);
     expect(nextSlugNumber('rust', ['rust'])).toBe(2);
-    expect(nextSlugNumber('rust', ['rust', 'rust-2', 'rust-7', 'rust-lang'])).toBe(8);
+    expect(nextSlugNumber('rust', ['rust', 'rust-2', 'rust-7', 'rust-lang'])).toBe(3);
+    expect(nextSlugNumber('top', ['top-10'])).toBe(1);
   });
 });
 
@@ -128,5 +129,27 @@ describe('include and fields', () => {
       slug: 's',
     });
     expect(() => parseFields({ 'fields[nope]': 'a' }, ['courses'])).toThrow(/Unknown type 'nope'/);
+  });
+});
+
+describe('PostgreSQL error mapping', async () => {
+  const { toAppError } = await import('../../src/plugins/errors.js');
+  const pgError = (code: string, constraint?: string) => Object.assign(new Error('db'), { code, constraint, severity: 'ERROR' });
+  const wrapped = (e: Error) => Object.assign(new Error('Failed query: insert …'), { cause: e });
+
+  it('maps unique violations by constraint suffix, through Drizzle’s wrapper', () => {
+    expect(toAppError(wrapped(pgError('23505', 'categories_school_slug_uq')))).toMatchObject({ code: 'duplicate_slug', status: 409 });
+    expect(toAppError(pgError('23505', 'users_school_email_uq'))).toMatchObject({ code: 'duplicate_email' });
+    expect(toAppError(pgError('23505', 'courses_school_external_id_uq'))).toMatchObject({ code: 'duplicate_external_id' });
+    expect(toAppError(pgError('23505', 'sections_course_title_uq'))).toMatchObject({ code: 'duplicate_title' });
+    expect(toAppError(pgError('23505', 'something_else'))).toMatchObject({ code: 'conflict', status: 409 });
+  });
+
+  it('maps foreign keys, serialization failures and bad values; leaves the rest to 500', () => {
+    expect(toAppError(pgError('23503'))).toMatchObject({ code: 'not_found', status: 404 });
+    expect(toAppError(pgError('40001'))).toMatchObject({ code: 'conflict' });
+    expect(toAppError(pgError('22021'))).toMatchObject({ code: 'validation_error' });
+    expect(toAppError(pgError('XX000'))).toBeUndefined();
+    expect(toAppError(new Error('boom'))).toBeUndefined();
   });
 });

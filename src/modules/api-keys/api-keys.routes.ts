@@ -28,7 +28,7 @@ export default async function apiKeyRoutes(app: FastifyInstance, { apiKeys }: { 
         body: CreateApiKeySchema,
         response: { 201: CreatedApiKeySchema },
       },
-      config,
+      config: { ...config, replayable: false },
     },
     async (req, reply) => {
       const p = req.principal!;

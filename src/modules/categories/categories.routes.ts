@@ -7,6 +7,7 @@ import {
   CategoryParamsSchema,
   CategorySchema,
   CreateCategorySchema,
+  GetCategoryQuerySchema,
   ListCategoriesQuerySchema,
   UpdateCategorySchema,
 } from './categories.schemas.js';
@@ -48,11 +49,18 @@ export default async function categoryRoutes(app: FastifyInstance, { categories 
   r.get(
     '/categories/:id',
     {
-      schema: { operationId: 'getCategory', tags, summary: 'Get a category', params: CategoryParamsSchema, response: { 200: CategorySchema } },
+      schema: {
+        operationId: 'getCategory',
+        tags,
+        summary: 'Get a category',
+        params: CategoryParamsSchema,
+        querystring: GetCategoryQuerySchema,
+        response: { 200: CategorySchema },
+      },
       config: read,
     },
     async (req, reply) => {
-      const { data, etag } = await categories.get(req.principal!.schoolId, req.params.id);
+      const { data, etag } = await categories.get(req.principal!.schoolId, req.params.id, req.query);
       return reply.header('etag', etag).send(data);
     },
   );

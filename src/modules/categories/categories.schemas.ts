@@ -46,10 +46,19 @@ export type UpdateCategory = z.infer<typeof UpdateCategorySchema>;
 
 export const CATEGORY_SORTS = ['order', 'name', 'createdAt'] as const;
 
+const shapeQuery = {
+  include: z.string().optional().meta({ description: 'Categories have no related resources to include.' }),
+};
+
 export const ListCategoriesQuerySchema = strictQuery({
   ...PaginationQuerySchema.shape,
+  ...shapeQuery,
   sort: z.string().optional().meta({ description: 'order (default), name, createdAt; prefix - for descending.' }),
-});
+}).meta({ description: 'Also `fields[categories]=name,slug` to return only those fields (id and object always stay).' });
+
+export const GetCategoryQuerySchema = strictQuery(shapeQuery);
+/** The `fields[...]` types this resource answers to. */
+export const CATEGORY_FIELD_TYPES = ['categories'] as const;
 
 /** API.md: the list is `{ categories: [...] }`; `pagination` is added, as on every list. */
 export const CategoryListSchema = z.object({ categories: z.array(CategorySchema), pagination: PaginationSchema });

@@ -6,7 +6,8 @@ import { notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, toListRequest } from '../../lib/pagination.js';
 import { slugify } from '../../lib/slug.js';
-import { CATEGORY_SORTS, type Category, type CreateCategory, type UpdateCategory } from './categories.schemas.js';
+import { applyFields, parseFields, parseInclude } from '../../lib/shape.js';
+import { CATEGORY_FIELD_TYPES, CATEGORY_SORTS, type Category, type CreateCategory, type UpdateCategory } from './categories.schemas.js';
 import * as repo from './categories.repo.js';
 
 function present(row: repo.CategoryRow): Category {
@@ -23,6 +24,14 @@ function present(row: repo.CategoryRow): Category {
 }
 
 const versioned = (row: repo.CategoryRow) => ({ data: present(row), etag: etagOf(row) });
+
+type ShapeQuery = { include?: string | undefined } & Record<string, unknown>;
+
+/** Categories have nothing to include; `fields[categories]` trims them. */
+function shapeOf(query: ShapeQuery) {
+  parseInclude(query.include, []);
+  return parseFields(query, CATEGORY_FIELD_TYPES);
+}
 
 /** Course categories of a school (API.md §2 Categories). */
 export function createCategoryService({ db }: { db: Db }) {
@@ -41,17 +50,19 @@ export function createCategoryService({ db }: { db: Db }) {
       });
     },
 
-    async get(schoolId: string, id: string) {
+    async get(schoolId: string, id: string, query: ShapeQuery = {}) {
+      const fields = shapeOf(query);
       const row = await repo.findCategory(db, schoolId, id);
       if (!row) throw notFound('Category');
-      return versioned(row);
+      return { data: applyFields(present(row), fields, 'categories'), etag: etagOf(row) };
     },
 
-    async list(schoolId: string, query: Parameters<typeof toListRequest>[0]) {
+    async list(schoolId: string, query: Parameters<typeof toListRequest>[0] & ShapeQuery) {
+      const fields = shapeOf(query);
       const req = toListRequest(query, CATEGORY_SORTS, 'order');
       const { rows, total } = await repo.listCategories(db, schoolId, req);
       const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r[req.sort.key as (typeof CATEGORY_SORTS)[number]]));
-      return { categories: items.map(present), pagination };
+      return { categories: items.map((r) => applyFields(present(r), fields, 'categories')), pagination };
     },
 
     async update(schoolId: string, id: string, patch: UpdateCategory, ifMatch?: string) {

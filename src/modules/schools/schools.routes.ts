@@ -13,7 +13,8 @@ export default async function schoolRoutes(app: FastifyInstance, { schools }: { 
     '/school',
     {
       schema: { operationId: 'getSchool', tags, summary: "The caller's school", response: { 200: SchoolSchema } },
-      config: { auth: 'key-or-session' },
+      // Any key of the school may read its settings (currency, time zone, custom fields).
+      config: { auth: 'key-or-session', scopes: [] },
     },
     async (req, reply) => {
       const { data, etag } = await schools.get(req.principal!.schoolId);
@@ -31,7 +32,7 @@ export default async function schoolRoutes(app: FastifyInstance, { schools }: { 
         body: UpdateSchoolSchema,
         response: { 200: SchoolSchema },
       },
-      config: { auth: 'key-or-session' },
+      config: { auth: 'key-or-session', scopes: [] },
     },
     async (req, reply) => {
       // School settings change the whole tenant: a narrowly scoped key must not touch them.
