@@ -1,6 +1,6 @@
 import { index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import { idColumn, timestamps } from './columns.js';
-import { schools } from './schools.js';
+import { schoolIdColumn } from './schools.js';
 import { users } from './users.js';
 
 /** API keys: only the SHA-256 of the key and a short display prefix are stored. */
@@ -8,9 +8,7 @@ export const apiKeys = pgTable(
   'api_keys',
   {
     id: idColumn(),
-    schoolId: text('school_id')
-      .notNull()
-      .references(() => schools.id, { onDelete: 'cascade' }),
+    schoolId: schoolIdColumn(),
     name: text('name').notNull(),
     description: text('description'),
     keyHash: text('key_hash').notNull().unique(),
@@ -34,9 +32,7 @@ export const sessions = pgTable(
     userId: text('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    schoolId: text('school_id')
-      .notNull()
-      .references(() => schools.id, { onDelete: 'cascade' }),
+    schoolId: schoolIdColumn(),
     expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },

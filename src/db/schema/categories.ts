@@ -1,14 +1,12 @@
 import { integer, pgTable, text, uniqueIndex, index } from 'drizzle-orm/pg-core';
 import { idColumn, timestamps } from './columns.js';
-import { schools } from './schools.js';
+import { schoolIdColumn } from './schools.js';
 
 export const categories = pgTable(
   'categories',
   {
     id: idColumn(),
-    schoolId: text('school_id')
-      .notNull()
-      .references(() => schools.id, { onDelete: 'cascade' }),
+    schoolId: schoolIdColumn(),
     name: text('name').notNull(),
     slug: text('slug').notNull(),
     icon: text('icon'),

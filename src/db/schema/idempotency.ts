@@ -1,5 +1,5 @@
 import { integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
-import { schools } from './schools.js';
+import { schoolIdColumn } from './schools.js';
 
 /**
  * One row per (school, Idempotency-Key). The row is inserted before the handler runs, which makes
@@ -8,9 +8,7 @@ import { schools } from './schools.js';
 export const idempotencyKeys = pgTable(
   'idempotency_keys',
   {
-    schoolId: text('school_id')
-      .notNull()
-      .references(() => schools.id, { onDelete: 'cascade' }),
+    schoolId: schoolIdColumn(),
     key: text('key').notNull(),
     /** SHA-256 of method, route and body: a retry must match it. */
     fingerprint: text('fingerprint').notNull(),

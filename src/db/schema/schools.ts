@@ -14,3 +14,9 @@ export const schools = pgTable('schools', {
   rateLimitPerMinute: integer('rate_limit_per_minute'),
   ...timestamps,
 });
+
+/** The tenant column every resource table has: deleting a school deletes everything it owns. */
+export const schoolIdColumn = () =>
+  text('school_id')
+    .notNull()
+    .references(() => schools.id, { onDelete: 'cascade' });

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { index, pgEnum, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { idColumn, timestamps } from './columns.js';
-import { schools } from './schools.js';
+import { schoolIdColumn } from './schools.js';
 
 export const userRole = pgEnum('user_role', ['owner', 'admin', 'instructor', 'student', 'bot']);
 
@@ -9,9 +9,7 @@ export const users = pgTable(
   'users',
   {
     id: idColumn(),
-    schoolId: text('school_id')
-      .notNull()
-      .references(() => schools.id, { onDelete: 'cascade' }),
+    schoolId: schoolIdColumn(),
     email: text('email').notNull(),
     name: text('name').notNull(),
     role: userRole('role').notNull(),
