@@ -11,8 +11,11 @@ import { RequestValidationError, zodIssuesToDetails } from './lib/validation.js'
 import apiKeyRoutes from './modules/api-keys/api-keys.routes.js';
 import authRoutes from './modules/auth/auth.routes.js';
 import categoryRoutes from './modules/categories/categories.routes.js';
+import courseRoutes from './modules/courses/courses.routes.js';
+import curriculumRoutes from './modules/courses/curriculum.routes.js';
 import healthRoutes from './modules/health/health.routes.js';
 import schoolRoutes from './modules/schools/schools.routes.js';
+import videoRoutes from './modules/videos/videos.routes.js';
 import { VERSION } from './paths.js';
 import authPlugin from './plugins/auth.js';
 import errorsPlugin, { sendError } from './plugins/errors.js';
@@ -128,6 +131,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await api.register(apiKeyRoutes, { apiKeys: services.apiKeys });
       await api.register(schoolRoutes, { schools: services.schools });
       await api.register(categoryRoutes, { categories: services.categories });
+      await api.register(courseRoutes, { courses: services.courses });
+      await api.register(curriculumRoutes, { sections: services.sections, lessons: services.lessons, plans: services.plans });
+      await api.register(videoRoutes);
     },
     { prefix: '/api/v1' },
   );

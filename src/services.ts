@@ -3,6 +3,10 @@ import type { Db } from './db/client.js';
 import { createApiKeyService } from './modules/api-keys/api-keys.service.js';
 import { createAuthService } from './modules/auth/auth.service.js';
 import { createCategoryService } from './modules/categories/categories.service.js';
+import { createCourseService } from './modules/courses/courses.service.js';
+import { createLessonService } from './modules/courses/lessons.service.js';
+import { createPaymentPlanService } from './modules/courses/payment-plans.service.js';
+import { createSectionService } from './modules/courses/sections.service.js';
 import { createSchoolService } from './modules/schools/schools.service.js';
 import { createUserService } from './modules/users/users.service.js';
 
@@ -11,12 +15,18 @@ export function createServices(db: Db, config: Config) {
   const apiKeys = createApiKeyService({ db });
   const users = createUserService({ db });
   const schools = createSchoolService({ db, apiKeys, users, defaultRateLimit: config.rateLimitPerMinute });
+  const categories = createCategoryService({ db });
+  const courses = createCourseService({ db, schools, categories, users });
   return {
     apiKeys,
     users,
     schools,
     auth: createAuthService({ db, sessionTtlHours: config.sessionTtlHours, apiKeys, users, schools }),
-    categories: createCategoryService({ db }),
+    categories,
+    courses,
+    sections: createSectionService({ db, courses }),
+    lessons: createLessonService({ db, courses }),
+    plans: createPaymentPlanService({ db, courses, schools }),
   };
 }
 export type Services = ReturnType<typeof createServices>;

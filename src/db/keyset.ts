@@ -22,7 +22,7 @@ export function keyset(req: ListRequest, columns: SortColumns, id: AnyColumn): {
 }
 
 /** A cursor's value, checked against the sort column's kind (a forged cursor is a 400, not a 500). */
-function cursorValueFor(kind: 'date' | 'string' | 'number', raw: unknown): Date | string | number {
+export function cursorValueFor(kind: 'date' | 'string' | 'number', raw: unknown): Date | string | number {
   if (kind === 'number' && typeof raw === 'number' && Number.isSafeInteger(raw)) return raw;
   if (kind === 'string' && typeof raw === 'string' && !raw.includes('\u0000')) return raw;
   if (kind === 'date' && typeof raw === 'string' && !Number.isNaN(Date.parse(raw))) return new Date(raw);

@@ -19,6 +19,7 @@ export const ID_PREFIXES = {
   comment: 'cmt',
   communityMedia: 'cmm',
   webhook: 'whk',
+  tag: 'tag',
   event: 'evt',
   request: 'req',
 } as const;

@@ -28,6 +28,10 @@ function fromPostgres(e: unknown): AppError | undefined {
     }
     return new AppError('conflict', 'The request conflicts with an existing resource.');
   }
+  // A delete refused because rows still point at this one (ON DELETE RESTRICT / NO ACTION).
+  if (err.code === '23001' || (err.code === '23503' && /still referenced/.test((err as { detail?: string }).detail ?? ''))) {
+    return new AppError('conflict', 'This resource is still in use (for example by courses in this category).');
+  }
   if (err.code === '23503') return new AppError('not_found', 'A referenced resource does not exist.');
   // Values Zod let through but PostgreSQL cannot store (a NUL character, an out-of-range number).
   if (['22021', '22P02', '22P05', '22007', '22008', '22003', '22001'].includes(err.code)) {

@@ -147,6 +147,7 @@ describe('PostgreSQL error mapping', async () => {
 
   it('maps foreign keys, serialization failures and bad values; leaves the rest to 500', () => {
     expect(toAppError(pgError('23503'))).toMatchObject({ code: 'not_found', status: 404 });
+    expect(toAppError(pgError('23001'))).toMatchObject({ code: 'conflict', status: 409 });
     expect(toAppError(pgError('40001'))).toMatchObject({ code: 'conflict' });
     expect(toAppError(pgError('22021'))).toMatchObject({ code: 'validation_error' });
     expect(toAppError(pgError('XX000'))).toBeUndefined();

@@ -3,3 +3,4 @@ export * from './users.js';
 export * from './auth.js';
 export * from './idempotency.js';
 export * from './categories.js';
+export * from './courses.js';

@@ -57,6 +57,10 @@ export function createCategoryService({ db }: { db: Db }) {
       return { data: applyFields(present(row), fields, 'categories'), etag: etagOf(row) };
     },
 
+    async exists(schoolId: string, id: string): Promise<boolean> {
+      return (await repo.findCategory(db, schoolId, id)) !== undefined;
+    },
+
     async list(schoolId: string, query: Parameters<typeof toListRequest>[0] & ShapeQuery) {
       const fields = shapeOf(query);
       const req = toListRequest(query, CATEGORY_SORTS, 'order');
@@ -74,7 +78,7 @@ export function createCategoryService({ db }: { db: Db }) {
       });
     },
 
-    /** Courses referencing a category arrive with the courses module, which adds the 409 guard. */
+    /** A category that courses use cannot be deleted (the foreign key refuses: 409 conflict). */
     async delete(schoolId: string, id: string, ifMatch?: string) {
       await db.transaction(async (tx) => {
         const current = await repo.findCategory(tx, schoolId, id, true);

@@ -22,3 +22,8 @@ export async function findUser(db: DbOrTx, schoolId: string, userId: string): Pr
   const [row] = await db.select().from(users).where(and(eq(users.schoolId, schoolId), eq(users.id, userId)));
   return row;
 }
+
+export async function findUsersByIds(db: DbOrTx, schoolId: string, ids: string[]): Promise<UserRow[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(users).where(and(eq(users.schoolId, schoolId), inArray(users.id, ids)));
+}

@@ -24,6 +24,10 @@ export function createUserService({ db }: { db: Db }) {
       return repo.findUsersByEmail(db, email, ['owner', 'admin']);
     },
 
+    findByIds(schoolId: string, ids: string[]) {
+      return repo.findUsersByIds(db, schoolId, ids);
+    },
+
     get(schoolId: string, userId: string) {
       return repo.findUser(db, schoolId, userId);
     },

@@ -1,0 +1,426 @@
+/**
+ * Rich-text fields (course/section description, lesson content): Tiptap/ProseMirror documents
+ * (API.md §1 "Rich text"). Input is a document object, that document as a JSON string, HTML, or
+ * Markdown; output is the stored document and its rendered HTML.
+ *
+ * The schema comes from the real Tiptap extensions, and structure is judged by ProseMirror's own
+ * content expressions, so what we accept is exactly what a Tiptap editor with these extensions can
+ * load. On top of the schema we check attribute values (ProseMirror only knows attribute names).
+ */
+import { getSchema, mergeAttributes, type Attributes, type Extensions, type JSONContent } from '@tiptap/core';
+import Highlight from '@tiptap/extension-highlight';
+import Image from '@tiptap/extension-image';
+import { Table, TableCell, TableHeader, TableRow } from '@tiptap/extension-table';
+import { generateHTML, generateJSON } from '@tiptap/html/server';
+import type { MarkType, NodeType } from '@tiptap/pm/model';
+import StarterKit from '@tiptap/starter-kit';
+import { Marked } from 'marked';
+import sanitize from 'sanitize-html';
+import { AppError, type ErrorDetail } from './errors.js';
+
+export type RichTextDoc = { type: 'doc'; content?: unknown[] } & Record<string, unknown>;
+
+// ---------------------------------------------------------------------------------------------
+// URLs
+
+const LINK_SCHEMES = ['http', 'https', 'mailto'];
+const IMAGE_SCHEMES = ['http', 'https'];
+const MAX_URL_LENGTH = 2048;
+
+/** An absolute URL with one of `schemes`, written with the scheme first (no leading blanks). */
+function isUrlWithScheme(value: unknown, schemes: string[]): value is string {
+  if (typeof value !== 'string' || value.length > MAX_URL_LENGTH) return false;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]?.toLowerCase();
+  return scheme !== undefined && schemes.includes(scheme) && URL.canParse(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extensions and schema (built once)
+
+/** What Tiptap's link mark writes on every link; the platform always renders links this way. */
+const LINK_TARGET = '_blank';
+const LINK_REL = 'noopener noreferrer nofollow';
+
+/**
+ * Readers get plain table cells: the editor's column widths are kept in the document but not
+ * rendered, and alignment is the `align` attribute rather than an inline style (sanitize-html
+ * rewrites style attributes, so rendered HTML would not survive sanitising unchanged).
+ */
+function readerCellAttributes(inherited: Attributes | object | undefined): Attributes {
+  const attrs = { ...inherited } as Attributes;
+  return {
+    ...attrs,
+    colwidth: { ...attrs.colwidth, rendered: false },
+    align: {
+      ...attrs.align,
+      renderHTML: (a: Record<string, unknown>) => (typeof a.align === 'string' ? { align: a.align } : {}),
+    },
+  };
+}
+
+const EXTENSIONS: Extensions = [
+  StarterKit.configure({
+    heading: { levels: [1, 2, 3] },
+    link: {
+      openOnClick: false,
+      autolink: false,
+      linkOnPaste: false,
+      // Also the HTML parse rule: an <a> with any other scheme loses its link (its text stays).
+      isAllowedUri: (url) => isUrlWithScheme(url, LINK_SCHEMES),
+    },
+    // Editor-only behaviour, no schema: not wanted on a server.
+    dropcursor: false,
+    gapcursor: false,
+    undoRedo: false,
+    listKeymap: false,
+    trailingNode: false,
+  }),
+  // A plain <table><tbody>: Tiptap's default adds a <colgroup> and min-width styles for the
+  // editor's column resizing, which readers don't need (and the sanitiser would rewrite).
+  Table.extend({
+    renderHTML({ HTMLAttributes }) {
+      return ['table', mergeAttributes(this.options.HTMLAttributes, HTMLAttributes), ['tbody', 0]];
+    },
+  }),
+  TableRow,
+  TableHeader.extend({
+    addAttributes() {
+      return readerCellAttributes(this.parent?.());
+    },
+  }),
+  TableCell.extend({
+    addAttributes() {
+      return readerCellAttributes(this.parent?.());
+    },
+  }),
+  Image.configure({ inline: false, allowBase64: false }),
+  Highlight.configure({ multicolor: false }),
+];
+
+const schema = getSchema(EXTENSIONS);
+
+const NODES = ['doc', 'paragraph', 'heading', 'text', 'bulletList', 'orderedList', 'listItem', 'blockquote',
+  'horizontalRule', 'codeBlock', 'table', 'tableRow', 'tableHeader', 'tableCell', 'image', 'hardBreak'];
+const MARKS = ['bold', 'italic', 'underline', 'strike', 'code', 'link', 'highlight'];
+
+// ---------------------------------------------------------------------------------------------
+// Attribute rules: one for every attribute the schema has (checked at load below). ProseMirror
+// only checks attribute names, so values are ours to judge. Attributes outside the contract that
+// Tiptap editors write anyway (link target/rel/class, image width/height) are accepted only with
+// Tiptap's default values, so editor output round-trips but cannot change how things render.
+
+type AttrRule = { required?: true; check: (value: unknown, attrs: Record<string, unknown>) => string | undefined };
+
+const rule = (ok: (v: unknown, attrs: Record<string, unknown>) => boolean, message: string, required?: true): AttrRule =>
+  ({ ...(required ? { required } : {}), check: (v, attrs) => (ok(v, attrs) ? undefined : message) });
+const nullableString = rule((v) => v === null || typeof v === 'string', 'Must be a string or null.');
+const onlyNull = rule((v) => v === null, 'Not supported; must be null or left out.');
+const isIntIn = (v: unknown, min: number, max: number): v is number => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+const tableCellRules: Record<string, AttrRule> = {
+  colspan: rule((v) => isIntIn(v, 1, 1000), 'Must be an integer from 1 to 1000.'),
+  rowspan: rule((v) => isIntIn(v, 1, 1000), 'Must be an integer from 1 to 1000.'),
+  colwidth: rule(
+    (v, attrs) => v === null || (Array.isArray(v) && v.every((w) => isIntIn(w, 0, 100_000)) && v.length === (attrs.colspan ?? 1)),
+    'Must be null or one non-negative integer width per spanned column.',
+  ),
+  align: rule((v) => v === null || v === 'left' || v === 'center' || v === 'right', "Must be 'left', 'center', 'right' or null."),
+};
+
+const ATTR_RULES: Record<string, Record<string, AttrRule>> = {
+  heading: { level: rule((v) => v === 1 || v === 2 || v === 3, 'Heading level must be 1, 2 or 3.') },
+  // Becomes the class `language-<x>`, so one class-safe word.
+  codeBlock: { language: rule((v) => v === null || (typeof v === 'string' && /^[\w#+.-]{0,64}$/.test(v)), 'Must be null or a language name (letters, digits, _ # + . -).') },
+  orderedList: {
+    start: rule((v) => isIntIn(v, -1_000_000, 1_000_000), 'Must be an integer.'),
+    type: rule((v) => v === null || v === '1' || v === 'a' || v === 'A' || v === 'i' || v === 'I', "Must be '1', 'a', 'A', 'i', 'I' or null."),
+  },
+  tableCell: tableCellRules,
+  tableHeader: tableCellRules,
+  image: {
+    src: rule((v) => isUrlWithScheme(v, IMAGE_SCHEMES), 'Image src is required and must be an http(s) URL.', true),
+    alt: nullableString,
+    title: nullableString,
+    width: onlyNull,
+    height: onlyNull,
+  },
+  link: {
+    href: rule((v) => isUrlWithScheme(v, LINK_SCHEMES), 'Link href is required and must be an http, https or mailto URL.', true),
+    title: nullableString,
+    target: rule((v) => v === null || v === LINK_TARGET, `Must be '${LINK_TARGET}' or null.`),
+    rel: rule((v) => v === LINK_REL, `Must be '${LINK_REL}' or left out.`),
+    class: onlyNull,
+  },
+};
+
+// Fail at start-up, not per request, if an extension upgrade brings a node, mark or attribute
+// nobody has ruled on.
+{
+  const same = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
+  if (!same(Object.keys(schema.nodes), NODES) || !same(Object.keys(schema.marks), MARKS)) {
+    throw new Error(`richtext: unexpected schema: nodes ${Object.keys(schema.nodes).join(',')}; marks ${Object.keys(schema.marks).join(',')}`);
+  }
+  for (const type of [...Object.values(schema.nodes), ...Object.values(schema.marks)]) {
+    for (const attr of Object.keys(type.spec.attrs ?? {})) {
+      if (!ATTR_RULES[type.name]?.[attr]) throw new Error(`richtext: no rule for attribute ${type.name}.${attr}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation: walk the JSON, reporting problems at their dot paths.
+
+const MAX_PROBLEMS = 20;
+const MAX_DEPTH = 100; // deeper documents are refused before anything recursive can overflow
+const NODE_KEYS = new Set(['type', 'attrs', 'content', 'marks', 'text']);
+const MARK_KEYS = new Set(['type', 'attrs']);
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const own = <T>(map: Record<string, T>, key: unknown): T | undefined =>
+  typeof key === 'string' && Object.hasOwn(map, key) ? map[key] : undefined;
+
+class Problems {
+  readonly list: ErrorDetail[] = [];
+  add(path: string, message: string, code: string) {
+    if (this.list.length < MAX_PROBLEMS) this.list.push({ path, message, code });
+  }
+  get full() {
+    return this.list.length >= MAX_PROBLEMS;
+  }
+}
+
+function checkAttrs(owner: NodeType | MarkType, attrs: unknown, path: string, problems: Problems) {
+  if (attrs !== undefined && attrs !== null && !isObject(attrs)) {
+    problems.add(path, 'attrs must be an object.', 'invalid_attribute');
+    return;
+  }
+  const given: Json = attrs ?? {};
+  const known = owner.spec.attrs ?? {};
+  const rules = ATTR_RULES[owner.name] ?? {};
+  for (const [key, value] of Object.entries(given)) {
+    const r = Object.hasOwn(known, key) ? rules[key] : undefined;
+    if (!r) problems.add(`${path}.${key}`, `Unknown attribute '${key}' on ${owner.name}.`, 'unknown_attribute');
+    else {
+      const message = r.check(value, given);
+      if (message) problems.add(`${path}.${key}`, message, 'invalid_attribute');
+    }
+  }
+  for (const [key, r] of Object.entries(rules)) {
+    if (r.required && !Object.hasOwn(given, key)) problems.add(`${path}.${key}`, `${owner.name} requires attribute '${key}'.`, 'required');
+  }
+}
+
+/** Marks belong to a node but are allowed (or not) by its parent, as in ProseMirror. */
+function checkMarks(marks: unknown, parent: NodeType | undefined, path: string, problems: Problems) {
+  if (!Array.isArray(marks)) {
+    problems.add(path, 'marks must be an array.', 'invalid_mark');
+    return;
+  }
+  const seen: MarkType[] = [];
+  marks.forEach((mark: unknown, i) => {
+    const at = `${path}.${i}`;
+    const type = isObject(mark) ? own(schema.marks, mark.type) : undefined;
+    if (!isObject(mark) || !type) {
+      const name = isObject(mark) && typeof mark.type === 'string' ? ` '${mark.type}'` : '';
+      problems.add(at, `Unknown mark type${name}.`, 'unknown_mark');
+      return;
+    }
+    for (const key of Object.keys(mark)) if (!MARK_KEYS.has(key)) problems.add(`${at}.${key}`, `Unknown field '${key}' on a mark.`, 'unknown_field');
+    checkAttrs(type, mark.attrs, `${at}.attrs`, problems);
+    const conflict = seen.find((s) => s.excludes(type) || type.excludes(s));
+    if (!parent?.allowsMarkType(type)) problems.add(at, `The ${type.name} mark is not allowed in ${parent?.name ?? 'this position'}.`, 'invalid_mark');
+    else if (conflict) problems.add(at, conflict === type ? `Duplicate ${type.name} mark.` : `The ${type.name} mark cannot be combined with ${conflict.name}.`, 'invalid_mark');
+    seen.push(type);
+  });
+}
+
+/** Children must fit the parent's content expression: step ProseMirror's content match. */
+function checkContent(type: NodeType, children: (NodeType | undefined)[], path: string, problems: Problems) {
+  if (children.some((c) => !c)) return; // an unknown child is already reported
+  const expected = type.spec.content ? `its content must be '${type.spec.content}'` : 'it cannot have content';
+  let match = type.contentMatch;
+  for (const [i, child] of (children as NodeType[]).entries()) {
+    const next = match.matchType(child);
+    if (!next) {
+      problems.add(`${path}.content.${i}`, `A ${child.name} node is not allowed here in ${type.name} (${expected}).`, 'invalid_content');
+      return;
+    }
+    match = next;
+  }
+  if (!match.validEnd) problems.add(path, `The ${type.name} node is incomplete (${expected}).`, 'invalid_content');
+}
+
+function checkNode(json: unknown, parent: NodeType | undefined, path: string, depth: number, problems: Problems): NodeType | undefined {
+  if (problems.full) return undefined;
+  const type = isObject(json) ? own(schema.nodes, json.type) : undefined;
+  if (!isObject(json) || !type) {
+    const name = isObject(json) && typeof json.type === 'string' ? ` '${json.type}'` : '';
+    problems.add(path, `Unknown node type${name}.`, 'unknown_node');
+    return undefined;
+  }
+  for (const key of Object.keys(json)) if (!NODE_KEYS.has(key)) problems.add(`${path}.${key}`, `Unknown field '${key}' on a ${type.name} node.`, 'unknown_field');
+  checkAttrs(type, json.attrs, `${path}.attrs`, problems);
+  if (type.isText) {
+    if (typeof json.text !== 'string' || json.text === '') problems.add(`${path}.text`, 'A text node needs a non-empty text string.', 'invalid_text');
+  } else if (json.text !== undefined) problems.add(`${path}.text`, `Only text nodes have text, not ${type.name}.`, 'unknown_field');
+  if (json.marks !== undefined && json.marks !== null) checkMarks(json.marks, parent, `${path}.marks`, problems);
+
+  const content = json.content ?? [];
+  if (!Array.isArray(content)) problems.add(`${path}.content`, 'content must be an array.', 'invalid_content');
+  else if (depth >= MAX_DEPTH && content.length) problems.add(`${path}.content`, `The document is nested more than ${MAX_DEPTH} levels deep.`, 'invalid_content');
+  else {
+    const children = content.map((child: unknown, i) => checkNode(child, type, `${path}.content.${i}`, depth + 1, problems));
+    if (!problems.full) checkContent(type, children, path, problems);
+  }
+  return type;
+}
+
+function fail(path: string, details: ErrorDetail[]): never {
+  const [first] = details;
+  const at = first && first.path !== path ? ` at '${first.path}'` : '';
+  const what = first ? first.message.charAt(0).toLowerCase() + first.message.slice(1).replace(/\.$/, '') : 'invalid';
+  const more = details.length > 1 ? ` (and ${details.length - 1} more problem${details.length > 2 ? 's' : ''})` : '';
+  throw new AppError('validation_error', `Field '${path}': invalid rich text: ${what}${at}${more}.`, details);
+}
+
+const NOT_A_DOC = "Expected a rich-text document ({ \"type\": \"doc\", \"content\": [...] }), its JSON string, or an HTML string.";
+
+/** Validates a document object and returns it unchanged (so stored documents round-trip). */
+function validated(value: unknown, path: string): RichTextDoc {
+  if (!isObject(value) || value.type !== 'doc') fail(path, [{ path, message: NOT_A_DOC, code: 'invalid_type' }]);
+  const problems = new Problems();
+  checkNode(value, undefined, path, 0, problems);
+  if (!problems.list.length) {
+    // ProseMirror's own check as a last guard: anything our walk missed still cannot get through.
+    try {
+      schema.nodeFromJSON(value).check();
+    } catch (err) {
+      problems.add(path, `Invalid document: ${err instanceof Error ? err.message : String(err)}`, 'invalid_content');
+    }
+  }
+  if (problems.list.length) fail(path, problems.list);
+  return value as RichTextDoc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTML and Markdown input
+
+/** Attributes kept only when they match exactly; any other value is dropped (not emptied). */
+function keepAttrsMatching(patterns: Record<string, RegExp>): sanitize.Transformer {
+  return (tagName, attribs) => {
+    const kept = { ...attribs };
+    for (const [name, pattern] of Object.entries(patterns)) {
+      const value = kept[name];
+      if (value !== undefined && !pattern.test(value)) delete kept[name];
+    }
+    return { tagName, attribs: kept };
+  };
+}
+const exactly = (value: string) => new RegExp(`^${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+const cellAttrs = keepAttrsMatching({ colspan: /^[1-9]\d{0,2}$/, rowspan: /^[1-9]\d{0,2}$/ });
+
+/**
+ * Only tags and attributes that map to the allowed nodes and marks survive; everything else
+ * (scripts, event handlers, iframes, styles, javascript: URLs) is removed. The same allowlist
+ * covers everything renderRichText produces, so sanitising rendered HTML changes nothing.
+ */
+const SANITIZE_OPTIONS: sanitize.IOptions = {
+  allowedTags: ['p', 'h1', 'h2', 'h3', 'strong', 'b', 'em', 'i', 'u', 's', 'strike', 'del', 'code', 'pre', 'a',
+    'ul', 'ol', 'li', 'blockquote', 'hr', 'br', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'img', 'mark'],
+  allowedAttributes: {
+    a: ['target', 'rel', 'href', 'title'],
+    img: ['src', 'alt', 'title'],
+    ol: ['start', { name: 'type', values: ['1', 'a', 'A', 'i', 'I'] }],
+    th: ['colspan', 'rowspan', { name: 'align', values: ['left', 'center', 'right'] }],
+    td: ['colspan', 'rowspan', { name: 'align', values: ['left', 'center', 'right'] }],
+  },
+  allowedClasses: { code: ['language-*'] },
+  allowedSchemes: LINK_SCHEMES,
+  allowedSchemesByTag: { img: IMAGE_SCHEMES },
+  allowedSchemesAppliedToAttributes: ['href', 'src'],
+  allowProtocolRelative: false,
+  transformTags: {
+    // The schema has headings 1–3 only; deeper headings become level 3 rather than paragraphs.
+    h4: 'h3',
+    h5: 'h3',
+    h6: 'h3',
+    // A link's target/rel are the platform's (see LINK_REL); other values would not validate.
+    a: keepAttrsMatching({ target: exactly(LINK_TARGET), rel: exactly(LINK_REL) }),
+    ol: keepAttrsMatching({ start: /^-?\d{1,6}$/ }),
+    th: cellAttrs,
+    td: cellAttrs,
+  },
+  // Relative image URLs pass the scheme check but are not allowed in documents: drop the image.
+  exclusiveFilter: (frame) => frame.tag === 'img' && !isUrlWithScheme(frame.attribs.src, IMAGE_SCHEMES),
+};
+
+/** The sanitize-html call used for HTML input (exported for the property test). */
+export function sanitizeHtml(html: string): string {
+  return sanitize(html, SANITIZE_OPTIONS);
+}
+
+/** HTML → sanitised → Tiptap's own HTML parser → validated like any document. */
+function fromHtml(html: string, path: string): RichTextDoc {
+  return validated(generateJSON(sanitizeHtml(html), EXTENSIONS), path);
+}
+
+const markdown = new Marked({ gfm: true, breaks: false }).use({
+  renderer: {
+    // Images are blocks in the schema: a paragraph holding only images would leave an empty
+    // paragraph behind, so such paragraphs render as their images alone.
+    paragraph({ tokens }) {
+      const imagesOnly = tokens.every((t) => t.type === 'image' || (t.type === 'text' && !t.raw.trim()));
+      return imagesOnly ? this.parser.parseInline(tokens) : false;
+    },
+  },
+  // marked ends every code block with a newline, which would become an empty last line.
+  hooks: { postprocess: (html) => html.replace(/\n<\/code><\/pre>/g, '</code></pre>') },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+
+/**
+ * Turns a field value into a validated document. `path` is the field's dot path from the request
+ * body root (e.g. 'description' or 'sections.1.lessons.0.content'); every error detail path
+ * starts with it.
+ *
+ * - a document object → validated and returned as given;
+ * - a string whose trimmed form starts with `{` → parsed as JSON, then as above;
+ * - any other string → HTML (plain text becomes one paragraph; '' becomes Tiptap's empty
+ *   document, one empty paragraph — `{ type: 'doc', content: [] }` itself is invalid, as doc
+ *   needs at least one block).
+ */
+export function parseRichText(value: unknown, path: string): RichTextDoc {
+  if (typeof value !== 'string') return validated(value, path);
+  if (!value.trimStart().startsWith('{')) return fromHtml(value, path);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    fail(path, [{ path, message: 'A string starting with { must be a JSON rich-text document.', code: 'invalid_json' }]);
+  }
+  return validated(parsed, path);
+}
+
+/** Same for a `<field>Markdown` string (path e.g. 'contentMarkdown'): GFM → HTML → as HTML. */
+export function parseMarkdown(markdownText: string, path: string): RichTextDoc {
+  return fromHtml(markdown.parse(markdownText, { async: false }), path);
+}
+
+/** Rendered, sanitised HTML of a valid document. */
+export function renderRichText(doc: RichTextDoc): string {
+  return generateHTML(doc as JSONContent, EXTENSIONS);
+}
+
+/** Length of the document's plain text: the characters of its text nodes (UTF-16 code units). */
+export function plainTextLength(doc: RichTextDoc): number {
+  let length = 0;
+  const walk = (node: unknown) => {
+    if (!isObject(node)) return;
+    if (node.type === 'text' && typeof node.text === 'string') length += node.text.length;
+    if (Array.isArray(node.content)) node.content.forEach(walk);
+  };
+  walk(doc);
+  return length;
+}

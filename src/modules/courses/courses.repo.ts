@@ -1,0 +1,150 @@
+import { and, eq, inArray, like, or, sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import { courseTags, courses, lessons, paymentPlans, tags } from '../../db/schema/index.js';
+import { newId } from '../../lib/ids.js';
+import type { ListRequest } from '../../lib/pagination.js';
+import { COURSE_FROM, courseJson, raw, type CourseJsonOptions } from './course-json.js';
+
+export type CourseRow = typeof courses.$inferSelect;
+export const COURSE_SLUG_CONSTRAINT = 'courses_school_slug_uq';
+
+export async function insertCourse(db: DbOrTx, row: typeof courses.$inferInsert): Promise<CourseRow> {
+  const [created] = await db.insert(courses).values(row).returning();
+  return created!;
+}
+
+/**
+ * Locks the course row for the rest of the transaction. Every change to a course's curriculum or
+ * plans takes this lock first, so positions and default plans are changed by one writer at a time.
+ */
+export async function lockCourse(db: DbOrTx, schoolId: string, courseId: string): Promise<CourseRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(courses)
+    .where(and(eq(courses.schoolId, schoolId), eq(courses.id, courseId)))
+    .for('update');
+  return row;
+}
+
+export async function updateCourse(db: DbOrTx, courseId: string, patch: Partial<typeof courses.$inferInsert>): Promise<CourseRow> {
+  const [row] = await db
+    .update(courses)
+    .set({ ...patch, updatedAt: new Date(), version: sql`${courses.version} + 1` })
+    .where(eq(courses.id, courseId))
+    .returning();
+  return row!;
+}
+
+export async function deleteCourse(db: DbOrTx, courseId: string): Promise<void> {
+  await db.delete(courses).where(eq(courses.id, courseId));
+}
+
+export async function courseSlugsLike(db: DbOrTx, schoolId: string, base: string): Promise<string[]> {
+  const rows = await db
+    .select({ slug: courses.slug })
+    .from(courses)
+    .where(and(eq(courses.schoolId, schoolId), or(eq(courses.slug, base), like(courses.slug, `${base}-%`))));
+  return rows.map((r) => r.slug);
+}
+
+/** Creates missing tags (case-insensitively unique per school) and sets the course's tags in order. */
+export async function setCourseTags(db: DbOrTx, schoolId: string, courseId: string, names: string[]): Promise<void> {
+  await db.delete(courseTags).where(eq(courseTags.courseId, courseId));
+  if (names.length === 0) return;
+  const values = names.map((name) => sql`(${newId('tag')}, ${schoolId}, ${name})`);
+  await db.execute(sql`INSERT INTO tags (id, school_id, name) VALUES ${sql.join(values, sql`, `)} ON CONFLICT (school_id, lower(name)) DO NOTHING`);
+  const found = await db
+    .select({ id: tags.id, name: tags.name })
+    .from(tags)
+    .where(and(eq(tags.schoolId, schoolId), inArray(sql`lower(${tags.name})`, names.map((n) => n.toLowerCase()))));
+  const byName = new Map(found.map((t) => [t.name.toLowerCase(), t.id]));
+  await db.insert(courseTags).values(names.map((n, i) => ({ courseId, tagId: byName.get(n.toLowerCase())!, position: i })));
+}
+
+export async function courseTagNames(db: DbOrTx, courseId: string): Promise<string[]> {
+  const rows = await db
+    .select({ name: tags.name })
+    .from(courseTags)
+    .innerJoin(tags, eq(tags.id, courseTags.tagId))
+    .where(eq(courseTags.courseId, courseId))
+    .orderBy(courseTags.position);
+  return rows.map((r) => r.name);
+}
+
+/** What publishing needs, counted in one query. */
+export async function publishFacts(db: DbOrTx, courseId: string): Promise<{ lessons: number; activePlans: number }> {
+  const [row] = await db
+    .select({
+      lessons: sql<number>`(SELECT count(*)::int FROM ${lessons} WHERE ${lessons.courseId} = ${courseId})`,
+      activePlans: sql<number>`(SELECT count(*)::int FROM ${paymentPlans} WHERE ${paymentPlans.courseId} = ${courseId} AND ${paymentPlans.status} = 'active')`,
+    })
+    .from(sql`(SELECT 1) AS one`);
+  return row!;
+}
+
+/** The course as the API shows it (with its curriculum when asked): one query, JSON text. */
+export async function courseDocument(
+  db: DbOrTx,
+  schoolId: string,
+  courseId: string,
+  curriculum: boolean,
+  opts: CourseJsonOptions = {},
+): Promise<{ json: string; id: string; version: number } | undefined> {
+  const { rows } = await db.execute<{ json: string; id: string; version: number }>(
+    sql`SELECT ${raw(courseJson(curriculum, opts))}::text AS json, c.id, c.version
+          FROM ${COURSE_FROM} WHERE c.school_id = ${schoolId} AND c.id = ${courseId}`,
+  );
+  return rows[0];
+}
+
+export type CourseFilters = {
+  search?: string | undefined;
+  status?: 'published' | 'draft' | 'archived' | undefined;
+  type?: string | undefined;
+  tag?: string | undefined;
+  categoryId?: string | undefined;
+  externalId?: string | undefined;
+};
+
+const SORT_COLUMNS: Record<string, { col: string; kind: 'date' | 'string' }> = {
+  createdAt: { col: 'c.created_at', kind: 'date' },
+  updatedAt: { col: 'c.updated_at', kind: 'date' },
+  title: { col: 'c.title', kind: 'string' },
+};
+
+/**
+ * A page of courses as JSON texts, plus each row's sort value for the cursor. Keyset on
+ * (sort column, id) with the school's (school_id, column, id) index: constant time at any depth.
+ */
+export async function listCourses(db: DbOrTx, schoolId: string, filters: CourseFilters, req: ListRequest, after?: { value: Date | string; id: string }) {
+  const sort = SORT_COLUMNS[req.sort.key]!;
+  const dir = req.sort.desc ? 'DESC' : 'ASC';
+  const where: SQL[] = [sql`c.school_id = ${schoolId}`];
+  if (filters.search) where.push(sql`c.title ILIKE ${`%${filters.search.replace(/[\\%_]/g, (m) => `\\${m}`)}%`}`);
+  if (filters.status) where.push(sql`c.status = ${filters.status}`);
+  if (filters.type) where.push(sql`c.type = ${filters.type}`);
+  if (filters.categoryId) where.push(sql`c.category_id = ${filters.categoryId}`);
+  if (filters.externalId) where.push(sql`c.external_id = ${filters.externalId}`);
+  if (filters.tag) {
+    where.push(sql`EXISTS (SELECT 1 FROM course_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.course_id = c.id AND lower(t.name) = ${filters.tag.trim().toLowerCase()})`);
+  }
+  const filtered = sql.join(where, sql` AND `);
+  const keyset = after ? sql` AND (${raw(sort.col)}, c.id) ${raw(req.sort.desc ? '<' : '>')} (${after.value}, ${after.id})` : sql``;
+  const total = req.after ? sql`NULL::int` : sql`count(*) OVER ()::int`;
+  const { rows } = await db.execute<{ json: string; id: string; sort_value: string | Date; total: number | null }>(sql`
+    SELECT ${raw(courseJson(false))}::text AS json, c.id, ${raw(sort.col)} AS sort_value, ${total} AS total
+      FROM ${COURSE_FROM}
+     WHERE ${filtered}${keyset}
+     ORDER BY ${raw(sort.col)} ${raw(dir)}, c.id ${raw(dir)}
+     LIMIT ${req.limit + 1} OFFSET ${req.offset ?? 0}`);
+  let count: number | undefined = rows[0]?.total ?? undefined;
+  if (!req.after && rows.length === 0) {
+    count = req.offset ? ((await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM ${COURSE_FROM} WHERE ${filtered}`)).rows[0]?.n ?? 0) : 0;
+  }
+  return { rows, total: count, sortKind: sort.kind };
+}
+
+export async function findCourse(db: DbOrTx, schoolId: string, courseId: string): Promise<CourseRow | undefined> {
+  const [row] = await db.select().from(courses).where(and(eq(courses.schoolId, schoolId), eq(courses.id, courseId)));
+  return row;
+}

@@ -1,0 +1,354 @@
+import type { Db, Tx } from '../../db/client.js';
+import { insertWithGeneratedSlug, nextSlugNumber } from '../../db/unique-slug.js';
+import type { CustomFieldDefinition } from '../../db/schema/index.js';
+import { assertIfMatch, etagOf } from '../../lib/etag.js';
+import { AppError, notFound } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { paginate, toListRequest } from '../../lib/pagination.js';
+import { cursorValueFor } from '../../db/keyset.js';
+import { parseMarkdown, parseRichText, plainTextLength, renderRichText, type RichTextDoc } from '../../lib/richtext.js';
+import { applyFields, parseFields, parseInclude, type SparseFields } from '../../lib/shape.js';
+import { slugify } from '../../lib/slug.js';
+import type { CategoryService } from '../categories/categories.service.js';
+import type { SchoolService } from '../schools/schools.service.js';
+import type { UserService } from '../users/users.service.js';
+import * as repo from './courses.repo.js';
+import * as curriculum from './curriculum.repo.js';
+import { COURSE_FIELD_TYPES, COURSE_INCLUDES, COURSE_SORTS, type CreateCourse, type ListCoursesQuery, type UpdateCourse } from './courses.schemas.js';
+import { prepareLesson, Problems, type LessonValues } from './lesson-input.js';
+import * as plansRepo from './payment-plans.repo.js';
+
+const DESCRIPTION_MAX_TEXT = 10_000;
+
+/** `{ data: JSON text, etag }`: the course document passes through unparsed unless fields trim it. */
+export type CourseDocument = { json: string; etag: string; id: string };
+
+type Deps = { db: Db; schools: SchoolService; categories: CategoryService; users: UserService };
+
+export function createCourseService({ db, schools, categories, users }: Deps) {
+  /** The document of a course (404 when not the school's), trimmed by `fields[...]` when asked. */
+  async function document(tx: Db | Tx, schoolId: string, courseId: string, include = new Set<string>(), fields: SparseFields = new Map()): Promise<CourseDocument> {
+    const doc = await repo.courseDocument(tx, schoolId, courseId, true, {
+      lessonContent: include.has('lessons.content'),
+      paymentPlans: include.has('paymentPlans'),
+      category: include.has('category'),
+      instructors: include.has('instructors'),
+    });
+    if (!doc) throw notFound('Course');
+    return { json: fields.size ? JSON.stringify(trimCourse(JSON.parse(doc.json) as Record<string, unknown>, fields)) : doc.json, etag: etagOf(doc), id: doc.id };
+  }
+
+  /** Rich text of a description-like field: document, JSON string or HTML, or its Markdown twin. */
+  function description(input: { description?: unknown; descriptionMarkdown?: string | undefined }, problems: Problems, prefix = '') {
+    if (input.description === undefined && input.descriptionMarkdown === undefined) return undefined;
+    try {
+      let doc: RichTextDoc | null;
+      if (input.descriptionMarkdown !== undefined) doc = parseMarkdown(input.descriptionMarkdown, `${prefix}descriptionMarkdown`);
+      else doc = input.description === null ? null : parseRichText(input.description, `${prefix}description`);
+      if (doc && plainTextLength(doc) > DESCRIPTION_MAX_TEXT) {
+        problems.add('validation_error', `${prefix}description`, `At most ${DESCRIPTION_MAX_TEXT} characters of text.`);
+      }
+      return { description: doc, descriptionHtml: doc ? renderRichText(doc) : null };
+    } catch (e) {
+      problems.addError(e);
+      return undefined;
+    }
+  }
+
+  /** Keeps only the school's defined custom fields, each of its declared type. */
+  function customFields(input: Record<string, unknown>, defs: CustomFieldDefinition[], problems: Problems) {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(input)) {
+      const def = defs.find((d) => d.key === key);
+      if (!def) continue; // undefined keys are dropped silently (contract)
+      const ok =
+        value === null ||
+        (def.type === 'text' && typeof value === 'string') ||
+        (def.type === 'number' && typeof value === 'number' && Number.isFinite(value)) ||
+        (def.type === 'boolean' && typeof value === 'boolean') ||
+        (def.type === 'date' && typeof value === 'string' && !Number.isNaN(Date.parse(value)));
+      if (!ok) problems.add('validation_error', `customFields.${key}`, `Must be a ${def.type}.`);
+      else out[key] = value;
+    }
+    return out;
+  }
+
+  async function checkCategory(schoolId: string, categoryId: string | null | undefined, problems: Problems) {
+    if (categoryId && !(await categories.exists(schoolId, categoryId))) problems.add('validation_error', 'categoryId', 'No such category in this school.');
+  }
+
+  /** Lesson instructors must be users of the school with role instructor, admin or owner. */
+  async function checkInstructors(schoolId: string, refs: { id: string; path: string }[], problems: Problems) {
+    if (refs.length === 0) return;
+    const found = await users.findByIds(schoolId, [...new Set(refs.map((r) => r.id))]);
+    const ok = new Set(found.filter((u) => ['instructor', 'admin', 'owner'].includes(u.role)).map((u) => u.id));
+    for (const r of refs) if (!ok.has(r.id)) problems.add('validation_error', r.path, 'Must be a user of the school with role instructor or admin.');
+  }
+
+  /** Publishing needs lessons (course, learning_path) and an active plan (course, download). */
+  async function assertPublishable(tx: Tx, course: repo.CourseRow) {
+    const facts = await repo.publishFacts(tx, course.id);
+    const unmet = [];
+    if ((course.type === 'course' || course.type === 'learning_path') && facts.lessons === 0) {
+      unmet.push({ path: 'lessons', code: 'missing_lesson', message: `A ${course.type} needs at least one lesson.` });
+    }
+    if ((course.type === 'course' || course.type === 'download') && facts.activePlans === 0) {
+      unmet.push({ path: 'paymentPlans', code: 'missing_payment_plan', message: 'Add a payment plan (a free plan counts) first.' });
+    }
+    if (unmet.length) throw new AppError('publish_blocked', `The course cannot be published: ${unmet.map((u) => u.message).join(' ')}`, unmet);
+  }
+
+  async function insertCourseRow(tx: Tx, schoolId: string, title: string, slug: string | undefined, values: Omit<Parameters<typeof repo.insertCourse>[1], 'id' | 'schoolId' | 'slug' | 'title'>) {
+    const row = { ...values, schoolId, title };
+    if (slug) return repo.insertCourse(tx, { id: newId('course'), slug, ...row });
+    const base = slugify(title);
+    const start = nextSlugNumber(base, await repo.courseSlugsLike(tx, schoolId, base));
+    return insertWithGeneratedSlug(tx, base, start, repo.COURSE_SLUG_CONSTRAINT, (sp, s) => repo.insertCourse(sp, { id: newId('course'), slug: s, ...row }));
+  }
+
+  const service = {
+    document,
+
+    async create(schoolId: string, input: CreateCourse): Promise<CourseDocument> {
+      const { data: school } = await schools.get(schoolId);
+      const problems = new Problems();
+      const desc = description(input, problems);
+      const custom = input.customFields ? customFields(input.customFields, school.customFields, problems) : {};
+      await checkCategory(schoolId, input.categoryId, problems);
+
+      // Every nested section and lesson is checked before anything is written.
+      const instructorRefs: { id: string; path: string }[] = [];
+      const nested = (input.sections ?? []).map((section, i) => {
+        const prefix = `sections.${i}.`;
+        const sectionDesc = description(section, problems, prefix);
+        const lessonValues = (section.lessons ?? []).map((lesson, j) => {
+          const values = prepareLesson(lesson, `${prefix}lessons.${j}.`, problems);
+          if (values.instructorId) instructorRefs.push({ id: values.instructorId, path: `${prefix}lessons.${j}.instructorId` });
+          return values;
+        });
+        return { section, sectionDesc, lessonValues };
+      });
+      const titles = new Map<string, number>();
+      nested.forEach(({ section }, i) => {
+        const key = section.title.toLowerCase();
+        if (titles.has(key)) problems.add('duplicate_title', `sections.${i}.title`, `Section title '${section.title}' is used twice.`);
+        titles.set(key, i);
+      });
+      await checkInstructors(schoolId, instructorRefs, problems);
+      problems.throwIfAny();
+
+      const status = input.status ?? input.publishedStatus ?? (input.published === undefined ? 'draft' : input.published ? 'published' : 'draft');
+      return db.transaction(async (tx) => {
+        let course = await insertCourseRow(tx, schoolId, input.title, input.slug, {
+          type: input.type ?? input.courseType ?? 'course',
+          ...(desc ?? {}),
+          shortDescription: input.shortDescription ?? null,
+          thumbnailUrl: input.thumbnailUrl ?? null,
+          trailerUrl: input.trailerUrl ?? null,
+          level: input.level ?? null,
+          categoryId: input.categoryId ?? null,
+          authors: input.authors ?? [],
+          externalId: input.externalId ?? null,
+          customFields: custom,
+          source: input.source ?? null,
+          privacy: input.privacy ?? 'public',
+          status: 'draft',
+        });
+        if (input.tags?.length) await repo.setCourseTags(tx, schoolId, course.id, dedupeTags(input.tags));
+
+        // isFree / price make the default plan (contract: pricing lives in payment plans).
+        const plan = input.isFree
+          ? { name: 'Free', type: 'free' as const, amount: 0 }
+          : input.price
+            ? { name: 'One-time payment', type: 'one_time' as const, amount: input.price }
+            : undefined;
+        if (plan) {
+          const created = await plansRepo.insertPlan(tx, { id: newId('paymentPlan'), schoolId, courseId: course.id, currency: school.currency, ...plan });
+          course = await repo.updateCourse(tx, course.id, { defaultPaymentPlanId: created.id });
+        }
+
+        const lessonRows: Parameters<typeof curriculum.insertLessons>[1] = [];
+        for (const [i, { section, sectionDesc, lessonValues }] of nested.entries()) {
+          const created = await curriculum.insertSectionAt(tx, {
+            id: newId('section'),
+            schoolId,
+            courseId: course.id,
+            title: section.title,
+            position: i + 1,
+            ...(sectionDesc ?? {}),
+            posterImageUrl: section.posterImageUrl ?? null,
+            status: section.status ?? 'published',
+            drip: section.drip ?? { type: 'none' },
+            externalId: section.externalId ?? null,
+          });
+          lessonValues.forEach((values, j) => lessonRows.push(lessonRow(schoolId, course.id, created.id, j + 1, values)));
+        }
+        await curriculum.insertLessons(tx, lessonRows);
+
+        if (status !== 'draft') course = await setStatus(tx, course, status);
+        return document(tx, schoolId, course.id);
+      });
+    },
+
+    async get(schoolId: string, courseId: string, query: { include?: string | undefined } & Record<string, unknown>): Promise<CourseDocument> {
+      const include = parseInclude(query.include, COURSE_INCLUDES);
+      const fields = parseFields(query, COURSE_FIELD_TYPES);
+      return document(db, schoolId, courseId, include, fields);
+    },
+
+    async list(schoolId: string, query: ListCoursesQuery) {
+      const fields = parseFields(query, ['courses']);
+      const req = toListRequest(query, COURSE_SORTS, '-createdAt');
+      const kind = req.sort.key === 'title' ? 'string' : 'date';
+      const after = req.after ? { value: cursorValueFor(kind, req.after.value) as Date | string, id: req.after.id } : undefined;
+      const filters: repo.CourseFilters = {
+        search: query.search,
+        status: query.status === 'all' ? undefined : query.status,
+        type: query.type,
+        tag: query.tag,
+        categoryId: query.categoryId,
+        externalId: query.externalId,
+      };
+      const { rows, total } = await repo.listCourses(db, schoolId, filters, req, after);
+      const { items, pagination } = paginate(rows, req, total, (r) => (r.sort_value instanceof Date ? r.sort_value.toISOString() : r.sort_value));
+      const data = fields.size ? items.map((r) => JSON.stringify(applyFields(JSON.parse(r.json) as Record<string, unknown>, fields, 'courses'))) : items.map((r) => r.json);
+      return `{"data":[${data.join(',')}],"pagination":${JSON.stringify(pagination)}}`;
+    },
+
+    async update(schoolId: string, courseId: string, patch: UpdateCourse, ifMatch?: string): Promise<CourseDocument> {
+      const { data: school } = await schools.get(schoolId);
+      const problems = new Problems();
+      const desc = description(patch, problems);
+      const custom = patch.customFields ? customFields(patch.customFields, school.customFields, problems) : undefined;
+      await checkCategory(schoolId, patch.categoryId, problems);
+      problems.throwIfAny();
+      return db.transaction(async (tx) => {
+        let course = await service.lock(tx, schoolId, courseId);
+        assertIfMatch(ifMatch, course);
+        const values: Partial<repo.CourseRow> = { ...(desc ?? {}) };
+        for (const key of ['title', 'slug', 'shortDescription', 'thumbnailUrl', 'trailerUrl', 'level', 'categoryId', 'authors', 'externalId', 'source', 'privacy'] as const) {
+          if (patch[key] !== undefined) (values as Record<string, unknown>)[key] = patch[key];
+        }
+        if (patch.type ?? patch.courseType) values.type = patch.type ?? patch.courseType;
+        if (custom) values.customFields = custom;
+        course = await repo.updateCourse(tx, courseId, values);
+        if (patch.tags) await repo.setCourseTags(tx, schoolId, courseId, dedupeTags(patch.tags));
+        const status = patch.status ?? patch.publishedStatus ?? (patch.published === undefined ? undefined : patch.published ? 'published' : 'draft');
+        if (status && status !== course.status) course = await setStatus(tx, course, status);
+        return document(tx, schoolId, courseId);
+      });
+    },
+
+    /** Deletes the course and all its content. The enrolled-learners guard comes with enrollments. */
+    async delete(schoolId: string, courseId: string, ifMatch?: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        const course = await service.lock(tx, schoolId, courseId);
+        assertIfMatch(ifMatch, course);
+        await repo.deleteCourse(tx, courseId);
+      });
+    },
+
+    async publish(schoolId: string, courseId: string, published: boolean): Promise<CourseDocument> {
+      return db.transaction(async (tx) => {
+        const course = await service.lock(tx, schoolId, courseId);
+        await setStatus(tx, course, published ? 'published' : 'draft');
+        return document(tx, schoolId, courseId);
+      });
+    },
+
+    /** A deep copy (sections, lessons, active plans, tags) as a new draft with a new slug. */
+    async duplicate(schoolId: string, courseId: string): Promise<CourseDocument> {
+      return db.transaction(async (tx) => {
+        const source = await service.lock(tx, schoolId, courseId);
+        const { id: _id, slug: _slug, createdAt: _c, updatedAt: _u, version: _v, defaultPaymentPlanId, publishedAt: _p, externalId: _e, ...rest } = source;
+        let copy = await insertCourseRow(tx, schoolId, `${source.title} (copy)`, undefined, { ...rest, status: 'draft', externalId: null });
+        await repo.setCourseTags(tx, schoolId, copy.id, await repo.courseTagNames(tx, source.id));
+        for (const plan of await plansRepo.plansOf(tx, source.id)) {
+          if (plan.status !== 'active') continue;
+          const { id, courseId: _cid, createdAt: _pc, updatedAt: _pu, version: _pv, ...planRest } = plan;
+          const created = await plansRepo.insertPlan(tx, { ...planRest, id: newId('paymentPlan'), courseId: copy.id });
+          if (id === defaultPaymentPlanId) copy = await repo.updateCourse(tx, copy.id, { defaultPaymentPlanId: created.id });
+        }
+        const sectionIds = new Map<string, string>();
+        const sourceSections = await curriculum.sectionsOf(tx, source.id);
+        for (const s of sourceSections) sectionIds.set(s.id, newId('section'));
+        for (const s of sourceSections) {
+          const { id, courseId: _sc, createdAt: _sca, updatedAt: _sua, version: _sv, prerequisites, ...sRest } = s;
+          await curriculum.insertSectionAt(tx, {
+            ...sRest,
+            id: sectionIds.get(id)!,
+            courseId: copy.id,
+            prerequisites: prerequisites.map((p) => sectionIds.get(p)!).filter(Boolean),
+          });
+        }
+        const lessons = await curriculum.lessonsOf(tx, source.id);
+        await curriculum.insertLessons(
+          tx,
+          lessons.map(({ id: _lid, courseId: _lc, createdAt: _lca, updatedAt: _lua, version: _lv, sectionId, ...l }) => ({
+            ...l,
+            id: newId('lesson'),
+            courseId: copy.id,
+            sectionId: sectionId ? sectionIds.get(sectionId)! : null,
+          })),
+        );
+        return document(tx, schoolId, copy.id);
+      });
+    },
+
+    // ---- for the section, lesson and plan services of this aggregate ----
+
+    /** Locks the course for a change to it or its parts; 404 when it is not the school's. */
+    async lock(tx: Tx, schoolId: string, courseId: string): Promise<repo.CourseRow> {
+      const course = await repo.lockCourse(tx, schoolId, courseId);
+      if (!course) throw notFound('Course');
+      return course;
+    },
+
+    /** A change to a part changes the course: new updatedAt and ETag. */
+    async touch(tx: Tx, courseId: string): Promise<void> {
+      await repo.updateCourse(tx, courseId, {});
+    },
+
+    checkInstructors,
+    assertPublishable,
+  };
+
+  async function setStatus(tx: Tx, course: repo.CourseRow, status: 'draft' | 'published' | 'archived') {
+    if (status === 'published') await assertPublishable(tx, course);
+    return repo.updateCourse(tx, course.id, { status, publishedAt: status === 'published' ? (course.publishedAt ?? new Date()) : course.publishedAt });
+  }
+
+  return service;
+}
+export type CourseService = ReturnType<typeof createCourseService>;
+
+export function lessonRow(schoolId: string, courseId: string, sectionId: string | null, position: number, values: LessonValues) {
+  return { id: newId('lesson'), schoolId, courseId, position, title: values.title ?? 'Untitled', ...values, sectionId };
+}
+
+/** Tags are trimmed (by the schema) and deduplicated case-insensitively, first spelling wins. */
+function dedupeTags(tags: string[]): string[] {
+  const seen = new Set<string>();
+  return tags.filter((t) => !seen.has(t.toLowerCase()) && seen.add(t.toLowerCase()));
+}
+
+/**
+ * Applies `fields[type]` through the whole course document. The curriculum and includes are
+ * relationships (as in Kajabi): `fields[courses]` trims the course's attributes, not them.
+ */
+function trimCourse(course: Record<string, unknown>, fields: SparseFields): Record<string, unknown> {
+  const lessons = (list: unknown) => (list as Record<string, unknown>[]).map((l) => applyFields(l, fields, 'lessons'));
+  const out = applyFields(course, fields, 'courses');
+  if (Array.isArray(course.sections)) {
+    out.sections = (course.sections as Record<string, unknown>[]).map((s) => {
+      const section = applyFields(s, fields, 'sections');
+      if (Array.isArray(s.lessons)) section.lessons = lessons(s.lessons);
+      return section;
+    });
+  }
+  if (Array.isArray(course.unsectionedLessons)) out.unsectionedLessons = lessons(course.unsectionedLessons);
+  if (Array.isArray(course.paymentPlans)) out.paymentPlans = (course.paymentPlans as Record<string, unknown>[]).map((p) => applyFields(p, fields, 'paymentPlans'));
+  if ('category' in course) out.category = course.category ? applyFields(course.category as Record<string, unknown>, fields, 'categories') : null;
+  if (Array.isArray(course.instructors)) out.instructors = (course.instructors as Record<string, unknown>[]).map((u) => applyFields(u, fields, 'instructors'));
+  return out;
+}

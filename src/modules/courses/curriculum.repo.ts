@@ -1,0 +1,165 @@
+/**
+ * Sections and lessons. Positions are 1-based and dense within their container (sections within a
+ * course; lessons within a section, or among the course's unsectioned lessons). Callers hold the
+ * course row lock (courses.repo lockCourse), so these shifts never interleave.
+ */
+import { and, asc, eq, gt, gte, isNull, sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import { lessons, sections } from '../../db/schema/index.js';
+import { lessonJson, raw, sectionJson } from './course-json.js';
+
+export type SectionRow = typeof sections.$inferSelect;
+export type LessonRow = typeof lessons.$inferSelect;
+
+const inContainer = (courseId: string, sectionId: string | null): SQL =>
+  and(eq(lessons.courseId, courseId), sectionId ? eq(lessons.sectionId, sectionId) : isNull(lessons.sectionId))!;
+
+// ---------- sections ----------
+
+export async function sectionsOf(db: DbOrTx, courseId: string): Promise<SectionRow[]> {
+  return db.select().from(sections).where(eq(sections.courseId, courseId)).orderBy(asc(sections.position));
+}
+
+export async function findSection(db: DbOrTx, courseId: string, sectionId: string): Promise<SectionRow | undefined> {
+  const [row] = await db.select().from(sections).where(and(eq(sections.courseId, courseId), eq(sections.id, sectionId)));
+  return row;
+}
+
+/** Makes room at `position` (1..count+1) and inserts there. */
+export async function insertSectionAt(db: DbOrTx, row: typeof sections.$inferInsert & { position: number }): Promise<SectionRow> {
+  await db
+    .update(sections)
+    .set({ position: sql`${sections.position} + 1` })
+    .where(and(eq(sections.courseId, row.courseId), gte(sections.position, row.position)));
+  const [created] = await db.insert(sections).values(row).returning();
+  return created!;
+}
+
+export async function updateSection(db: DbOrTx, sectionId: string, patch: Partial<typeof sections.$inferInsert>): Promise<SectionRow> {
+  const [row] = await db
+    .update(sections)
+    .set({ ...patch, updatedAt: new Date(), version: sql`${sections.version} + 1` })
+    .where(eq(sections.id, sectionId))
+    .returning();
+  return row!;
+}
+
+/** Deletes the section (its lessons cascade) and closes the gap. */
+export async function deleteSection(db: DbOrTx, section: SectionRow): Promise<void> {
+  await db.delete(sections).where(eq(sections.id, section.id));
+  await db
+    .update(sections)
+    .set({ position: sql`${sections.position} - 1` })
+    .where(and(eq(sections.courseId, section.courseId), gt(sections.position, section.position)));
+  // Other sections may have named it as a prerequisite.
+  await db
+    .update(sections)
+    .set({ prerequisites: sql`array_remove(${sections.prerequisites}, ${section.id})` })
+    .where(and(eq(sections.courseId, section.courseId), sql`${section.id} = ANY(${sections.prerequisites})`));
+}
+
+/** Moves a section from one position to another, shifting the ones between. */
+export async function moveSection(db: DbOrTx, section: SectionRow, to: number): Promise<void> {
+  const from = section.position;
+  if (to === from) return;
+  const shift =
+    to < from
+      ? sql`CASE WHEN ${sections.position} >= ${to} AND ${sections.position} < ${from} THEN ${sections.position} + 1 ELSE ${sections.position} END`
+      : sql`CASE WHEN ${sections.position} > ${from} AND ${sections.position} <= ${to} THEN ${sections.position} - 1 ELSE ${sections.position} END`;
+  await db.update(sections).set({ position: shift }).where(and(eq(sections.courseId, section.courseId), sql`${sections.id} <> ${section.id}`));
+  await db.update(sections).set({ position: to }).where(eq(sections.id, section.id));
+}
+
+/** Sets every section's position from the given order (an exact permutation, checked by the caller). */
+export async function reorderSections(db: DbOrTx, courseId: string, orderedIds: string[]): Promise<void> {
+  await db.execute(sql`
+    UPDATE sections s SET position = o.position, updated_at = now(), version = s.version + 1
+      FROM unnest(${orderedIds}::text[]) WITH ORDINALITY AS o(id, position)
+     WHERE s.id = o.id AND s.course_id = ${courseId}`);
+}
+
+// ---------- lessons ----------
+
+export async function findLesson(db: DbOrTx, courseId: string, lessonId: string): Promise<LessonRow | undefined> {
+  const [row] = await db.select().from(lessons).where(and(eq(lessons.courseId, courseId), eq(lessons.id, lessonId)));
+  return row;
+}
+
+export async function lessonsOf(db: DbOrTx, courseId: string): Promise<LessonRow[]> {
+  return db.select().from(lessons).where(eq(lessons.courseId, courseId)).orderBy(asc(lessons.position));
+}
+
+export async function countInContainer(db: DbOrTx, courseId: string, sectionId: string | null): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(lessons).where(inContainer(courseId, sectionId));
+  return row?.n ?? 0;
+}
+
+export async function insertLessonAt(db: DbOrTx, row: typeof lessons.$inferInsert & { position: number }): Promise<LessonRow> {
+  await db
+    .update(lessons)
+    .set({ position: sql`${lessons.position} + 1` })
+    .where(and(inContainer(row.courseId, row.sectionId ?? null), gte(lessons.position, row.position)));
+  const [created] = await db.insert(lessons).values(row).returning();
+  return created!;
+}
+
+/** Inserts many lessons with their positions already decided (nested course creation). */
+export async function insertLessons(db: DbOrTx, rows: (typeof lessons.$inferInsert)[]): Promise<void> {
+  if (rows.length > 0) await db.insert(lessons).values(rows);
+}
+
+export async function updateLesson(db: DbOrTx, lessonId: string, patch: Partial<typeof lessons.$inferInsert>): Promise<LessonRow> {
+  const [row] = await db
+    .update(lessons)
+    .set({ ...patch, updatedAt: new Date(), version: sql`${lessons.version} + 1` })
+    .where(eq(lessons.id, lessonId))
+    .returning();
+  return row!;
+}
+
+/** Takes a lesson out of its container (closing the gap) without deleting it. */
+async function closeGap(db: DbOrTx, lesson: LessonRow): Promise<void> {
+  await db
+    .update(lessons)
+    .set({ position: sql`${lessons.position} - 1` })
+    .where(and(inContainer(lesson.courseId, lesson.sectionId), gt(lessons.position, lesson.position)));
+}
+
+export async function deleteLesson(db: DbOrTx, lesson: LessonRow): Promise<void> {
+  await db.delete(lessons).where(eq(lessons.id, lesson.id));
+  await closeGap(db, lesson);
+}
+
+/** Moves a lesson to `position` of container `sectionId` (its own or another). */
+export async function moveLesson(db: DbOrTx, lesson: LessonRow, sectionId: string | null, position: number): Promise<void> {
+  // Park it outside every container's range, close its old gap, open the new one, drop it in.
+  await db.update(lessons).set({ position: 0 }).where(eq(lessons.id, lesson.id));
+  await closeGap(db, lesson);
+  await db
+    .update(lessons)
+    .set({ position: sql`${lessons.position} + 1` })
+    .where(and(inContainer(lesson.courseId, sectionId), gte(lessons.position, position), sql`${lessons.id} <> ${lesson.id}`));
+  await db.update(lessons).set({ sectionId, position, updatedAt: new Date(), version: sql`${lessons.version} + 1` }).where(eq(lessons.id, lesson.id));
+}
+
+// ---------- API representation (same fragments as the course document) ----------
+
+export async function sectionDocuments(db: DbOrTx, courseId: string, sectionId?: string): Promise<string[]> {
+  const { rows } = await db.execute<{ json: string }>(sql`
+    SELECT ${raw(sectionJson('s', { withContent: false }))}::text AS json FROM sections s
+     WHERE s.course_id = ${courseId} ${sectionId ? sql`AND s.id = ${sectionId}` : sql``}
+     ORDER BY s.position`);
+  return rows.map((r) => r.json);
+}
+
+export async function lessonDocuments(db: DbOrTx, courseId: string, filter: { lessonId?: string; sectionId?: string | null }, withContent: boolean): Promise<string[]> {
+  const conditions: SQL[] = [sql`l.course_id = ${courseId}`];
+  if (filter.lessonId) conditions.push(sql`l.id = ${filter.lessonId}`);
+  if (filter.sectionId !== undefined) conditions.push(filter.sectionId ? sql`l.section_id = ${filter.sectionId}` : sql`l.section_id IS NULL`);
+  const { rows } = await db.execute<{ json: string }>(sql`
+    SELECT ${raw(lessonJson('l', withContent))}::text AS json FROM lessons l
+      LEFT JOIN sections s ON s.id = l.section_id
+     WHERE ${sql.join(conditions, sql` AND `)}
+     ORDER BY s.position NULLS LAST, l.position`);
+  return rows.map((r) => r.json);
+}

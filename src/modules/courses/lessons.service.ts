@@ -1,0 +1,123 @@
+import type { Db, Tx } from '../../db/client.js';
+import { assertIfMatch, etagOf } from '../../lib/etag.js';
+import { AppError, notFound } from '../../lib/errors.js';
+import type { CourseService } from './courses.service.js';
+import { lessonRow } from './courses.service.js';
+import { findCourse } from './courses.repo.js';
+import * as curriculum from './curriculum.repo.js';
+import type { CreateLesson, UpdateLesson } from './courses.schemas.js';
+import { prepareLesson, Problems } from './lesson-input.js';
+
+/**
+ * Lessons, on the flat routes (`/courses/{id}/lessons`) and the nested ones
+ * (`/courses/{id}/sections/{sectionId}/lessons`, where `inSection` is the route's section).
+ */
+export function createLessonService({ db, courses }: { db: Db; courses: CourseService }) {
+  async function doc(tx: Db | Tx, courseId: string, lessonId: string) {
+    const row = await curriculum.findLesson(tx, courseId, lessonId);
+    const [json] = await curriculum.lessonDocuments(tx, courseId, { lessonId }, true);
+    if (!row || !json) throw notFound('Lesson');
+    return { json, etag: etagOf(row) };
+  }
+
+  /** The lesson, checked to be in the route's section when the nested route is used. */
+  async function lessonIn(tx: Db | Tx, courseId: string, lessonId: string, inSection?: string) {
+    const lesson = await curriculum.findLesson(tx, courseId, lessonId);
+    if (!lesson || (inSection !== undefined && lesson.sectionId !== inSection)) throw notFound('Lesson');
+    return lesson;
+  }
+
+  async function assertSection(tx: Db | Tx, courseId: string, sectionId: string | null, path: string | null) {
+    if (sectionId === null || (await curriculum.findSection(tx, courseId, sectionId))) return;
+    if (path === null) throw notFound('Section');
+    throw new AppError('validation_error', 'No such section in this course.', [{ path, message: 'Not a section of this course.' }]);
+  }
+
+  return {
+    async list(schoolId: string, courseId: string, inSection?: string): Promise<string> {
+      if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
+      if (inSection !== undefined) await assertSection(db, courseId, inSection, null);
+      const docs = await curriculum.lessonDocuments(db, courseId, inSection === undefined ? {} : { sectionId: inSection }, false);
+      return `{"data":[${docs.join(',')}]}`;
+    },
+
+    async get(schoolId: string, courseId: string, lessonId: string, inSection?: string) {
+      if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
+      await lessonIn(db, courseId, lessonId, inSection);
+      return doc(db, courseId, lessonId);
+    },
+
+    async create(schoolId: string, courseId: string, input: CreateLesson, inSection?: string) {
+      return db.transaction(async (tx) => {
+        await courses.lock(tx, schoolId, courseId);
+        if (inSection !== undefined) {
+          await assertSection(tx, courseId, inSection, null);
+          if (input.sectionId !== undefined && input.sectionId !== inSection) {
+            throw new AppError('validation_error', 'sectionId differs from the section in the URL.', [{ path: 'sectionId', message: 'Must match the URL.' }]);
+          }
+        }
+        const sectionId = inSection ?? input.sectionId ?? null;
+        await assertSection(tx, courseId, sectionId, 'sectionId');
+        const problems = new Problems();
+        const values = prepareLesson(input, '', problems);
+        if (values.instructorId) await courses.checkInstructors(schoolId, [{ id: values.instructorId, path: 'instructorId' }], problems);
+        problems.throwIfAny();
+        const count = await curriculum.countInContainer(tx, courseId, sectionId);
+        const position = Math.min(input.position ?? input.order ?? count + 1, count + 1);
+        const created = await curriculum.insertLessonAt(tx, lessonRow(schoolId, courseId, sectionId, position, values));
+        await courses.touch(tx, courseId);
+        return doc(tx, courseId, created.id);
+      });
+    },
+
+    async update(schoolId: string, courseId: string, lessonId: string, patch: UpdateLesson, ifMatch?: string, inSection?: string) {
+      return db.transaction(async (tx) => {
+        await courses.lock(tx, schoolId, courseId);
+        const lesson = await lessonIn(tx, courseId, lessonId, inSection);
+        assertIfMatch(ifMatch, lesson);
+        const problems = new Problems();
+        const { sectionId: _ignored, ...values } = prepareLesson(patch, '', problems, lesson);
+        if (values.instructorId) await courses.checkInstructors(schoolId, [{ id: values.instructorId, path: 'instructorId' }], problems);
+        problems.throwIfAny();
+        await curriculum.updateLesson(tx, lessonId, values);
+        // Moving by PATCH: another section (to its end unless a position is given) or another position.
+        const target = patch.sectionId !== undefined ? patch.sectionId : lesson.sectionId;
+        const wanted = patch.position ?? patch.order;
+        if (target !== lesson.sectionId || wanted !== undefined) {
+          await assertSection(tx, courseId, target, 'sectionId');
+          await move(tx, { ...lesson }, target, wanted);
+        }
+        await courses.touch(tx, courseId);
+        return doc(tx, courseId, lessonId);
+      });
+    },
+
+    async delete(schoolId: string, courseId: string, lessonId: string, ifMatch?: string, inSection?: string) {
+      await db.transaction(async (tx) => {
+        await courses.lock(tx, schoolId, courseId);
+        const lesson = await lessonIn(tx, courseId, lessonId, inSection);
+        assertIfMatch(ifMatch, lesson);
+        await curriculum.deleteLesson(tx, lesson);
+        await courses.touch(tx, courseId);
+      });
+    },
+
+    /** POST /move: into another section (or unsectioned, null) at a position (default: the end). */
+    async move(schoolId: string, courseId: string, lessonId: string, to: { sectionId: string | null; position?: number | undefined }) {
+      return db.transaction(async (tx) => {
+        await courses.lock(tx, schoolId, courseId);
+        const lesson = await lessonIn(tx, courseId, lessonId);
+        await assertSection(tx, courseId, to.sectionId, 'sectionId');
+        await move(tx, lesson, to.sectionId, to.position);
+        await courses.touch(tx, courseId);
+        return doc(tx, courseId, lessonId);
+      });
+    },
+  };
+
+  async function move(tx: Tx, lesson: curriculum.LessonRow, sectionId: string | null, wanted: number | undefined) {
+    const others = (await curriculum.countInContainer(tx, lesson.courseId, sectionId)) - (sectionId === lesson.sectionId ? 1 : 0);
+    await curriculum.moveLesson(tx, lesson, sectionId, Math.min(wanted ?? others + 1, others + 1));
+  }
+}
+export type LessonService = ReturnType<typeof createLessonService>;

@@ -1,0 +1,158 @@
+import type { Db } from '../../db/client.js';
+import { assertIfMatch, etagOf } from '../../lib/etag.js';
+import { AppError, notFound } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { parseMarkdown, parseRichText, renderRichText } from '../../lib/richtext.js';
+import type { CourseService } from './courses.service.js';
+import { findCourse } from './courses.repo.js';
+import * as curriculum from './curriculum.repo.js';
+import type { CreateSection, UpdateSection } from './courses.schemas.js';
+import { Problems } from './lesson-input.js';
+
+/** Rich text of a section description (or its Markdown twin); undefined when not sent. */
+function descriptionOf(input: { description?: unknown; descriptionMarkdown?: string | undefined }, problems: Problems) {
+  try {
+    if (input.descriptionMarkdown !== undefined) {
+      const doc = parseMarkdown(input.descriptionMarkdown, 'descriptionMarkdown');
+      return { description: doc, descriptionHtml: renderRichText(doc) };
+    }
+    if (input.description === undefined) return undefined;
+    if (input.description === null) return { description: null, descriptionHtml: null };
+    const doc = parseRichText(input.description, 'description');
+    return { description: doc, descriptionHtml: renderRichText(doc) };
+  } catch (e) {
+    problems.addError(e);
+    return undefined;
+  }
+}
+
+/** Prerequisites must be other sections of the course, and the graph must stay acyclic. */
+function checkPrerequisites(sectionId: string, prerequisites: string[], all: curriculum.SectionRow[], problems: Problems) {
+  const ids = new Set(all.map((s) => s.id));
+  prerequisites.forEach((p, i) => {
+    if (p === sectionId) problems.add('validation_error', `prerequisites.${i}`, 'A section cannot be its own prerequisite.');
+    else if (!ids.has(p)) problems.add('validation_error', `prerequisites.${i}`, 'Not a section of this course.');
+  });
+  const graph = new Map(all.map((s) => [s.id, s.prerequisites]));
+  graph.set(sectionId, prerequisites);
+  const visiting = new Set<string>();
+  const done = new Set<string>();
+  const cyclic = (node: string): boolean => {
+    if (done.has(node)) return false;
+    if (visiting.has(node)) return true;
+    visiting.add(node);
+    const found = (graph.get(node) ?? []).some(cyclic);
+    visiting.delete(node);
+    done.add(node);
+    return found;
+  };
+  if (cyclic(sectionId)) problems.add('validation_error', 'prerequisites', 'These prerequisites would make a cycle.');
+}
+
+/** Sections (modules) of a course: dense 1-based positions, unique titles, drip and prerequisites. */
+export function createSectionService({ db, courses }: { db: Db; courses: CourseService }) {
+  async function doc(tx: Parameters<typeof curriculum.sectionDocuments>[0], courseId: string, sectionId: string) {
+    const [json] = await curriculum.sectionDocuments(tx, courseId, sectionId);
+    const row = await curriculum.findSection(tx, courseId, sectionId);
+    if (!json || !row) throw notFound('Section');
+    return { json, etag: etagOf(row) };
+  }
+
+  return {
+    async list(schoolId: string, courseId: string): Promise<string> {
+      if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
+      return `{"data":[${(await curriculum.sectionDocuments(db, courseId)).join(',')}]}`;
+    },
+
+    async get(schoolId: string, courseId: string, sectionId: string) {
+      if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
+      return doc(db, courseId, sectionId);
+    },
+
+    async create(schoolId: string, courseId: string, input: CreateSection) {
+      return db.transaction(async (tx) => {
+        await courses.lock(tx, schoolId, courseId);
+        const all = await curriculum.sectionsOf(tx, courseId);
+        const problems = new Problems();
+        const desc = descriptionOf(input, problems);
+        const id = newId('section');
+        if (input.prerequisites?.length) checkPrerequisites(id, input.prerequisites, all, problems);
+        problems.throwIfAny();
+        const wanted = input.position ?? input.order ?? all.length + 1;
+        await curriculum.insertSectionAt(tx, {
+          id,
+          schoolId,
+          courseId,
+          title: input.title,
+          position: Math.min(wanted, all.length + 1),
+          ...(desc ?? {}),
+          posterImageUrl: input.posterImageUrl ?? null,
+          status: input.status ?? 'published',
+          drip: input.drip ?? { type: 'none' },
+          prerequisites: input.prerequisites ?? [],
+          externalId: input.externalId ?? null,
+        });
+        await courses.touch(tx, courseId);
+        return doc(tx, courseId, id);
+      });
+    },
+
+    async update(schoolId: string, courseId: string, sectionId: string, patch: UpdateSection, ifMatch?: string) {
+      return db.transaction(async (tx) => {
+        await courses.lock(tx, schoolId, courseId);
+        const all = await curriculum.sectionsOf(tx, courseId);
+        const section = all.find((s) => s.id === sectionId);
+        if (!section) throw notFound('Section');
+        assertIfMatch(ifMatch, section);
+        const problems = new Problems();
+        const desc = descriptionOf(patch, problems);
+        if (patch.prerequisites) checkPrerequisites(sectionId, patch.prerequisites, all, problems);
+        problems.throwIfAny();
+        const values: Partial<curriculum.SectionRow> = { ...(desc ?? {}) };
+        for (const key of ['title', 'posterImageUrl', 'status', 'drip', 'prerequisites', 'externalId'] as const) {
+          if (patch[key] !== undefined) (values as Record<string, unknown>)[key] = patch[key];
+        }
+        await curriculum.updateSection(tx, sectionId, values);
+        const to = patch.position ?? patch.order;
+        if (to !== undefined) await curriculum.moveSection(tx, section, Math.min(to, all.length));
+        await courses.touch(tx, courseId);
+        return doc(tx, courseId, sectionId);
+      });
+    },
+
+    /** Deletes the section and its lessons. */
+    async delete(schoolId: string, courseId: string, sectionId: string, ifMatch?: string) {
+      await db.transaction(async (tx) => {
+        await courses.lock(tx, schoolId, courseId);
+        const section = await curriculum.findSection(tx, courseId, sectionId);
+        if (!section) throw notFound('Section');
+        assertIfMatch(ifMatch, section);
+        await curriculum.deleteSection(tx, section);
+        await courses.touch(tx, courseId);
+      });
+    },
+
+    /** `sectionIds` must list every section of the course exactly once. */
+    async reorder(schoolId: string, courseId: string, sectionIds: string[]): Promise<string> {
+      return db.transaction(async (tx) => {
+        await courses.lock(tx, schoolId, courseId);
+        const all = await curriculum.sectionsOf(tx, courseId);
+        const known = new Set(all.map((s) => s.id));
+        const details = [];
+        const seen = new Set<string>();
+        for (const [i, id] of sectionIds.entries()) {
+          if (!known.has(id)) details.push({ path: `sectionIds.${i}`, message: 'Not a section of this course.' });
+          else if (seen.has(id)) details.push({ path: `sectionIds.${i}`, message: 'Listed twice.' });
+          seen.add(id);
+        }
+        const missing = all.filter((s) => !seen.has(s.id)).map((s) => s.id);
+        if (missing.length) details.push({ path: 'sectionIds', message: `Missing: ${missing.join(', ')}.` });
+        if (details.length) throw new AppError('validation_error', 'sectionIds must list every section of the course exactly once.', details);
+        await curriculum.reorderSections(tx, courseId, sectionIds);
+        await courses.touch(tx, courseId);
+        return `{"data":[${(await curriculum.sectionDocuments(tx, courseId)).join(',')}]}`;
+      });
+    },
+  };
+}
+export type SectionService = ReturnType<typeof createSectionService>;
