@@ -108,6 +108,7 @@ const MARKS = ['bold', 'italic', 'underline', 'strike', 'code', 'link', 'highlig
 // only checks attribute names, so values are ours to judge. Attributes outside the contract that
 // Tiptap editors write anyway (link target/rel/class, image width/height) are accepted only with
 // Tiptap's default values, so editor output round-trips but cannot change how things render.
+// Numeric ranges match the sanitiser's patterns below, so rendered numbers always survive it.
 
 type AttrRule = { required?: true; check: (value: unknown, attrs: Record<string, unknown>) => string | undefined };
 
@@ -117,8 +118,8 @@ const nullableString = rule((v) => v === null || typeof v === 'string', 'Must be
 const onlyNull = rule((v) => v === null, 'Not supported; must be null or left out.');
 const isIntIn = (v: unknown, min: number, max: number): v is number => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
 const tableCellRules: Record<string, AttrRule> = {
-  colspan: rule((v) => isIntIn(v, 1, 1000), 'Must be an integer from 1 to 1000.'),
-  rowspan: rule((v) => isIntIn(v, 1, 1000), 'Must be an integer from 1 to 1000.'),
+  colspan: rule((v) => isIntIn(v, 1, 999), 'Must be an integer from 1 to 999.'),
+  rowspan: rule((v) => isIntIn(v, 1, 999), 'Must be an integer from 1 to 999.'),
   colwidth: rule(
     (v, attrs) => v === null || (Array.isArray(v) && v.every((w) => isIntIn(w, 0, 100_000)) && v.length === (attrs.colspan ?? 1)),
     'Must be null or one non-negative integer width per spanned column.',
@@ -131,7 +132,7 @@ const ATTR_RULES: Record<string, Record<string, AttrRule>> = {
   // Becomes the class `language-<x>`, so one class-safe word.
   codeBlock: { language: rule((v) => v === null || (typeof v === 'string' && /^[\w#+.-]{0,64}$/.test(v)), 'Must be null or a language name (letters, digits, _ # + . -).') },
   orderedList: {
-    start: rule((v) => isIntIn(v, -1_000_000, 1_000_000), 'Must be an integer.'),
+    start: rule((v) => isIntIn(v, -999_999, 999_999), 'Must be an integer from -999999 to 999999.'),
     type: rule((v) => v === null || v === '1' || v === 'a' || v === 'A' || v === 'i' || v === 'I', "Must be '1', 'a', 'A', 'i', 'I' or null."),
   },
   tableCell: tableCellRules,
@@ -350,6 +351,10 @@ const SANITIZE_OPTIONS: sanitize.IOptions = {
     th: cellAttrs,
     td: cellAttrs,
   },
+  // Absurdly deep HTML is flattened here instead of overflowing the stack of the parsers after
+  // it. The limit is above what any document within MAX_DEPTH renders to (a node is at most two
+  // elements, plus the marks around a text).
+  nestingLimit: 2 * MAX_DEPTH + 8,
   // Relative image URLs pass the scheme check but are not allowed in documents: drop the image.
   exclusiveFilter: (frame) => frame.tag === 'img' && !isUrlWithScheme(frame.attribs.src, IMAGE_SCHEMES),
 };
@@ -405,7 +410,15 @@ export function parseRichText(value: unknown, path: string): RichTextDoc {
 
 /** Same for a `<field>Markdown` string (path e.g. 'contentMarkdown'): GFM → HTML → as HTML. */
 export function parseMarkdown(markdownText: string, path: string): RichTextDoc {
-  return fromHtml(markdown.parse(markdownText, { async: false }), path);
+  let html: string;
+  try {
+    html = markdown.parse(markdownText, { async: false });
+  } catch (err) {
+    // marked recurses once per nesting level, so absurdly deep Markdown overflows the stack.
+    if (err instanceof RangeError) fail(path, [{ path, message: 'The Markdown is nested too deeply.', code: 'too_deep' }]);
+    throw err;
+  }
+  return fromHtml(html, path);
 }
 
 /** Rendered, sanitised HTML of a valid document. */

@@ -74,7 +74,7 @@ export async function moveSection(db: DbOrTx, section: SectionRow, to: number): 
 export async function reorderSections(db: DbOrTx, courseId: string, orderedIds: string[]): Promise<void> {
   await db.execute(sql`
     UPDATE sections s SET position = o.position, updated_at = now(), version = s.version + 1
-      FROM unnest(${orderedIds}::text[]) WITH ORDINALITY AS o(id, position)
+      FROM jsonb_array_elements_text(${JSON.stringify(orderedIds)}::jsonb) WITH ORDINALITY AS o(id, position)
      WHERE s.id = o.id AND s.course_id = ${courseId}`);
 }
 

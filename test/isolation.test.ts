@@ -1,0 +1,102 @@
+/**
+ * School isolation and scopes over the whole route table: school B's key gets 404 on every id of
+ * school A (and nothing of A changes); a courses:read key cannot write; a students key cannot read.
+ */
+import { describe, expect, it } from 'vitest';
+import { call, createKey, createSchool, setupApp } from './helpers.js';
+
+const ctx = await setupApp();
+const A = await createSchool(ctx);
+const B = await createSchool(ctx);
+
+// School A's resources.
+const cat = (await call(ctx.app, 'POST', '/api/v1/categories', { key: A.key, body: { name: 'A cat' } })).json();
+const course = (
+  await call(ctx.app, 'POST', '/api/v1/courses', {
+    key: A.key,
+    body: { title: 'A course', isFree: true, categoryId: cat.id, sections: [{ title: 'A sec', lessons: [{ title: 'A lesson' }] }] },
+  })
+).json();
+const sec = course.sections[0].id as string;
+const les = course.sections[0].lessons[0].id as string;
+const plan = course.defaultPaymentPlanId as string;
+const c = course.id as string;
+
+type Route = [method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, write?: boolean];
+/** Every route that takes an id of school A. */
+const ROUTES: Route[] = [
+  ['GET', `/api/v1/categories/${cat.id}`],
+  ['PATCH', `/api/v1/categories/${cat.id}`, { name: 'x' }, true],
+  ['DELETE', `/api/v1/categories/${cat.id}`, undefined, true],
+  ['GET', `/api/v1/courses/${c}`],
+  ['PATCH', `/api/v1/courses/${c}`, { title: 'x' }, true],
+  ['DELETE', `/api/v1/courses/${c}`, undefined, true],
+  ['POST', `/api/v1/courses/${c}/publish`, {}, true],
+  ['DELETE', `/api/v1/courses/${c}/publish`, undefined, true],
+  ['POST', `/api/v1/courses/${c}/duplicate`, {}, true],
+  ['GET', `/api/v1/courses/${c}/sections`],
+  ['POST', `/api/v1/courses/${c}/sections`, { title: 'x' }, true],
+  ['POST', `/api/v1/courses/${c}/sections/reorder`, { sectionIds: [sec] }, true],
+  ['GET', `/api/v1/courses/${c}/sections/${sec}`],
+  ['PATCH', `/api/v1/courses/${c}/sections/${sec}`, { title: 'x' }, true],
+  ['DELETE', `/api/v1/courses/${c}/sections/${sec}`, undefined, true],
+  ['GET', `/api/v1/courses/${c}/lessons`],
+  ['POST', `/api/v1/courses/${c}/lessons`, { title: 'x' }, true],
+  ['GET', `/api/v1/courses/${c}/lessons/${les}`],
+  ['PATCH', `/api/v1/courses/${c}/lessons/${les}`, { title: 'x' }, true],
+  ['DELETE', `/api/v1/courses/${c}/lessons/${les}`, undefined, true],
+  ['POST', `/api/v1/courses/${c}/lessons/${les}/move`, { sectionId: null }, true],
+  ['GET', `/api/v1/courses/${c}/sections/${sec}/lessons`],
+  ['POST', `/api/v1/courses/${c}/sections/${sec}/lessons`, { title: 'x' }, true],
+  ['GET', `/api/v1/courses/${c}/sections/${sec}/lessons/${les}`],
+  ['PATCH', `/api/v1/courses/${c}/sections/${sec}/lessons/${les}`, { title: 'x' }, true],
+  ['DELETE', `/api/v1/courses/${c}/sections/${sec}/lessons/${les}`, undefined, true],
+  ['GET', `/api/v1/courses/${c}/payment-plans`],
+  ['POST', `/api/v1/courses/${c}/payment-plans`, { name: 'x', type: 'one_time', amount: 5 }, true],
+  ['GET', `/api/v1/courses/${c}/payment-plans/${plan}`],
+  ['PATCH', `/api/v1/courses/${c}/payment-plans/${plan}`, { name: 'x' }, true],
+  ['DELETE', `/api/v1/courses/${c}/payment-plans/${plan}`, undefined, true],
+  ['POST', `/api/v1/courses/${c}/payment-plans/${plan}/default`, {}, true],
+];
+
+describe('school isolation', () => {
+  it.each(ROUTES)("school B's key: %s %s → 404", async (method, url, body) => {
+    const res = await call(ctx.app, method, url, { key: B.key, body });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error).toBe('not_found');
+  });
+
+  it("school A's data is untouched and lists never mix", async () => {
+    const now = (await call(ctx.app, 'GET', `/api/v1/courses/${c}?include=paymentPlans`, { key: A.key })).json();
+    expect(now).toMatchObject({ title: 'A course', status: 'draft' });
+    expect(now.sections[0].lessons.map((l: { id: string }) => l.id)).toEqual([les]);
+    expect(now.paymentPlans).toHaveLength(1);
+    await call(ctx.app, 'POST', '/api/v1/courses', { key: B.key, body: { title: 'B course' } });
+    const listB = (await call(ctx.app, 'GET', '/api/v1/courses?limit=100', { key: B.key })).json();
+    expect(listB.data.map((x: { title: string }) => x.title)).toEqual(['B course']);
+    const listA = (await call(ctx.app, 'GET', '/api/v1/courses?limit=100', { key: A.key })).json();
+    expect(listA.data.map((x: { title: string }) => x.title)).not.toContain('B course');
+    // B may not attach A's category either.
+    const foreign = await call(ctx.app, 'POST', '/api/v1/courses', { key: B.key, body: { title: 'Sneaky', categoryId: cat.id } });
+    expect(foreign.statusCode).toBe(400);
+    expect(foreign.json().details[0].path).toBe('categoryId');
+  });
+});
+
+describe('scopes', async () => {
+  const reader = (await createKey(ctx, A.id, ['courses:read'])).key;
+  const students = (await createKey(ctx, A.id, ['students:write'])).key;
+
+  it.each(ROUTES.filter((r) => r[3]))('courses:read cannot %s %s (403 naming courses:write)', async (method, url, body) => {
+    const res = await call(ctx.app, method, url, { key: reader, body });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().message).toContain("'courses:write'");
+  });
+
+  it.each(ROUTES.filter((r) => !r[3]))('courses:read can %s %s; students:write cannot', async (method, url) => {
+    expect((await call(ctx.app, method, url, { key: reader })).statusCode).toBe(200);
+    const res = await call(ctx.app, method, url, { key: students });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().message).toContain("'courses:read'");
+  });
+});
