@@ -96,7 +96,6 @@ describe('POST /videos/parse', () => {
     'https://www.youtube.com/@mkbhd',
     'https://www.youtube.com/playlist?list=PLrAXtmErZgOeiKm4sgNOknGvNjby9efdf',
     'https://www.youtube.com/watch?v=short',
-    `https://youtu.be/${ID}xx`,
     `https://youtube.com.evil.com/watch?v=${ID}`,
     `https://youtube.com@evil.com/watch?v=${ID}`,
     `https://evil.com/watch?v=${ID}`,

@@ -306,19 +306,20 @@ function validated(value: unknown, path: string): RichTextDoc {
 // ---------------------------------------------------------------------------------------------
 // HTML and Markdown input
 
-/** Attributes kept only when they match exactly; any other value is dropped (not emptied). */
-function keepAttrsMatching(patterns: Record<string, RegExp>): sanitize.Transformer {
+/** Drops the attributes whose value fails its test (sanitize-html's `values` would leave them
+ * behind empty, which Tiptap would then read as ''). */
+function keepAttrsIf(tests: Record<string, (value: string) => boolean>): sanitize.Transformer {
   return (tagName, attribs) => {
     const kept = { ...attribs };
-    for (const [name, pattern] of Object.entries(patterns)) {
+    for (const [name, ok] of Object.entries(tests)) {
       const value = kept[name];
-      if (value !== undefined && !pattern.test(value)) delete kept[name];
+      if (value !== undefined && !ok(value)) delete kept[name];
     }
     return { tagName, attribs: kept };
   };
 }
-const exactly = (value: string) => new RegExp(`^${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-const cellAttrs = keepAttrsMatching({ colspan: /^[1-9]\d{0,2}$/, rowspan: /^[1-9]\d{0,2}$/ });
+const isSpan = (v: string) => /^[1-9]\d{0,2}$/.test(v);
+const cellAttrs = keepAttrsIf({ colspan: isSpan, rowspan: isSpan });
 
 /**
  * Only tags and attributes that map to the allowed nodes and marks survive; everything else
@@ -346,8 +347,8 @@ const SANITIZE_OPTIONS: sanitize.IOptions = {
     h5: 'h3',
     h6: 'h3',
     // A link's target/rel are the platform's (see LINK_REL); other values would not validate.
-    a: keepAttrsMatching({ target: exactly(LINK_TARGET), rel: exactly(LINK_REL) }),
-    ol: keepAttrsMatching({ start: /^-?\d{1,6}$/ }),
+    a: keepAttrsIf({ target: (v) => v === LINK_TARGET, rel: (v) => v === LINK_REL }),
+    ol: keepAttrsIf({ start: (v) => /^-?\d{1,6}$/.test(v) }),
     th: cellAttrs,
     td: cellAttrs,
   },
@@ -374,7 +375,7 @@ const markdown = new Marked({ gfm: true, breaks: false }).use({
     // Images are blocks in the schema: a paragraph holding only images would leave an empty
     // paragraph behind, so such paragraphs render as their images alone.
     paragraph({ tokens }) {
-      const imagesOnly = tokens.every((t) => t.type === 'image' || (t.type === 'text' && !t.raw.trim()));
+      const imagesOnly = tokens.length > 0 && tokens.every((t) => t.type === 'image' || (t.type === 'text' && !t.raw.trim()));
       return imagesOnly ? this.parser.parseInline(tokens) : false;
     },
   },

@@ -75,7 +75,7 @@ const WELCOME_TO_RUST = {
 const clone = <T>(v: T): T => structuredClone(v);
 const doc = (...content: unknown[]) => ({ type: 'doc', content });
 const p = (...content: unknown[]) => ({ type: 'paragraph', content });
-const text = (t: string, marks?: unknown[]) => ({ type: 'text', text: t, ...(marks ? { marks } : {}) });
+const text = (t: string, marks?: readonly unknown[]) => ({ type: 'text', text: t, ...(marks ? { marks } : {}) });
 
 /** Runs `fn`, expects a validation AppError and returns it. */
 function rejection(fn: () => unknown): AppError {
