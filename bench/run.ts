@@ -24,12 +24,22 @@ import { scenarios } from './scenarios.js';
 
 export type BenchContext = { database: Database; services: Services; pool: pg.Pool };
 
+export type Seeded = {
+  path: string;
+  key: string;
+  schoolId: string;
+  method?: 'GET' | 'PATCH' | 'POST';
+  body?: string;
+  courseId?: string;
+  after?: { id: string; created_at: Date };
+};
+
 export type Scenario = {
   name: string;
   /** Creates the data; returns the request to measure (path and API key). */
-  seed(ctx: BenchContext): Promise<{ path: string; key: string; schoolId: string; method?: 'GET' | 'PATCH' | 'POST'; body?: string }>;
+  seed(ctx: BenchContext): Promise<Seeded>;
   /** The bare baseline: the same answer from one SQL query, no auth, no validation. */
-  baseline(app: FastifyInstance, pool: pg.Pool, seeded: { schoolId: string }): void;
+  baseline(app: FastifyInstance, pool: pg.Pool, seeded: Seeded): void;
   /** The app must reach at least this fraction of the baseline's requests/s. */
   target?: number;
 };
@@ -66,7 +76,7 @@ async function main() {
   const config = loadConfig({ DATABASE_URL: adminUrl, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '1000000', DATA_DIR: dataDir ?? os.tmpdir() });
   const database = createDb(adminUrl, 10);
   await runMigrations(database.db);
-  const services = createServices(database.db, config);
+  const services = createServices(database, config);
   const pool = new pg.Pool({ connectionString: adminUrl, max: 10 });
   const ctx: BenchContext = { database, services, pool };
 

@@ -49,7 +49,7 @@ const zodValidator: FastifySchemaCompiler<ZodType> =
 /** Builds the HTTP app (never listens): used by the server, the tests and the CLI. */
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const { database } = deps;
-  const services = deps.services ?? createServices(database.db, config);
+  const services = deps.services ?? createServices(database, config);
   const redis = deps.redis ?? (config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false }) : undefined);
 
   const app = Fastify({

@@ -9,7 +9,7 @@ async function main() {
   const config = loadConfig();
   const log = (msg: string) => process.stderr.write(`syllabus: ${msg}\n`);
   const database = await openDatabase(config, 'server', log);
-  const services = createServices(database.db, config);
+  const services = createServices(database, config);
 
   const created = await services.schools.bootstrapIfEmpty({ name: config.bootstrap.schoolName, ownerEmail: config.bootstrap.ownerEmail });
   if (created) printBootstrap(created, config.publicUrl);

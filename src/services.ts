@@ -1,5 +1,5 @@
 import type { Config } from './config.js';
-import type { Db } from './db/client.js';
+import type { Database } from './db/client.js';
 import { createApiKeyService } from './modules/api-keys/api-keys.service.js';
 import { createAuthService } from './modules/auth/auth.service.js';
 import { createCategoryService } from './modules/categories/categories.service.js';
@@ -11,8 +11,9 @@ import { createSchoolService } from './modules/schools/schools.service.js';
 import { createUserService } from './modules/users/users.service.js';
 
 /** Every service, wired once with its dependencies; used by the HTTP app and the CLI alike. */
-export function createServices(db: Db, config: Config) {
-  const apiKeys = createApiKeyService({ db });
+export function createServices(database: Database, config: Config) {
+  const { db } = database;
+  const apiKeys = createApiKeyService({ db, notifier: database.notifier });
   const users = createUserService({ db });
   const schools = createSchoolService({ db, apiKeys, users, defaultRateLimit: config.rateLimitPerMinute });
   const categories = createCategoryService({ db });

@@ -1,8 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { apiKeys } from '../src/db/schema/index.js';
 import { generateApiKey } from '../src/lib/api-keys.js';
-import { call, createKey, createSchool, setupApp } from './helpers.js';
+import { buildApp } from '../src/app.js';
+import { createDb } from '../src/db/client.js';
+import { call, createKey, createSchool, setupApp, waitUntilLive } from './helpers.js';
 
 const ctx = await setupApp();
 const schoolA = await createSchool(ctx);
@@ -55,13 +57,23 @@ describe('API key authentication', () => {
     expect(both.statusCode).toBe(401);
   });
 
-  it('rejects an expired key', async () => {
-    const key = await createKey(ctx, schoolA.id, ['*'], { expiresInDays: 1 });
-    expect((await call(ctx.app, 'GET', '/api/v1/categories', { key: key.key })).statusCode).toBe(200);
-    await ctx.database.db.update(apiKeys).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(apiKeys.id, key.id));
-    const res = await call(ctx.app, 'GET', '/api/v1/categories', { key: key.key });
+  it('rejects an expired key, also when its look-up is cached', async () => {
+    const stored = await createKey(ctx, schoolA.id, ['*'], { expiresInDays: 1 });
+    await ctx.database.db.update(apiKeys).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(apiKeys.id, stored.id));
+    const res = await call(ctx.app, 'GET', '/api/v1/categories', { key: stored.key });
     expect(res.statusCode).toBe(401);
     expect(res.json().message).toMatch(/expired/);
+
+    const cached = await createKey(ctx, schoolA.id, ['*'], { expiresInDays: 1 });
+    expect((await call(ctx.app, 'GET', '/api/v1/categories', { key: cached.key })).statusCode).toBe(200);
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 2 * 86_400_000 });
+    try {
+      const later = await call(ctx.app, 'GET', '/api/v1/categories', { key: cached.key });
+      expect(later.statusCode).toBe(401);
+      expect(later.json().message).toMatch(/expired/);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('records lastUsedAt without a write on every request', async () => {
@@ -73,8 +85,9 @@ describe('API key authentication', () => {
     const before = ctx.database.queryCount();
     await call(ctx.app, 'GET', '/api/v1/categories', { key: key.key });
     await new Promise((r) => setTimeout(r, 100));
-    // key look-up + the page (its total comes with it): no UPDATE of lastUsedAt within the minute
-    expect(ctx.database.queryCount() - before).toBe(2);
+    // only the page (its total comes with it): the key comes from the cache, and no UPDATE of
+    // lastUsedAt within the minute
+    expect(ctx.database.queryCount() - before).toBe(1);
     const [second] = await ctx.database.db.select().from(apiKeys).where(eq(apiKeys.id, key.id));
     expect(second!.lastUsedAt!.getTime()).toBe(first!.lastUsedAt!.getTime());
   });
@@ -232,5 +245,62 @@ describe('school', () => {
     expect(res.statusCode).toBe(400);
     const paths = res.json().details.map((d: { path: string }) => d.path);
     expect(paths).toEqual(expect.arrayContaining(['currency', 'timezone', 'customFields.1.type']));
+  });
+});
+
+describe('cached credentials across instances', () => {
+  async function secondInstance() {
+    const database = createDb(ctx.dbUrl, 2);
+    const app = await buildApp(ctx.config, { database });
+    await app.ready();
+    await waitUntilLive(database);
+    return { app, database, close: async () => (await app.close(), await database.close()) };
+  }
+  const until = async (check: () => Promise<boolean>) => {
+    for (let i = 0; i < 100; i++) {
+      if (await check()) return true;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return false;
+  };
+
+  it('a key revoked on one instance is refused by the others (NOTIFY on commit)', async () => {
+    const other = await secondInstance();
+    try {
+      const key = await createKey(ctx, schoolA.id, ['*']);
+      for (const app of [ctx.app, other.app]) expect((await call(app, 'GET', '/api/v1/categories', { key: key.key })).statusCode).toBe(200);
+      await ctx.services.apiKeys.revoke(schoolA.id, key.id);
+      expect((await call(ctx.app, 'GET', '/api/v1/categories', { key: key.key })).statusCode).toBe(401);
+      expect(await until(async () => (await call(other.app, 'GET', '/api/v1/categories', { key: key.key })).statusCode === 401)).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('while the LISTEN connection is lost nothing is served from the cache', async () => {
+    const other = await secondInstance();
+    try {
+      const key = await createKey(ctx, schoolA.id, ['*']);
+      expect((await call(other.app, 'GET', '/api/v1/categories', { key: key.key })).statusCode).toBe(200);
+      await ctx.database.pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'syllabus-listen' AND datname = current_database()");
+      expect(await until(async () => !other.database.notifier.live)).toBe(true);
+      await ctx.database.db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, key.id)); // no notification at all
+      expect((await call(other.app, 'GET', '/api/v1/categories', { key: key.key })).statusCode).toBe(401);
+      expect(await until(async () => other.database.notifier.live)).toBe(true); // it reconnects
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a school rate-limit change reaches every instance', async () => {
+    const other = await secondInstance();
+    try {
+      const s = await createSchool(ctx);
+      expect((await call(other.app, 'GET', '/api/v1/categories', { key: s.key })).headers['ratelimit-limit']).toBe('100000');
+      await call(ctx.app, 'PATCH', '/api/v1/school', { key: s.key, body: { rateLimitPerMinute: 50 } });
+      expect(await until(async () => (await call(other.app, 'GET', '/api/v1/categories', { key: s.key })).headers['ratelimit-limit'] === '50')).toBe(true);
+    } finally {
+      await other.close();
+    }
   });
 });

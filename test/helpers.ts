@@ -54,7 +54,7 @@ export async function setupApp(options: { env?: Record<string, string>; deps?: P
   const testDb = await createTestDatabase();
   const config = testConfig({ DATABASE_URL: testDb.url, ...(options.captureLogs ? { LOG_LEVEL: 'info' } : {}), ...options.env });
   const database = createDb(testDb.url, 10);
-  const services = createServices(database.db, config);
+  const services = createServices(database, config);
   const logs: string[] = [];
   const logStream = options.captureLogs
     ? new Writable({
@@ -67,6 +67,7 @@ export async function setupApp(options: { env?: Record<string, string>; deps?: P
   const app = await buildApp(config, { database, services, ...(logStream ? { logStream } : {}), ...options.deps });
   options.routes?.(app);
   await app.ready();
+  await waitUntilLive(database);
   afterAll(async () => {
     await app.close();
     await database.close();
@@ -114,4 +115,10 @@ export function tally(statuses: number[]): Record<number, number> {
   const out: Record<number, number> = {};
   for (const s of statuses) out[s] = (out[s] ?? 0) + 1;
   return out;
+}
+
+/** Waits for the LISTEN connection, so whether credentials are cached does not depend on timing. */
+export async function waitUntilLive(database: Database): Promise<void> {
+  for (let i = 0; i < 200 && !database.notifier.live; i++) await new Promise((r) => setTimeout(r, 25));
+  if (!database.notifier.live) throw new Error('the LISTEN connection did not come up');
 }

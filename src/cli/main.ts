@@ -38,7 +38,7 @@ async function withServices<T>(fn: (services: ReturnType<typeof createServices>)
   const config = loadConfig();
   const database = await openDatabase(config, 'cli');
   try {
-    return await fn(createServices(database.db, config));
+    return await fn(createServices(database, config));
   } finally {
     await database.shutdown();
   }

@@ -1,5 +1,6 @@
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
+import { createNotifier, type Notifier } from './notify.js';
 import * as schema from './schema/index.js';
 
 export type Db = NodePgDatabase<typeof schema>;
@@ -12,6 +13,8 @@ export type Database = {
   pool: pg.Pool;
   /** Queries sent since start; tests read it to prove a request costs a bounded number of queries. */
   queryCount(): number;
+  /** LISTEN/NOTIFY for cache invalidation across instances (connects on first subscription). */
+  notifier: Notifier;
   close(): Promise<void>;
 };
 
@@ -31,5 +34,15 @@ export function createDb(url: string, poolSize = 10): Database {
     };
   });
   const db = drizzle(pool, { schema });
-  return { db, pool, queryCount: () => queries, close: () => pool.end() };
+  const notifier = createNotifier(url);
+  return {
+    db,
+    pool,
+    notifier,
+    queryCount: () => queries,
+    async close() {
+      await notifier.close();
+      await pool.end();
+    },
+  };
 }

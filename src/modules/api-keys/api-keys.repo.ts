@@ -47,6 +47,12 @@ export async function listApiKeys(db: DbOrTx, schoolId: string, req: ListRequest
   return withTotal(results, req, async () => (await db.select({ n: count() }).from(apiKeys).where(scope))[0]?.n ?? 0);
 }
 
+/** Tells every instance (on commit) to forget cached credentials of a key or of a whole school. */
+export async function notifyAuthChange(db: DbOrTx, target: `key:${string}` | `school:${string}`): Promise<void> {
+  await db.execute(sql`SELECT pg_notify(${AUTH_CHANNEL}, ${target})`);
+}
+export const AUTH_CHANNEL = 'syllabus_auth';
+
 export async function revokeApiKey(db: DbOrTx, schoolId: string, keyId: string): Promise<ApiKeyRow | undefined> {
   const [row] = await db
     .update(apiKeys)

@@ -1,4 +1,5 @@
 import type { Db, DbOrTx } from '../../db/client.js';
+import type { Notifier } from '../../db/notify.js';
 import { timingSafeEqual } from 'node:crypto';
 import { apiKeyDisplayPrefix, generateApiKey, hashApiKey, isWellFormedApiKey } from '../../lib/api-keys.js';
 import { AppError, notFound } from '../../lib/errors.js';
@@ -27,26 +28,68 @@ export function presentApiKey(row: repo.ApiKeyRow): ApiKey {
   };
 }
 
-/** API keys of a school: created with their secret shown once, listed without it, revoked at once. */
-export function createApiKeyService({ db }: { db: Db }) {
+type AuthTarget = `key:${string}` | `school:${string}`;
+type CachedKey = { found: NonNullable<Awaited<ReturnType<typeof repo.findApiKeyByHash>>>; cachedAt: number; touchedAt: number };
+
+/** Cached look-ups expire after this long even without a notification (a safety net). */
+const CACHE_TTL_MS = 60_000;
+const CACHE_MAX = 10_000;
+
+/**
+ * API keys of a school: created with their secret shown once, listed without it, revoked at once.
+ *
+ * Authentication caches valid keys in memory so a request does not pay a query for its key. The
+ * cache is only used while the PostgreSQL LISTEN connection is live: revocation and school limit
+ * changes NOTIFY every instance in the committing transaction, and the instance that made the
+ * change also evicts synchronously, so a revoked key is refused at once everywhere.
+ */
+export function createApiKeyService({ db, notifier }: { db: Db; notifier: Notifier }) {
+  const cache = new Map<string, CachedKey>();
+  const evict = (target: string) => {
+    const [kind, id] = target.split(':');
+    for (const [hash, entry] of cache) {
+      if ((kind === 'key' && entry.found.key.id === id) || (kind === 'school' && entry.found.key.schoolId === id)) cache.delete(hash);
+    }
+  };
+  notifier.subscribe(repo.AUTH_CHANNEL, { onMessage: evict, onReset: () => cache.clear() });
+
+  async function lookUp(hash: string): Promise<CachedKey | undefined> {
+    const hit = cache.get(hash);
+    if (hit && notifier.live && Date.now() - hit.cachedAt < CACHE_TTL_MS) return hit;
+    const found = await repo.findApiKeyByHash(db, hash);
+    if (!found) return undefined;
+    const entry = { found, cachedAt: Date.now(), touchedAt: found.key.lastUsedAt?.getTime() ?? 0 };
+    if (notifier.live && !found.key.revokedAt) {
+      if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
+      cache.set(hash, entry);
+    }
+    return entry;
+  }
+
   return {
-    /** Format and checksum first, so a malformed key costs no database look-up; then one indexed query. */
+    /** Format and checksum first, so a malformed key costs no database look-up; then the cache or one indexed query. */
     async authenticate(key: string): Promise<Principal> {
       if (!isWellFormedApiKey(key)) throw new AppError('unauthorized', 'Malformed API key.');
       const hash = hashApiKey(key);
-      const found = await repo.findApiKeyByHash(db, hash);
-      if (!found || !timingSafeEqual(Buffer.from(found.key.keyHash), Buffer.from(hash))) {
+      const entry = await lookUp(hash);
+      if (!entry || !timingSafeEqual(Buffer.from(entry.found.key.keyHash), Buffer.from(hash))) {
         throw new AppError('unauthorized', 'Unknown API key.');
       }
-      const { key: row } = found;
+      const { key: row, rateLimitPerMinute } = entry.found;
       if (row.revokedAt) throw new AppError('unauthorized', 'This API key was revoked.');
       if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) throw new AppError('unauthorized', 'This API key has expired.');
-      if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
+      if (Date.now() - entry.touchedAt > 60_000) {
+        entry.touchedAt = Date.now();
         // Not awaited: recording use must not slow down or fail the request.
         repo.touchApiKey(db, row.id).catch(() => {});
       }
-      return { via: 'key', keyId: row.id, schoolId: row.schoolId, permissions: row.permissions, rateLimitPerMinute: found.rateLimitPerMinute };
+      return { via: 'key', keyId: row.id, schoolId: row.schoolId, permissions: row.permissions, rateLimitPerMinute };
     },
+
+    /** Inside the changing transaction: every instance forgets the cached credentials on commit. */
+    notifyChange: (tx: DbOrTx, target: AuthTarget) => repo.notifyAuthChange(tx, target),
+    /** After commit: this instance forgets them at once (its own notification follows in ms). */
+    forget: (target: AuthTarget) => evict(target),
 
     /** Creates a key; `tx` lets school creation make its first key in the same transaction. */
     async create(schoolId: string, input: CreateApiKey, createdByUserId: string | null, tx: DbOrTx = db) {
@@ -73,8 +116,12 @@ export function createApiKeyService({ db }: { db: Db }) {
     },
 
     async revoke(schoolId: string, keyId: string): Promise<void> {
-      const row = await repo.revokeApiKey(db, schoolId, keyId);
-      if (!row) throw notFound('API key');
+      await db.transaction(async (tx) => {
+        const row = await repo.revokeApiKey(tx, schoolId, keyId);
+        if (!row) throw notFound('API key');
+        await repo.notifyAuthChange(tx, `key:${keyId}`);
+      });
+      evict(`key:${keyId}`); // after commit: a request racing the commit may have re-cached it
     },
   };
 }

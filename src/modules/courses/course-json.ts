@@ -95,8 +95,7 @@ export function courseJson(curriculum: boolean, opts: CourseJsonOptions = {}): s
 }
 
 /** FROM clause the course fragment expects. */
-export const COURSE_FROM = sql.raw(
-  `courses c JOIN schools sch ON sch.id = c.school_id LEFT JOIN payment_plans dp ON dp.id = c.default_payment_plan_id`,
-);
+export const COURSE_FROM_SQL = 'courses c JOIN schools sch ON sch.id = c.school_id LEFT JOIN payment_plans dp ON dp.id = c.default_payment_plan_id';
+export const COURSE_FROM = sql.raw(COURSE_FROM_SQL);
 
 export const raw = (s: string): SQL => sql.raw(s);

@@ -52,13 +52,17 @@ export function createSchoolService(deps: { db: Db; apiKeys: ApiKeyService; user
     },
 
     async update(schoolId: string, patch: UpdateSchool, ifMatch?: string) {
-      return db.transaction(async (tx) => {
+      const result = await db.transaction(async (tx) => {
         const current = await repo.findSchool(tx, schoolId, true);
         if (!current) throw notFound('School');
         assertIfMatch(ifMatch, current);
         const row = await repo.updateSchool(tx, schoolId, patch);
+        // Cached credentials carry the school's rate limit.
+        if (patch.rateLimitPerMinute !== undefined) await apiKeys.notifyChange(tx, `school:${schoolId}`);
         return { data: present(row), etag: etagOf(row) };
       });
+      if (patch.rateLimitPerMinute !== undefined) apiKeys.forget(`school:${schoolId}`);
+      return result;
     },
 
     /**
