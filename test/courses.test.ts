@@ -36,6 +36,19 @@ const WELCOME_TO_RUST = {
     },
     { type: 'horizontalRule' },
     { type: 'codeBlock', attrs: { language: 'bash' }, content: [{ type: 'text', text: 'cargo new hello-rust' }] },
+    {
+      type: 'table',
+      content: [
+        {
+          type: 'tableRow',
+          content: ['Command', 'Purpose'].map((t) => ({ type: 'tableHeader', content: [{ type: 'paragraph', content: [{ type: 'text', text: t }] }] })),
+        },
+        {
+          type: 'tableRow',
+          content: ['cargo run', 'Build and run the project'].map((t) => ({ type: 'tableCell', content: [{ type: 'paragraph', content: [{ type: 'text', text: t }] }] })),
+        },
+      ],
+    },
   ],
 };
 
@@ -73,6 +86,8 @@ describe('CourseLit workflow: draft → metadata → plan → sections → lesso
     expect(lesson.json().content).toEqual(WELCOME_TO_RUST);
     expect(lesson.json().contentHtml).toContain('<h2>Install Rust</h2>');
     expect(lesson.json().contentHtml).toContain('<strong>rustup</strong>');
+    expect(lesson.json().contentHtml).toContain('<th');
+    expect(lesson.json().contentHtml).toContain('cargo run');
 
     const published = await patch(`/api/v1/courses/${id}`, { published: true });
     expect(published.statusCode).toBe(200);
@@ -380,5 +395,76 @@ describe('publishing rules by type', () => {
     const ok = await post('/api/v1/courses', { title: 'Pub ok', published: true, isFree: true, sections: [{ title: 'S', lessons: [{ title: 'L' }] }] });
     expect(ok.statusCode).toBe(201);
     expect(ok.json().status).toBe('published');
+  });
+});
+
+describe('review follow-ups', () => {
+  it('tags are case-insensitive beyond ASCII, and overlapping tags never deadlock', async () => {
+    const c = await post('/api/v1/courses', { title: 'Unicode tags', tags: ['École', 'ÉCOLE', 'Русский', 'русский'] });
+    expect(c.statusCode).toBe(201);
+    expect(c.json().tags).toEqual(['École', 'Русский']);
+    const again = await post('/api/v1/courses', { title: 'Unicode tags 2', tags: ['école'] });
+    expect(again.json().tags).toEqual(['École']); // the existing tag, first spelling
+    const found = (await get('/api/v1/courses?tag=%C3%89COLE&limit=100')).json().data.map((x: { title: string }) => x.title);
+    expect(found.sort()).toEqual(['Unicode tags', 'Unicode tags 2']);
+    const base = await (await import('./helpers.js')).listen(ctx.app);
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        fetch(`${base}/api/v1/courses`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ title: `Race tags ${i}`, tags: i % 2 ? ['zeta', 'alpha', 'mid'] : ['mid', 'alpha', 'zeta'] }),
+        }).then((r) => r.status),
+      ),
+    );
+    expect(statuses).toEqual(Array(12).fill(201));
+  });
+
+  it('a nested create of 5,000 lessons works (inserted in chunks)', async () => {
+    const res = await post('/api/v1/courses', {
+      title: 'Huge',
+      sections: Array.from({ length: 10 }, (_, i) => ({ title: `S${i}`, lessons: Array.from({ length: 500 }, (_, j) => ({ title: `L${j}` })) })),
+    });
+    expect(res.statusCode).toBe(201);
+    expect((await ctx.database.db.select({ n: count() }).from(lessons).where(eq(lessons.courseId, res.json().id)))[0]!.n).toBe(5000);
+  });
+
+  it('nested duplicates are reported at their paths; nested positions are refused', async () => {
+    const titles = await post('/api/v1/courses', { title: 'Dup sections', sections: [{ title: 'Intro' }, { title: 'intro' }] });
+    expect(titles.statusCode).toBe(409);
+    expect(titles.json()).toMatchObject({ error: 'duplicate_title', details: [{ path: 'sections.1.title' }] });
+    const ext = await post('/api/v1/courses', {
+      title: 'Dup ext',
+      sections: [{ title: 'A', lessons: [{ title: 'a', externalId: 'X' }] }, { title: 'B', lessons: [{ title: 'b', externalId: 'X' }] }],
+    });
+    expect(ext.statusCode).toBe(409);
+    expect(ext.json()).toMatchObject({ error: 'duplicate_external_id', details: [{ path: 'sections.1.lessons.0.externalId' }] });
+    const pos = await post('/api/v1/courses', { title: 'Nested pos', sections: [{ title: 'A', position: 2, lessons: [{ title: 'a', sectionId: 'sec_x' }] }] });
+    expect(pos.statusCode).toBe(400);
+    expect(pos.json().details.map((d: { path: string }) => d.path).sort()).toEqual(['sections.0.lessons.0.sectionId', 'sections.0.position']);
+  });
+
+  it('PATCH: duplicate slug / externalId are 409, publishing by PATCH is checked', async () => {
+    await post('/api/v1/courses', { title: 'Holder', slug: 'held-slug', externalId: 'HELD' });
+    const c = (await post('/api/v1/courses', { title: 'Patcher' })).json();
+    expect((await patch(`/api/v1/courses/${c.id}`, { slug: 'held-slug' })).json().error).toBe('duplicate_slug');
+    expect((await patch(`/api/v1/courses/${c.id}`, { externalId: 'HELD' })).json().error).toBe('duplicate_external_id');
+    const pub = await patch(`/api/v1/courses/${c.id}`, { published: true });
+    expect(pub.statusCode).toBe(409);
+    expect(pub.json().error).toBe('publish_blocked');
+    expect((await get(`/api/v1/courses/${c.id}`)).json().status).toBe('draft');
+  });
+
+  it('a duplicated course with a 255-character title stays within the limit', async () => {
+    const c = (await post('/api/v1/courses', { title: 'T'.repeat(255) })).json();
+    const copy = (await post(`/api/v1/courses/${c.id}/duplicate`, {})).json();
+    expect(copy.title.length).toBeLessThanOrEqual(255);
+    expect(copy.title.endsWith(' (copy)')).toBe(true);
+  });
+
+  it('include=lessons.media embeds media (none exists before media uploads)', async () => {
+    const c = (await post('/api/v1/courses', { title: 'Media include', sections: [{ title: 'S', lessons: [{ title: 'L' }] }] })).json();
+    const res = (await get(`/api/v1/courses/${c.id}?include=lessons.media`)).json();
+    expect(res.sections[0].lessons[0]).toHaveProperty('media', null);
   });
 });

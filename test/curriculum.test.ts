@@ -154,7 +154,8 @@ describe('lessons', () => {
     [{ title: 'x', unlock: { type: 'date' } }, 'validation_error', ['unlock.at']],
     [{ title: 'x', unlock: { type: 'sometimes' } }, 'validation_error', ['unlock.type']],
     [{ title: 'x', completion: { type: 'video' } }, 'validation_error', ['completion.type']],
-    [{ title: 'x', type: 'video', completion: { type: 'quiz' } }, 'validation_error', ['completion.type']],
+    [{ title: 'x', type: 'video', videoUrl: 'https://youtu.be/dQw4w9WgXcQ', completion: { type: 'quiz' } }, 'validation_error', ['completion.type']],
+    [{ title: 'x', type: 'video' }, 'validation_error', ['videoUrl']],
     [{ title: 'x', videoUrl: 'https://youtu.be/dQw4w9WgXcQ', type: 'text' }, 'validation_error', ['videoUrl']],
     [{ title: 'x', type: 'video', videoUrl: 'https://example.com/page' }, 'invalid_video_url', ['videoUrl']],
     [{ title: 'x', type: 'audio' }, 'validation_error', ['media']],
@@ -310,5 +311,71 @@ describe('concurrency (real connections)', () => {
     expect(tally(plans.map((r) => r.status))).toEqual({ 201: 4, 409: 16 });
     const list = (await get(`/api/v1/courses/${d.id}/payment-plans`)).json().data as { isDefault: boolean }[];
     expect(list.filter((p) => p.isDefault)).toHaveLength(1);
+  });
+});
+
+describe('review follow-ups', () => {
+  it('PATCH applies the type rules to the merged lesson', async () => {
+    const c = await newCourse();
+    const text = (await post(`/api/v1/courses/${c.id}/lessons`, { title: 'T' })).json();
+    const toAudio = await patch(`/api/v1/courses/${c.id}/lessons/${text.id}`, { type: 'audio' });
+    expect(toAudio.statusCode).toBe(400);
+    expect(paths(toAudio)).toEqual(['media']);
+    const toVideo = await patch(`/api/v1/courses/${c.id}/lessons/${text.id}`, { type: 'video' });
+    expect(paths(toVideo)).toEqual(['videoUrl']);
+    const video = (await post(`/api/v1/courses/${c.id}/lessons`, { title: 'V', type: 'video', videoUrl: 'https://vimeo.com/76979871' })).json();
+    const toText = await patch(`/api/v1/courses/${c.id}/lessons/${video.id}`, { type: 'text' });
+    expect(toText.json()).toMatchObject({ type: 'text', videoUrl: null, videoMeta: null });
+  });
+
+  it('moving to a section of another course is refused', async () => {
+    const c = await newCourse({ sections: [{ title: 'Mine' }] });
+    const other = await newCourse({ sections: [{ title: 'Theirs' }] });
+    const l = (await post(`/api/v1/courses/${c.id}/lessons`, { title: 'L' })).json();
+    const res = await post(`/api/v1/courses/${c.id}/lessons/${l.id}/move`, { sectionId: other.sections[0]!.id });
+    expect(res.statusCode).toBe(400);
+    expect(paths(res)).toEqual(['sectionId']);
+    const byPatch = await patch(`/api/v1/courses/${c.id}/lessons/${l.id}`, { sectionId: other.sections[0]!.id });
+    expect(paths(byPatch)).toEqual(['sectionId']);
+  });
+
+  it('plan PATCH rules', async () => {
+    const c = await newCourse();
+    const url = `/api/v1/courses/${c.id}/payment-plans`;
+    const monthly = (await post(url, { name: 'M', type: 'subscription', amount: 5, interval: 'month' })).json();
+    const yearly = (await post(url, { name: 'Y', type: 'subscription', amount: 50, interval: 'year' })).json();
+    const once = (await post(url, { name: 'O', type: 'one_time', amount: 5 })).json();
+    expect((await patch(`${url}/${yearly.id}`, { interval: 'month' })).statusCode).toBe(409);
+    expect(paths(await patch(`${url}/${once.id}`, { installments: { count: 3 } }))).toEqual(['installments']);
+    expect(paths(await patch(`${url}/${once.id}`, { amount: 0 }))).toEqual(['amount']);
+    expect(paths(await patch(`${url}/${once.id}`, { type: 'free' }))).toEqual(['type']);
+    const ok = await patch(`${url}/${monthly.id}`, { amount: 7, name: 'Monthly' });
+    expect(ok.json()).toMatchObject({ amount: 7, name: 'Monthly' });
+  });
+
+  it('ETags of sections and plans change when their documents change', async () => {
+    const c = await newCourse({ sections: [{ title: 'S' }] });
+    const s = c.sections[0]!.id;
+    const before = (await get(`/api/v1/courses/${c.id}/sections/${s}`)).headers.etag;
+    await post(`/api/v1/courses/${c.id}/sections/${s}/lessons`, { title: 'New' });
+    const after = await get(`/api/v1/courses/${c.id}/sections/${s}`);
+    expect(after.headers.etag).not.toBe(before);
+    expect(after.json().lessons).toHaveLength(1);
+    const url = `/api/v1/courses/${c.id}/payment-plans`;
+    const first = (await post(url, { name: 'F', type: 'free' })).json();
+    const second = (await post(url, { name: 'P', type: 'one_time', amount: 9 })).json();
+    const firstTag = (await get(`${url}/${first.id}`)).headers.etag;
+    await post(`${url}/${second.id}/default`, {});
+    const firstNow = await get(`${url}/${first.id}`);
+    expect(firstNow.json().isDefault).toBe(false);
+    expect(firstNow.headers.etag).not.toBe(firstTag);
+  });
+
+  it('lists of a course’s parts have the standard shape', async () => {
+    const c = await newCourse({ sections: [{ title: 'S', lessons: [{ title: 'L' }] }] });
+    for (const part of ['sections', 'lessons', 'payment-plans']) {
+      const body = (await get(`/api/v1/courses/${c.id}/${part}`)).json();
+      expect(body.pagination).toMatchObject({ page: 1, hasMore: false, nextCursor: null, total: body.data.length });
+    }
   });
 });

@@ -225,7 +225,9 @@ export async function startEmbeddedPostgres(
       try {
         await run(
           bin.initdb,
-          [`--pgdata=${pgDir}`, '--auth=scram-sha-256', `--username=${creds.user}`, `--pwfile=${pwFile}`, '--encoding=UTF8', '--locale=C'],
+          // The builtin C.UTF-8 locale: byte-order sorting like C, but lower()/upper() know Unicode,
+          // so case-insensitive rules (tags, titles, emails) hold for 'École' as for 'Ecole'.
+          [`--pgdata=${pgDir}`, '--auth=scram-sha-256', `--username=${creds.user}`, `--pwfile=${pwFile}`, '--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
           asPostgres,
         );
       } finally {

@@ -11,12 +11,14 @@ const iso = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"H
 
 export type CourseJsonOptions = {
   lessonContent?: boolean;
+  lessonMedia?: boolean;
   paymentPlans?: boolean;
   category?: boolean;
   instructors?: boolean;
 };
 
-export function lessonJson(l: string, withContent: boolean): string {
+/** `withMedia`: lessons carry `media` (null until media uploads exist: no lesson has media yet). */
+export function lessonJson(l: string, withContent: boolean, withMedia = false): string {
   return `json_build_object(
     'object', 'lesson', 'id', ${l}.id, 'courseId', ${l}.course_id, 'sectionId', ${l}.section_id,
     'title', ${l}.title, 'type', ${l}.type, 'position', ${l}.position, 'status', ${l}.status,
@@ -25,20 +27,21 @@ export function lessonJson(l: string, withContent: boolean): string {
     'unlock', ${l}.unlock, 'completion', ${l}.completion, 'instructorId', ${l}.instructor_id,
     'thumbnailUrl', ${l}.thumbnail_url, 'externalId', ${l}.external_id,
     ${withContent ? `'content', ${l}.content, 'contentHtml', ${l}.content_html,` : ''}
+    ${withMedia ? `'media', NULL,` : ''}
     'createdAt', ${iso(`${l}.created_at`)}, 'updatedAt', ${iso(`${l}.updated_at`)})`;
 }
 
-function lessonsOf(where: string, withContent: boolean): string {
-  return `coalesce((SELECT json_agg(${lessonJson('l', withContent)} ORDER BY l.position) FROM lessons l WHERE ${where}), '[]'::json)`;
+function lessonsOf(where: string, withContent: boolean, withMedia = false): string {
+  return `coalesce((SELECT json_agg(${lessonJson('l', withContent, withMedia)} ORDER BY l.position) FROM lessons l WHERE ${where}), '[]'::json)`;
 }
 
-export function sectionJson(s: string, lessons: { withContent: boolean } | undefined): string {
+export function sectionJson(s: string, lessons: { withContent: boolean; withMedia?: boolean } | undefined): string {
   return `json_build_object(
     'object', 'section', 'id', ${s}.id, 'courseId', ${s}.course_id, 'title', ${s}.title,
     'description', ${s}.description, 'descriptionHtml', ${s}.description_html, 'position', ${s}.position,
     'posterImageUrl', ${s}.poster_image_url, 'status', ${s}.status, 'drip', ${s}.drip,
     'prerequisites', to_json(${s}.prerequisites), 'externalId', ${s}.external_id,
-    ${lessons ? `'lessons', ${lessonsOf(`l.section_id = ${s}.id`, lessons.withContent)},` : ''}
+    ${lessons ? `'lessons', ${lessonsOf(`l.section_id = ${s}.id`, lessons.withContent, lessons.withMedia)},` : ''}
     'createdAt', ${iso(`${s}.created_at`)}, 'updatedAt', ${iso(`${s}.updated_at`)})`;
 }
 
@@ -58,6 +61,7 @@ export function planJson(p: string, defaultId: string): string {
  */
 export function courseJson(curriculum: boolean, opts: CourseJsonOptions = {}): string {
   const withContent = opts.lessonContent ?? false;
+  const withMedia = opts.lessonMedia ?? false;
   const parts = [
     `'object', 'course', 'id', c.id, 'title', c.title, 'type', c.type, 'slug', c.slug`,
     `'description', c.description, 'descriptionHtml', c.description_html, 'shortDescription', c.short_description`,
@@ -70,8 +74,8 @@ export function courseJson(curriculum: boolean, opts: CourseJsonOptions = {}): s
   ];
   if (curriculum) {
     parts.push(
-      `'sections', coalesce((SELECT json_agg(${sectionJson('s', { withContent })} ORDER BY s.position) FROM sections s WHERE s.course_id = c.id), '[]'::json)`,
-      `'unsectionedLessons', ${lessonsOf('l.course_id = c.id AND l.section_id IS NULL', withContent)}`,
+      `'sections', coalesce((SELECT json_agg(${sectionJson('s', { withContent, withMedia })} ORDER BY s.position) FROM sections s WHERE s.course_id = c.id), '[]'::json)`,
+      `'unsectionedLessons', ${lessonsOf('l.course_id = c.id AND l.section_id IS NULL', withContent, withMedia)}`,
     );
   }
   if (opts.paymentPlans) {

@@ -1,4 +1,4 @@
-import { and, eq, inArray, like, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, like, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { courseTags, courses, lessons, paymentPlans, tags } from '../../db/schema/index.js';
 import { newId } from '../../lib/ids.js';
@@ -47,18 +47,24 @@ export async function courseSlugsLike(db: DbOrTx, schoolId: string, base: string
   return rows.map((r) => r.slug);
 }
 
-/** Creates missing tags (case-insensitively unique per school) and sets the course's tags in order. */
+/**
+ * Creates missing tags (case-insensitively unique per school) and sets the course's tags in the
+ * order given. Case is compared by PostgreSQL alone, and new tags are inserted in sorted order so
+ * two transactions adding the same tags cannot deadlock on the unique index.
+ */
 export async function setCourseTags(db: DbOrTx, schoolId: string, courseId: string, names: string[]): Promise<void> {
   await db.delete(courseTags).where(eq(courseTags.courseId, courseId));
   if (names.length === 0) return;
-  const values = names.map((name) => sql`(${newId('tag')}, ${schoolId}, ${name})`);
+  const sorted = [...names].sort();
+  const values = sorted.map((name) => sql`(${newId('tag')}, ${schoolId}, ${name})`);
   await db.execute(sql`INSERT INTO tags (id, school_id, name) VALUES ${sql.join(values, sql`, `)} ON CONFLICT (school_id, lower(name)) DO NOTHING`);
-  const found = await db
-    .select({ id: tags.id, name: tags.name })
-    .from(tags)
-    .where(and(eq(tags.schoolId, schoolId), inArray(sql`lower(${tags.name})`, names.map((n) => n.toLowerCase()))));
-  const byName = new Map(found.map((t) => [t.name.toLowerCase(), t.id]));
-  await db.insert(courseTags).values(names.map((n, i) => ({ courseId, tagId: byName.get(n.toLowerCase())!, position: i })));
+  await db.execute(sql`
+    INSERT INTO course_tags (course_id, tag_id, position)
+    SELECT ${courseId}, t.id, min(n.ord) - 1
+      FROM jsonb_array_elements_text(${JSON.stringify(names)}::jsonb) WITH ORDINALITY AS n(name, ord)
+      JOIN tags t ON t.school_id = ${schoolId} AND lower(t.name) = lower(n.name)
+     GROUP BY t.id
+    ON CONFLICT DO NOTHING`);
 }
 
 export async function courseTagNames(db: DbOrTx, courseId: string): Promise<string[]> {
@@ -126,7 +132,7 @@ export async function listCourses(db: DbOrTx, schoolId: string, filters: CourseF
   if (filters.categoryId) where.push(sql`c.category_id = ${filters.categoryId}`);
   if (filters.externalId) where.push(sql`c.external_id = ${filters.externalId}`);
   if (filters.tag) {
-    where.push(sql`EXISTS (SELECT 1 FROM course_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.course_id = c.id AND lower(t.name) = ${filters.tag.trim().toLowerCase()})`);
+    where.push(sql`EXISTS (SELECT 1 FROM course_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.course_id = c.id AND lower(t.name) = lower(${filters.tag.trim()}))`);
   }
   const filtered = sql.join(where, sql` AND `);
   const keyset = after ? sql` AND (${raw(sort.col)}, c.id) ${raw(req.sort.desc ? '<' : '>')} (${after.value}, ${after.id})` : sql``;

@@ -156,13 +156,21 @@ export type CreateSection = z.infer<typeof CreateSectionSchema>;
 export const UpdateSectionSchema = z.strictObject(sectionFields).partial().superRefine(sectionAliases).meta({ example: { title: 'Week 1' } });
 export type UpdateSection = z.infer<typeof UpdateSectionSchema>;
 
-/** A section inside `POST /courses`, with its lessons (prerequisites need ids, so not here). */
+/** A lesson inside a nested section: its section and position come from where it stands. */
+const { sectionId: _sid, position: _lp, order: _lo, ...nestedLessonFields } = lessonFields;
+export const NestedLessonSchema = z
+  .strictObject({ ...nestedLessonFields, type: lessonFields.type.optional() })
+  .partial()
+  .required({ title: true })
+  .superRefine(lessonAliases);
+
+/** A section inside `POST /courses`, with its lessons (positions follow the array order; prerequisites need ids, so not here). */
+const { prerequisites: _pre, position: _sp, order: _so, ...nestedSectionFields } = sectionFields;
 export const NestedSectionSchema = z
   .strictObject({
-    ...sectionFields,
-    lessons: z.array(CreateLessonSchema).max(500).optional(),
+    ...nestedSectionFields,
+    lessons: z.array(NestedLessonSchema).max(500).optional(),
   })
-  .omit({ prerequisites: true })
   .partial()
   .required({ title: true })
   .superRefine(sectionAliases);
@@ -376,13 +384,14 @@ export const CourseSchema = z
   .meta({ id: 'Course' });
 
 export const CourseListSchema = z.object({ data: z.array(CourseSchema), pagination: PaginationSchema });
-export const PaymentPlanListSchema = z.object({ data: z.array(PaymentPlanSchema) });
-export const SectionListSchema = z.object({ data: z.array(SectionSchema) });
-export const LessonListSchema = z.object({ data: z.array(LessonSchema) });
+/** The parts of one course are listed whole, as a single page of the standard list shape. */
+export const PaymentPlanListSchema = z.object({ data: z.array(PaymentPlanSchema), pagination: PaginationSchema });
+export const SectionListSchema = z.object({ data: z.array(SectionSchema), pagination: PaginationSchema });
+export const LessonListSchema = z.object({ data: z.array(LessonSchema), pagination: PaginationSchema });
 
 // ---------- queries and params ----------
 
-export const COURSE_INCLUDES = ['lessons.content', 'paymentPlans', 'category', 'instructors'] as const;
+export const COURSE_INCLUDES = ['lessons.content', 'lessons.media', 'paymentPlans', 'category', 'instructors'] as const;
 export const COURSE_FIELD_TYPES = ['courses', 'sections', 'lessons', 'paymentPlans', 'categories', 'instructors'] as const;
 export const COURSE_SORTS = ['createdAt', 'updatedAt', 'title'] as const;
 

@@ -30,6 +30,7 @@ export function createCourseService({ db, schools, categories, users }: Deps) {
   async function document(tx: Db | Tx, schoolId: string, courseId: string, include = new Set<string>(), fields: SparseFields = new Map()): Promise<CourseDocument> {
     const doc = await repo.courseDocument(tx, schoolId, courseId, true, {
       lessonContent: include.has('lessons.content'),
+      lessonMedia: include.has('lessons.media'),
       paymentPlans: include.has('paymentPlans'),
       category: include.has('category'),
       instructors: include.has('instructors'),
@@ -77,11 +78,11 @@ export function createCourseService({ db, schools, categories, users }: Deps) {
     if (categoryId && !(await categories.exists(schoolId, categoryId))) problems.add('validation_error', 'categoryId', 'No such category in this school.');
   }
 
-  /** Lesson instructors must be users of the school with role instructor, admin or owner. */
+  /** Lesson instructors must be users of the school with role instructor or admin (contract). */
   async function checkInstructors(schoolId: string, refs: { id: string; path: string }[], problems: Problems) {
     if (refs.length === 0) return;
     const found = await users.findByIds(schoolId, [...new Set(refs.map((r) => r.id))]);
-    const ok = new Set(found.filter((u) => ['instructor', 'admin', 'owner'].includes(u.role)).map((u) => u.id));
+    const ok = new Set(found.filter((u) => u.role === 'instructor' || u.role === 'admin').map((u) => u.id));
     for (const r of refs) if (!ok.has(r.id)) problems.add('validation_error', r.path, 'Must be a user of the school with role instructor or admin.');
   }
 
@@ -128,11 +129,18 @@ export function createCourseService({ db, schools, categories, users }: Deps) {
         });
         return { section, sectionDesc, lessonValues };
       });
-      const titles = new Map<string, number>();
-      nested.forEach(({ section }, i) => {
-        const key = section.title.toLowerCase();
-        if (titles.has(key)) problems.add('duplicate_title', `sections.${i}.title`, `Section title '${section.title}' is used twice.`);
-        titles.set(key, i);
+      // Duplicates inside the request are reported at their own paths (the unique indexes back this).
+      const seen = new Set<string>();
+      const once = (key: string, code: 'duplicate_title' | 'duplicate_external_id', path: string, what: string) => {
+        if (seen.has(key)) problems.add(code, path, `${what} is used twice in this course.`);
+        seen.add(key);
+      };
+      nested.forEach(({ section, lessonValues }, i) => {
+        once(`title:${section.title.toLowerCase()}`, 'duplicate_title', `sections.${i}.title`, `Section title '${section.title}'`);
+        if (section.externalId) once(`section:${section.externalId}`, 'duplicate_external_id', `sections.${i}.externalId`, `externalId '${section.externalId}'`);
+        lessonValues.forEach((l, j) => {
+          if (l.externalId) once(`lesson:${l.externalId}`, 'duplicate_external_id', `sections.${i}.lessons.${j}.externalId`, `externalId '${l.externalId}'`);
+        });
       });
       await checkInstructors(schoolId, instructorRefs, problems);
       problems.throwIfAny();
@@ -261,7 +269,7 @@ export function createCourseService({ db, schools, categories, users }: Deps) {
       return db.transaction(async (tx) => {
         const source = await service.lock(tx, schoolId, courseId);
         const { id: _id, slug: _slug, createdAt: _c, updatedAt: _u, version: _v, defaultPaymentPlanId, publishedAt: _p, externalId: _e, ...rest } = source;
-        let copy = await insertCourseRow(tx, schoolId, `${source.title} (copy)`, undefined, { ...rest, status: 'draft', externalId: null });
+        let copy = await insertCourseRow(tx, schoolId, `${source.title.slice(0, 248)} (copy)`, undefined, { ...rest, status: 'draft', externalId: null });
         await repo.setCourseTags(tx, schoolId, copy.id, await repo.courseTagNames(tx, source.id));
         for (const plan of await plansRepo.plansOf(tx, source.id)) {
           if (plan.status !== 'active') continue;

@@ -29,7 +29,7 @@ export async function findSection(db: DbOrTx, courseId: string, sectionId: strin
 export async function insertSectionAt(db: DbOrTx, row: typeof sections.$inferInsert & { position: number }): Promise<SectionRow> {
   await db
     .update(sections)
-    .set({ position: sql`${sections.position} + 1` })
+    .set({ position: sql`${sections.position} + 1`, version: sql`${sections.version} + 1` })
     .where(and(eq(sections.courseId, row.courseId), gte(sections.position, row.position)));
   const [created] = await db.insert(sections).values(row).returning();
   return created!;
@@ -49,7 +49,7 @@ export async function deleteSection(db: DbOrTx, section: SectionRow): Promise<vo
   await db.delete(sections).where(eq(sections.id, section.id));
   await db
     .update(sections)
-    .set({ position: sql`${sections.position} - 1` })
+    .set({ position: sql`${sections.position} - 1`, version: sql`${sections.version} + 1` })
     .where(and(eq(sections.courseId, section.courseId), gt(sections.position, section.position)));
   // Other sections may have named it as a prerequisite.
   await db
@@ -66,8 +66,11 @@ export async function moveSection(db: DbOrTx, section: SectionRow, to: number): 
     to < from
       ? sql`CASE WHEN ${sections.position} >= ${to} AND ${sections.position} < ${from} THEN ${sections.position} + 1 ELSE ${sections.position} END`
       : sql`CASE WHEN ${sections.position} > ${from} AND ${sections.position} <= ${to} THEN ${sections.position} - 1 ELSE ${sections.position} END`;
-  await db.update(sections).set({ position: shift }).where(and(eq(sections.courseId, section.courseId), sql`${sections.id} <> ${section.id}`));
-  await db.update(sections).set({ position: to }).where(eq(sections.id, section.id));
+  await db
+    .update(sections)
+    .set({ position: shift, version: sql`${sections.version} + 1` })
+    .where(and(eq(sections.courseId, section.courseId), sql`${sections.id} <> ${section.id}`));
+  await db.update(sections).set({ position: to, version: sql`${sections.version} + 1` }).where(eq(sections.id, section.id));
 }
 
 /** Sets every section's position from the given order (an exact permutation, checked by the caller). */
@@ -97,15 +100,18 @@ export async function countInContainer(db: DbOrTx, courseId: string, sectionId: 
 export async function insertLessonAt(db: DbOrTx, row: typeof lessons.$inferInsert & { position: number }): Promise<LessonRow> {
   await db
     .update(lessons)
-    .set({ position: sql`${lessons.position} + 1` })
+    .set({ position: sql`${lessons.position} + 1`, version: sql`${lessons.version} + 1` })
     .where(and(inContainer(row.courseId, row.sectionId ?? null), gte(lessons.position, row.position)));
   const [created] = await db.insert(lessons).values(row).returning();
   return created!;
 }
 
-/** Inserts many lessons with their positions already decided (nested course creation). */
+/**
+ * Inserts many lessons with their positions already decided (nested creation, duplication), in
+ * chunks that stay far below PostgreSQL's 65,535 bind parameters per statement.
+ */
 export async function insertLessons(db: DbOrTx, rows: (typeof lessons.$inferInsert)[]): Promise<void> {
-  if (rows.length > 0) await db.insert(lessons).values(rows);
+  for (let i = 0; i < rows.length; i += 1000) await db.insert(lessons).values(rows.slice(i, i + 1000));
 }
 
 export async function updateLesson(db: DbOrTx, lessonId: string, patch: Partial<typeof lessons.$inferInsert>): Promise<LessonRow> {
@@ -121,7 +127,7 @@ export async function updateLesson(db: DbOrTx, lessonId: string, patch: Partial<
 async function closeGap(db: DbOrTx, lesson: LessonRow): Promise<void> {
   await db
     .update(lessons)
-    .set({ position: sql`${lessons.position} - 1` })
+    .set({ position: sql`${lessons.position} - 1`, version: sql`${lessons.version} + 1` })
     .where(and(inContainer(lesson.courseId, lesson.sectionId), gt(lessons.position, lesson.position)));
 }
 
@@ -137,7 +143,7 @@ export async function moveLesson(db: DbOrTx, lesson: LessonRow, sectionId: strin
   await closeGap(db, lesson);
   await db
     .update(lessons)
-    .set({ position: sql`${lessons.position} + 1` })
+    .set({ position: sql`${lessons.position} + 1`, version: sql`${lessons.version} + 1` })
     .where(and(inContainer(lesson.courseId, sectionId), gte(lessons.position, position), sql`${lessons.id} <> ${lesson.id}`));
   await db.update(lessons).set({ sectionId, position, updatedAt: new Date(), version: sql`${lessons.version} + 1` }).where(eq(lessons.id, lesson.id));
 }
@@ -162,4 +168,9 @@ export async function lessonDocuments(db: DbOrTx, courseId: string, filter: { le
      WHERE ${sql.join(conditions, sql` AND `)}
      ORDER BY s.position NULLS LAST, l.position`);
   return rows.map((r) => r.json);
+}
+
+/** A section's document holds its lessons: a change to them is a change to it (new ETag). */
+export async function touchSection(db: DbOrTx, sectionId: string | null): Promise<void> {
+  if (sectionId) await db.update(sections).set({ updatedAt: new Date(), version: sql`${sections.version} + 1` }).where(eq(sections.id, sectionId));
 }

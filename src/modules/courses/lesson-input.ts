@@ -100,12 +100,23 @@ export function prepareLesson(input: CreateLesson | UpdateLesson, prefix: string
     }
   }
 
+  // A lesson that stops being a video or embed lesson drops its video.
+  if (existing && type !== 'video' && type !== 'embed' && existing.videoUrl && input.videoUrl === undefined) {
+    v.videoUrl = null;
+    v.videoMeta = null;
+  }
+  // A videoUrl that was sent counts (if it was invalid, that is reported already).
+  const hasVideo = typeof input.videoUrl === 'string' || (input.videoUrl === undefined && Boolean(existing?.videoUrl));
+  if (type === 'video' && !hasVideo) {
+    problems.add('validation_error', at('videoUrl'), 'A video lesson needs a videoUrl (media uploads are not available yet).');
+  }
+
   if (input.removeThumbnail) {
     if (input.thumbnailUrl) problems.add('validation_error', at('removeThumbnail'), 'Send thumbnailUrl or removeThumbnail, not both.');
     v.thumbnailUrl = null;
   } else if (input.thumbnailUrl !== undefined) v.thumbnailUrl = input.thumbnailUrl;
 
-  if (MEDIA_TYPES.has(type) && !existing) {
+  if (MEDIA_TYPES.has(type) && (!existing || existing.type !== type)) {
     problems.add('validation_error', at('media'), `A ${type} lesson needs media ({ mediaId }); media uploads are not available yet.`);
   }
   const completion = input.completion?.type ?? existing?.completion.type;

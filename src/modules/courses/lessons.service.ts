@@ -7,6 +7,7 @@ import { findCourse } from './courses.repo.js';
 import * as curriculum from './curriculum.repo.js';
 import type { CreateLesson, UpdateLesson } from './courses.schemas.js';
 import { prepareLesson, Problems } from './lesson-input.js';
+import { wholeList } from './json-list.js';
 
 /**
  * Lessons, on the flat routes (`/courses/{id}/lessons`) and the nested ones
@@ -38,7 +39,7 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
       if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
       if (inSection !== undefined) await assertSection(db, courseId, inSection, null);
       const docs = await curriculum.lessonDocuments(db, courseId, inSection === undefined ? {} : { sectionId: inSection }, false);
-      return `{"data":[${docs.join(',')}]}`;
+      return wholeList(docs);
     },
 
     async get(schoolId: string, courseId: string, lessonId: string, inSection?: string) {
@@ -65,6 +66,7 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
         const count = await curriculum.countInContainer(tx, courseId, sectionId);
         const position = Math.min(input.position ?? input.order ?? count + 1, count + 1);
         const created = await curriculum.insertLessonAt(tx, lessonRow(schoolId, courseId, sectionId, position, values));
+        await curriculum.touchSection(tx, sectionId);
         await courses.touch(tx, courseId);
         return doc(tx, courseId, created.id);
       });
@@ -86,7 +88,9 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
         if (target !== lesson.sectionId || wanted !== undefined) {
           await assertSection(tx, courseId, target, 'sectionId');
           await move(tx, { ...lesson }, target, wanted);
+          await curriculum.touchSection(tx, target);
         }
+        await curriculum.touchSection(tx, lesson.sectionId);
         await courses.touch(tx, courseId);
         return doc(tx, courseId, lessonId);
       });
@@ -98,6 +102,7 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
         const lesson = await lessonIn(tx, courseId, lessonId, inSection);
         assertIfMatch(ifMatch, lesson);
         await curriculum.deleteLesson(tx, lesson);
+        await curriculum.touchSection(tx, lesson.sectionId);
         await courses.touch(tx, courseId);
       });
     },
@@ -109,6 +114,8 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
         const lesson = await lessonIn(tx, courseId, lessonId);
         await assertSection(tx, courseId, to.sectionId, 'sectionId');
         await move(tx, lesson, to.sectionId, to.position);
+        await curriculum.touchSection(tx, lesson.sectionId);
+        if (to.sectionId !== lesson.sectionId) await curriculum.touchSection(tx, to.sectionId);
         await courses.touch(tx, courseId);
         return doc(tx, courseId, lessonId);
       });

@@ -7,6 +7,7 @@ import type { CourseService } from './courses.service.js';
 import { findCourse, updateCourse } from './courses.repo.js';
 import type { CreatePaymentPlan, UpdatePaymentPlan } from './courses.schemas.js';
 import * as repo from './payment-plans.repo.js';
+import { wholeList } from './json-list.js';
 
 type PlanShape = { type: repo.PlanRow['type']; amount: number; interval: 'month' | 'year' | null; installmentsCount: number | null };
 
@@ -48,7 +49,7 @@ export function createPaymentPlanService({ db, courses, schools }: { db: Db; cou
   return {
     async list(schoolId: string, courseId: string): Promise<string> {
       if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
-      return `{"data":[${(await repo.planDocuments(db, courseId)).join(',')}]}`;
+      return wholeList(await repo.planDocuments(db, courseId));
     },
 
     async get(schoolId: string, courseId: string, planId: string) {
@@ -128,11 +129,14 @@ export function createPaymentPlanService({ db, courses, schools }: { db: Db; cou
 
     async makeDefault(schoolId: string, courseId: string, planId: string) {
       return db.transaction(async (tx) => {
-        await courses.lock(tx, schoolId, courseId);
+        const { defaultPaymentPlanId: previousDefault } = await courses.lock(tx, schoolId, courseId);
         const plan = await repo.findPlan(tx, courseId, planId);
         if (!plan) throw notFound('Payment plan');
         if (plan.status === 'archived') throw new AppError('conflict', 'An archived plan cannot become the default.');
         await updateCourse(tx, courseId, { defaultPaymentPlanId: planId });
+        // isDefault changed on both plans: both get a new ETag.
+        await repo.updatePlan(tx, planId, {});
+        if (previousDefault && previousDefault !== planId) await repo.updatePlan(tx, previousDefault, {});
         return doc(tx, courseId, planId);
       });
     },

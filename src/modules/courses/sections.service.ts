@@ -8,6 +8,7 @@ import { findCourse } from './courses.repo.js';
 import * as curriculum from './curriculum.repo.js';
 import type { CreateSection, UpdateSection } from './courses.schemas.js';
 import { Problems } from './lesson-input.js';
+import { wholeList } from './json-list.js';
 
 /** Rich text of a section description (or its Markdown twin); undefined when not sent. */
 function descriptionOf(input: { description?: unknown; descriptionMarkdown?: string | undefined }, problems: Problems) {
@@ -61,7 +62,7 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
   return {
     async list(schoolId: string, courseId: string): Promise<string> {
       if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
-      return `{"data":[${(await curriculum.sectionDocuments(db, courseId)).join(',')}]}`;
+      return wholeList(await curriculum.sectionDocuments(db, courseId));
     },
 
     async get(schoolId: string, courseId: string, sectionId: string) {
@@ -150,7 +151,7 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
         if (details.length) throw new AppError('validation_error', 'sectionIds must list every section of the course exactly once.', details);
         await curriculum.reorderSections(tx, courseId, sectionIds);
         await courses.touch(tx, courseId);
-        return `{"data":[${(await curriculum.sectionDocuments(tx, courseId)).join(',')}]}`;
+        return wholeList(await curriculum.sectionDocuments(tx, courseId));
       });
     },
   };

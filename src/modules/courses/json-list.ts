@@ -1,0 +1,11 @@
+import type { Pagination } from '../../lib/pagination.js';
+
+/**
+ * A list that is always complete — the parts of one course (sections, lessons, plans), bounded
+ * by the course's size — in the standard `{ data, pagination }` shape, as one page.
+ */
+export function wholeList(jsonItems: string[]): string {
+  const n = jsonItems.length;
+  const pagination: Pagination = { page: 1, limit: n, total: n, totalPages: n ? 1 : 0, hasMore: false, nextCursor: null };
+  return `{"data":[${jsonItems.join(',')}],"pagination":${JSON.stringify(pagination)}}`;
+}
