@@ -21,7 +21,13 @@ describe('OpenAPI and reference', () => {
     expect(create.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
     expect(doc.paths['/api/v1/api-keys'].post.security).toEqual([{ sessionCookie: [] }]);
     expect(JSON.stringify(create.requestBody.content['application/json'].schema)).toContain('Programming');
-    expect(doc.components.schemas.Category.examples ?? doc.components.schemas.Category.example).toBeDefined();
+    for (const name of ['Category', 'Course', 'Section', 'Lesson', 'PaymentPlan', 'VideoMeta']) {
+      expect(doc.components.schemas[name].examples ?? doc.components.schemas[name].example, name).toBeDefined();
+    }
+    for (const op of ['createCourse', 'getCourse', 'createLesson', 'createPaymentPlan', 'reorderSections', 'parseVideoUrl']) {
+      const found = Object.values(doc.paths as Record<string, Record<string, { operationId?: string }>>).some((item) => Object.values(item).some((o) => o.operationId === op));
+      expect(found, op).toBe(true);
+    }
     expect(doc.paths['/api/v1/health'].get.security).toEqual([]);
     // Every API route is documented with an operationId.
     for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, { operationId?: string }>>)) {

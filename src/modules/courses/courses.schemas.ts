@@ -282,6 +282,62 @@ export type UpdatePaymentPlan = z.infer<typeof UpdatePaymentPlanSchema>;
 // ---------- responses ----------
 
 const Timestamps = { createdAt: z.string(), updatedAt: z.string() };
+const LESSON_EXAMPLE = {
+      object: 'lesson',
+      id: 'les_01JD3Q8Z7N5K2M4P6R8T0V2X4Z',
+      courseId: 'crs_01JD3Q8Z7N5K2M4P6R8T0V2X4Y',
+      sectionId: 'sec_01JD3Q8Z7N5K2M4P6R8T0V2X4X',
+      title: 'What is TypeScript?',
+      type: 'video',
+      position: 1,
+      status: 'published',
+      summary: 'An introduction to TypeScript',
+      downloadable: false,
+      duration: 600,
+      isPreview: true,
+      videoUrl: 'https://www.youtube.com/embed/dQw4w9WgXcQ',
+      videoMeta: { type: 'youtube', provider: 'YouTube', videoId: 'dQw4w9WgXcQ', originalUrl: 'https://youtube.com/watch?v=dQw4w9WgXcQ', embedUrl: 'https://www.youtube.com/embed/dQw4w9WgXcQ', thumbnailUrl: 'https://img.youtube.com/vi/dQw4w9WgXcQ/maxresdefault.jpg', icon: 'youtube', canEmbed: true },
+      unlock: { type: 'immediate' },
+      completion: { type: 'video' },
+      instructorId: null,
+      thumbnailUrl: null,
+      externalId: null,
+      createdAt: '2026-11-22T10:00:00.000Z',
+      updatedAt: '2026-11-22T10:00:00.000Z',
+    };
+const SECTION_EXAMPLE = {
+  object: 'section',
+  id: 'sec_01JD3Q8Z7N5K2M4P6R8T0V2X4X',
+  courseId: 'crs_01JD3Q8Z7N5K2M4P6R8T0V2X4Y',
+  title: 'Getting Started',
+  description: null,
+  descriptionHtml: null,
+  position: 1,
+  posterImageUrl: null,
+  status: 'published',
+  drip: { type: 'none' },
+  prerequisites: [],
+  externalId: null,
+  lessons: [LESSON_EXAMPLE],
+  createdAt: '2026-11-22T10:00:00.000Z',
+  updatedAt: '2026-11-22T10:00:00.000Z',
+};
+const PLAN_EXAMPLE = {
+  object: 'payment_plan',
+  id: 'pln_01JD3Q8Z7N5K2M4P6R8T0V2X4W',
+  courseId: 'crs_01JD3Q8Z7N5K2M4P6R8T0V2X4Y',
+  name: 'One-time payment',
+  type: 'one_time',
+  amount: 4999,
+  currency: 'USD',
+  interval: null,
+  installments: null,
+  description: null,
+  status: 'active',
+  isDefault: true,
+  createdAt: '2026-11-22T10:00:00.000Z',
+  updatedAt: '2026-11-22T10:00:00.000Z',
+};
 const RichTextOut = z.record(z.string(), z.unknown()).nullable();
 
 export const LessonSchema = z
@@ -309,7 +365,7 @@ export const LessonSchema = z
     contentHtml: z.string().nullable().optional(),
     ...Timestamps,
   })
-  .meta({ id: 'Lesson' });
+  .meta({ id: 'Lesson', example: LESSON_EXAMPLE });
 
 export const SectionSchema = z
   .object({
@@ -328,7 +384,7 @@ export const SectionSchema = z
     lessons: z.array(LessonSchema).optional(),
     ...Timestamps,
   })
-  .meta({ id: 'Section' });
+  .meta({ id: 'Section', example: SECTION_EXAMPLE });
 
 export const PaymentPlanSchema = z
   .object({
@@ -346,7 +402,7 @@ export const PaymentPlanSchema = z
     isDefault: z.boolean(),
     ...Timestamps,
   })
-  .meta({ id: 'PaymentPlan' });
+  .meta({ id: 'PaymentPlan', example: PLAN_EXAMPLE });
 
 export const CourseSchema = z
   .object({
@@ -381,7 +437,39 @@ export const CourseSchema = z
     instructors: z.array(z.record(z.string(), z.unknown())).optional().meta({ description: 'With include=instructors.' }),
     ...Timestamps,
   })
-  .meta({ id: 'Course' });
+  .meta({
+    id: 'Course',
+    example: {
+      object: 'course',
+      id: 'crs_01JD3Q8Z7N5K2M4P6R8T0V2X4Y',
+      title: 'Mastering TypeScript',
+      type: 'course',
+      slug: 'mastering-typescript',
+      description: { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'A comprehensive guide.' }] }] },
+      descriptionHtml: '<p>A comprehensive guide.</p>',
+      shortDescription: 'Learn TypeScript from scratch',
+      thumbnailUrl: null,
+      trailerUrl: null,
+      level: 'intermediate',
+      categoryId: null,
+      tags: ['typescript'],
+      authors: ['Jane Doe'],
+      externalId: null,
+      customFields: {},
+      source: null,
+      privacy: 'public',
+      status: 'published',
+      isFree: false,
+      price: 4999,
+      currency: 'USD',
+      defaultPaymentPlanId: PLAN_EXAMPLE.id,
+      publishedAt: '2026-11-22T10:05:00.000Z',
+      sections: [SECTION_EXAMPLE],
+      unsectionedLessons: [],
+      createdAt: '2026-11-22T10:00:00.000Z',
+      updatedAt: '2026-11-22T10:05:00.000Z',
+    },
+  });
 
 export const CourseListSchema = z.object({ data: z.array(CourseSchema), pagination: PaginationSchema });
 /** The parts of one course are listed whole, as a single page of the standard list shape. */
