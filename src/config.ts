@@ -24,6 +24,16 @@ const EnvSchema = z.object({
     .default(5 * 1024 * 1024),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(24 * 7),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  S3_BUCKET: z.string().min(3).max(63).optional(),
+  S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** MinIO-style servers address buckets in the path, not the host name. */
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
+  /** Largest single upload, and each school's total storage (a school may be given its own). */
+  MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(2 * 1024 ** 3),
+  MEDIA_QUOTA_BYTES: z.coerce.number().int().min(1).default(20 * 1024 ** 3),
   /** Behind a reverse proxy: `true`, a hop count or a comma-separated list of proxy addresses. */
   TRUST_PROXY: z.string().default('false'),
   OWNER_EMAIL: z.email().default('owner@example.com'),
@@ -43,6 +53,10 @@ export type Config = {
   bodyLimitBytes: number;
   sessionTtlHours: number;
   dbPoolSize: number;
+  /** S3-compatible media storage; unset: files under DATA_DIR/media. */
+  s3: { bucket: string; endpoint: string | undefined; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined; forcePathStyle: boolean } | undefined;
+  maxUploadBytes: number;
+  mediaQuotaBytes: number;
   /** Fastify's trustProxy: which X-Forwarded-For hops to believe for the client IP. */
   trustProxy: boolean | number | string;
   /** Used only when the first start bootstraps an empty database. */
@@ -73,6 +87,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     sessionTtlHours: e.SESSION_TTL_HOURS,
     dbPoolSize: e.DB_POOL_SIZE,
+    s3: e.S3_BUCKET
+      ? {
+          bucket: e.S3_BUCKET,
+          endpoint: e.S3_ENDPOINT,
+          region: e.S3_REGION,
+          accessKeyId: e.S3_ACCESS_KEY_ID,
+          secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+          forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true',
+        }
+      : undefined,
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    mediaQuotaBytes: e.MEDIA_QUOTA_BYTES,
     trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     bootstrap: { ownerEmail: e.OWNER_EMAIL, schoolName: e.SCHOOL_NAME },
   };

@@ -1,4 +1,9 @@
+import path from 'node:path';
 import type { Config } from './config.js';
+import { instanceSecret } from './db/secrets.js';
+import { createMediaService } from './modules/media/media.service.js';
+import { createLocalDriver } from './modules/media/storage/local.js';
+import { createS3Driver } from './modules/media/storage/s3.js';
 import type { Database } from './db/client.js';
 import { createApiKeyService } from './modules/api-keys/api-keys.service.js';
 import { createAuthService } from './modules/auth/auth.service.js';
@@ -17,6 +22,14 @@ export function createServices(database: Database, config: Config) {
   const users = createUserService({ db });
   const schools = createSchoolService({ db, apiKeys, users, defaultRateLimit: config.rateLimitPerMinute });
   const categories = createCategoryService({ db });
+  const storage = config.s3
+    ? createS3Driver(config.s3)
+    : createLocalDriver({
+        root: path.join(config.dataDir, 'media'),
+        publicUrl: config.publicUrl,
+        secret: memo(() => instanceSecret(db, 'media-links')),
+      });
+  const media = createMediaService({ db, driver: storage, maxUploadBytes: config.maxUploadBytes, quotaBytes: config.mediaQuotaBytes });
   const courses = createCourseService({ db, schools, categories, users });
   return {
     apiKeys,
@@ -28,6 +41,18 @@ export function createServices(database: Database, config: Config) {
     sections: createSectionService({ db, courses }),
     lessons: createLessonService({ db, courses }),
     plans: createPaymentPlanService({ db, courses, schools }),
+    media,
+    /** The local storage driver when media live on disk (its upload and download routes). */
+    localStorage: storage.kind === 'local' ? storage : undefined,
   };
 }
 export type Services = ReturnType<typeof createServices>;
+
+/** A lazily computed value, computed once (a failed attempt is retried next time). */
+function memo<T>(make: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => (value ??= make().catch((err: unknown) => {
+    value = undefined;
+    throw err;
+  }));
+}

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -52,7 +55,8 @@ export type TestContext = {
 /** Builds an app on a fresh database for one test file; closed and dropped after the file. */
 export async function setupApp(options: { env?: Record<string, string>; deps?: Partial<AppDeps>; captureLogs?: boolean; routes?: (app: FastifyInstance) => void } = {}): Promise<TestContext> {
   const testDb = await createTestDatabase();
-  const config = testConfig({ DATABASE_URL: testDb.url, ...(options.captureLogs ? { LOG_LEVEL: 'info' } : {}), ...options.env });
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'syllabus-test-data-'));
+  const config = testConfig({ DATABASE_URL: testDb.url, DATA_DIR: dataDir, ...(options.captureLogs ? { LOG_LEVEL: 'info' } : {}), ...options.env });
   const database = createDb(testDb.url, 10);
   const services = createServices(database, config);
   const logs: string[] = [];
@@ -72,6 +76,7 @@ export async function setupApp(options: { env?: Record<string, string>; deps?: P
     await app.close();
     await database.close();
     await testDb.drop();
+    await fs.rm(dataDir, { recursive: true, force: true });
   });
   return { app, database, services, config, dbUrl: testDb.url, logs };
 }

@@ -21,6 +21,7 @@ const sec = course.sections[0].id as string;
 const les = course.sections[0].lessons[0].id as string;
 const plan = course.defaultPaymentPlanId as string;
 const c = course.id as string;
+const med = (await call(ctx.app, 'POST', '/api/v1/media/presigned', { key: A.key, body: { fileName: 'a.pdf', mimeType: 'application/pdf', size: 10 } })).json().mediaId as string;
 
 type Route = [method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, write?: boolean];
 /** Every route that takes an id of school A. */
@@ -57,12 +58,17 @@ const ROUTES: Route[] = [
   ['PATCH', `/api/v1/courses/${c}/payment-plans/${plan}`, { name: 'x' }, true],
   ['DELETE', `/api/v1/courses/${c}/payment-plans/${plan}`, undefined, true],
   ['POST', `/api/v1/courses/${c}/payment-plans/${plan}/default`, {}, true],
+  ['GET', `/api/v1/media/${med}`],
+  ['POST', `/api/v1/media/${med}/complete`, {}, true],
+  ['DELETE', `/api/v1/media/${med}`, undefined, true],
 ];
+/** The catalogue routes (categories, courses and their parts) use the courses scopes. */
+const CATALOGUE = ROUTES.filter(([, url]) => !url.startsWith('/api/v1/media'));
 
 describe('school isolation', () => {
   it('the table covers every route that takes an id (checked against the OpenAPI document)', async () => {
     const doc = (await call(ctx.app, 'GET', '/api/v1/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
-    const covered = new Set(ROUTES.map(([m, u]) => `${m} ${u.replace(/(cat|crs|sec|les|pln)_[0-9A-Za-z]+/g, '{}')}`));
+    const covered = new Set(ROUTES.map(([m, u]) => `${m} ${u.replace(/(cat|crs|sec|les|pln|med)_[0-9A-Za-z]+/g, '{}')}`));
     const withIds = Object.entries(doc.paths)
       .filter(([path]) => /\{(id|sectionId|lessonId|planId)\}/.test(path) && !path.includes('api-keys'))
       .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{[^}]+\}/g, '{}')}`));
@@ -113,13 +119,13 @@ describe('scopes', async () => {
   const reader = (await createKey(ctx, A.id, ['courses:read'])).key;
   const students = (await createKey(ctx, A.id, ['students:write'])).key;
 
-  it.each(ROUTES.filter((r) => r[3]))('courses:read cannot %s %s (403 naming courses:write)', async (method, url, body) => {
+  it.each(CATALOGUE.filter((r) => r[3]))('courses:read cannot %s %s (403 naming courses:write)', async (method, url, body) => {
     const res = await call(ctx.app, method, url, { key: reader, body });
     expect(res.statusCode).toBe(403);
     expect(res.json().message).toContain("'courses:write'");
   });
 
-  it.each(ROUTES.filter((r) => !r[3]))('courses:read can %s %s; students:write cannot', async (method, url) => {
+  it.each(CATALOGUE.filter((r) => !r[3]))('courses:read can %s %s; students:write cannot', async (method, url) => {
     expect((await call(ctx.app, method, url, { key: reader })).statusCode).toBe(200);
     const res = await call(ctx.app, method, url, { key: students });
     expect(res.statusCode).toBe(403);

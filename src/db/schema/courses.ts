@@ -14,6 +14,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { categories } from './categories.js';
 import { idColumn, timestamps } from './columns.js';
+import { media } from './media.js';
 import { schoolIdColumn } from './schools.js';
 import { users } from './users.js';
 
@@ -149,6 +150,8 @@ export const lessons = pgTable(
     /** Rich text for text lessons; the quiz definition for quiz lessons. */
     content: jsonb('content').$type<RichTextJson | QuizContent>(),
     contentHtml: text('content_html'),
+    /** Media-backed lessons (video, audio, pdf, file); a media item in use cannot be deleted. */
+    mediaId: text('media_id').references(() => media.id, { onDelete: 'restrict' }),
     videoUrl: text('video_url'),
     videoMeta: jsonb('video_meta').$type<VideoMetaJson>(),
     duration: integer('duration'),
@@ -165,6 +168,7 @@ export const lessons = pgTable(
     uniqueIndex('lessons_course_external_id_uq').on(t.courseId, t.externalId),
     index('lessons_course_section_position_idx').on(t.courseId, t.sectionId, t.position),
     index('lessons_section_idx').on(t.sectionId),
+    index('lessons_media_idx').on(t.mediaId),
   ],
 );
 

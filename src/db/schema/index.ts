@@ -4,3 +4,5 @@ export * from './auth.js';
 export * from './idempotency.js';
 export * from './categories.js';
 export * from './courses.js';
+export * from './media.js';
+export * from './secrets.js';

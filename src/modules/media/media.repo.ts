@@ -1,0 +1,84 @@
+import { and, eq, inArray, isNull, like, notLike, sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import { keyset, totalColumn, withTotal, type SortColumns } from '../../db/keyset.js';
+import { media } from '../../db/schema/index.js';
+import type { ListRequest } from '../../lib/pagination.js';
+
+export type MediaRow = typeof media.$inferSelect;
+export const MEDIA_SORTS: SortColumns = { createdAt: { column: media.createdAt, kind: 'date' } };
+
+export async function insertMedia(db: DbOrTx, row: typeof media.$inferInsert): Promise<MediaRow> {
+  const [created] = await db.insert(media).values(row).returning();
+  return created!;
+}
+
+export async function findMedia(db: DbOrTx, schoolId: string, id: string): Promise<MediaRow | undefined> {
+  const [row] = await db.select().from(media).where(and(eq(media.schoolId, schoolId), eq(media.id, id)));
+  return row;
+}
+
+export async function findMediaById(db: DbOrTx, id: string): Promise<MediaRow | undefined> {
+  const [row] = await db.select().from(media).where(eq(media.id, id));
+  return row;
+}
+
+export async function findMediaByIds(db: DbOrTx, schoolId: string, ids: string[]): Promise<MediaRow[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(media).where(and(eq(media.schoolId, schoolId), inArray(media.id, ids)));
+}
+
+/** Claims the single use of an upload target; undefined when it was used (or the media is gone). */
+export async function claimUpload(db: DbOrTx, id: string): Promise<MediaRow | undefined> {
+  const [row] = await db
+    .update(media)
+    .set({ uploadedAt: sql`now()` })
+    .where(and(eq(media.id, id), isNull(media.uploadedAt), eq(media.status, 'pending')))
+    .returning();
+  return row;
+}
+
+export async function updateMedia(db: DbOrTx, id: string, patch: Partial<typeof media.$inferInsert>): Promise<MediaRow> {
+  const [row] = await db
+    .update(media)
+    .set({ ...patch, updatedAt: new Date(), version: sql`${media.version} + 1` })
+    .where(eq(media.id, id))
+    .returning();
+  return row!;
+}
+
+export async function deleteMedia(db: DbOrTx, id: string): Promise<void> {
+  await db.delete(media).where(eq(media.id, id));
+}
+
+/** Bytes a school holds or has been promised (ready and pending uploads). */
+export async function usedBytes(db: DbOrTx, schoolId: string): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`coalesce(sum(${media.size}), 0)::bigint` })
+    .from(media)
+    .where(and(eq(media.schoolId, schoolId), sql`${media.status} <> 'failed'`));
+  return Number(row?.n ?? 0);
+}
+
+const KIND_FILTERS: Record<string, SQL> = {
+  image: like(media.mimeType, 'image/%'),
+  video: like(media.mimeType, 'video/%'),
+  audio: like(media.mimeType, 'audio/%'),
+  pdf: eq(media.mimeType, 'application/pdf'),
+  file: and(notLike(media.mimeType, 'image/%'), notLike(media.mimeType, 'video/%'), notLike(media.mimeType, 'audio/%'), sql`${media.mimeType} <> 'application/pdf'`)!,
+};
+
+export async function listMedia(db: DbOrTx, schoolId: string, filter: { type?: string | undefined; status?: MediaRow['status'] | undefined }, req: ListRequest) {
+  const page = keyset(req, MEDIA_SORTS, media.id);
+  const conditions: SQL[] = [eq(media.schoolId, schoolId)];
+  if (filter.type) conditions.push(KIND_FILTERS[filter.type]!);
+  if (filter.status) conditions.push(eq(media.status, filter.status));
+  const scope = and(...conditions)!;
+  const results = await db
+    .select({ row: media, total: totalColumn(req) })
+    .from(media)
+    .where(page.where ? and(scope, page.where) : scope)
+    .orderBy(...page.orderBy)
+    .limit(req.limit + 1)
+    .offset(req.offset ?? 0);
+  return withTotal(results, req, async () => (await db.select({ n: sql<number>`count(*)::int` }).from(media).where(scope))[0]?.n ?? 0);
+}

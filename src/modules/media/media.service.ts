@@ -1,0 +1,168 @@
+import type { Readable } from 'node:stream';
+import { fileTypeFromBuffer } from 'file-type';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { cursorValue } from '../../db/keyset.js';
+import { etagOf } from '../../lib/etag.js';
+import { AppError, notFound } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { paginate, toListRequest } from '../../lib/pagination.js';
+import type { StorageDriver } from './storage/driver.js';
+import type { LocalDriver } from './storage/local.js';
+import type { Media, Presign } from './media.schemas.js';
+import * as repo from './media.repo.js';
+
+/** Upload and download links live this long (API.md: 15 min). */
+const LINK_TTL_MS = 15 * 60_000;
+/** file-type needs at most this many leading bytes. */
+const SNIFF_BYTES = 4100;
+
+/**
+ * Whether the bytes' real type fits the declared MIME type. Families that file-type recognises
+ * (images, video, audio, PDF) must match; a container declared as audio may hold audio in a
+ * video container (mp4, webm, ogg). Other declared types (documents, archives) are taken as sent.
+ */
+export function fitsDeclared(declared: string, detected: string | undefined): boolean {
+  const family = (m: string) => (m === 'application/pdf' ? 'pdf' : m.split('/')[0]!);
+  const strict = ['image', 'video', 'audio', 'pdf'];
+  if (!strict.includes(family(declared))) return true;
+  if (!detected) return false;
+  if (family(declared) === family(detected)) return true;
+  return family(declared) === 'audio' && ['video/mp4', 'video/webm', 'video/ogg'].includes(detected);
+}
+
+type Deps = { db: Db; driver: StorageDriver; maxUploadBytes: number; quotaBytes: number };
+
+/** Media: presigned uploads to local disk or S3, checked by magic bytes, served by signed links. */
+export function createMediaService({ db, driver, maxUploadBytes, quotaBytes }: Deps) {
+  async function present(row: repo.MediaRow): Promise<Media> {
+    const expiresAt = new Date(Date.now() + LINK_TTL_MS);
+    const url = row.status === 'ready' ? await driver.downloadUrl(row.storageKey, { expiresAt, fileName: row.fileName, mimeType: row.mimeType }) : null;
+    return {
+      object: 'media',
+      id: row.id,
+      fileName: row.fileName,
+      mimeType: row.mimeType,
+      size: row.size,
+      status: row.status,
+      failureReason: row.failureReason,
+      duration: row.duration,
+      url,
+      urlExpiresAt: url ? expiresAt.toISOString() : null,
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+    };
+  }
+
+  const sniff = async (start: Buffer) => (await fileTypeFromBuffer(start))?.mime;
+
+  /** Marks the media ready when the bytes fit the declared type, else failed (and removes them). */
+  async function settle(row: repo.MediaRow, detected: string | undefined, size: number): Promise<repo.MediaRow> {
+    if (!fitsDeclared(row.mimeType, detected)) {
+      await driver.delete(row.storageKey);
+      return repo.updateMedia(db, row.id, {
+        status: 'failed',
+        failureReason: `The file's content (${detected ?? 'unknown type'}) does not match the declared ${row.mimeType}.`,
+      });
+    }
+    return repo.updateMedia(db, row.id, { status: 'ready', size, failureReason: null });
+  }
+
+  return {
+    driverKind: driver.kind,
+    present,
+
+    async presign(schoolId: string, input: Presign) {
+      if (input.size > maxUploadBytes) {
+        throw new AppError('payload_too_large', `Files may be at most ${maxUploadBytes} bytes.`, [{ path: 'size', message: `At most ${maxUploadBytes}.` }]);
+      }
+      const id = newId('media');
+      const expiresAt = new Date(Date.now() + LINK_TTL_MS);
+      const row = await db.transaction(async (tx) => {
+        // One presign at a time per school, so two uploads cannot both fit the last of the quota.
+        await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`media:${schoolId}`}))`);
+        const used = await repo.usedBytes(tx, schoolId);
+        if (used + input.size > quotaBytes) {
+          throw new AppError('payload_too_large', `This upload would pass the school's storage quota (${quotaBytes} bytes; ${used} in use).`, [
+            { path: 'size', message: 'Over the storage quota.', code: 'quota_exceeded' },
+          ]);
+        }
+        return repo.insertMedia(tx, {
+          id,
+          schoolId,
+          fileName: input.fileName,
+          mimeType: input.mimeType,
+          size: input.size,
+          storageKey: `${schoolId}/${id}`,
+          driver: driver.kind,
+          uploadExpiresAt: expiresAt,
+        });
+      });
+      const upload = await driver.uploadTarget({ key: row.storageKey, mediaId: id, mimeType: row.mimeType, size: row.size, expiresAt });
+      return { mediaId: id, upload };
+    },
+
+    /**
+     * The local driver's upload route: the token is the credential (signed, expiring, single
+     * use); the body is streamed to disk and cut off past the declared size.
+     */
+    async receive(local: LocalDriver, token: string, body: Readable, contentLength: number | undefined) {
+      const grant = await local.verifyUpload(token);
+      if (contentLength !== undefined && contentLength > grant.size) {
+        throw new AppError('payload_too_large', `The upload is larger than the ${grant.size} bytes declared.`);
+      }
+      const row = await repo.claimUpload(db, grant.mediaId);
+      if (!row) throw new AppError('forbidden', 'This upload link was already used.');
+      let received: { tempFile: string; size: number };
+      try {
+        received = await local.receive(body, grant.size);
+      } catch (err) {
+        await repo.updateMedia(db, row.id, { status: 'failed', failureReason: err instanceof AppError ? err.message : 'The upload did not complete.' });
+        throw err;
+      }
+      const detected = await sniff(await local.readFileStart(received.tempFile, SNIFF_BYTES));
+      if (fitsDeclared(row.mimeType, detected)) await local.commit(received.tempFile, row.storageKey);
+      else await local.discard(received.tempFile);
+      return present(await settle(row, detected, received.size));
+    },
+
+    /** S3: checks the uploaded object (HEAD: size; first bytes: type) and marks the media ready. */
+    async complete(schoolId: string, id: string) {
+      const row = await repo.findMedia(db, schoolId, id);
+      if (!row) throw notFound('Media');
+      if (row.status !== 'pending') return present(row);
+      const stored = await driver.stat(row.storageKey);
+      if (!stored) throw new AppError('conflict', 'Nothing has been uploaded for this media yet.');
+      if (stored.size > row.size) {
+        await driver.delete(row.storageKey);
+        return present(await repo.updateMedia(db, row.id, { status: 'failed', failureReason: `The upload is larger than the ${row.size} bytes declared.` }));
+      }
+      return present(await settle(row, await sniff(await driver.readStart(row.storageKey, SNIFF_BYTES)), stored.size));
+    },
+
+    async get(schoolId: string, id: string) {
+      const row = await repo.findMedia(db, schoolId, id);
+      if (!row) throw notFound('Media');
+      return { data: await present(row), etag: etagOf(row) };
+    },
+
+    async list(schoolId: string, query: Parameters<typeof toListRequest>[0] & { type?: string | undefined; status?: repo.MediaRow['status'] | undefined }) {
+      const req = toListRequest(query, ['createdAt'], '-createdAt');
+      const { rows, total } = await repo.listMedia(db, schoolId, { type: query.type, status: query.status }, req);
+      const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r.createdAt));
+      return { data: await Promise.all(items.map(present)), pagination };
+    },
+
+    /** Deletes the record (409 while a lesson uses it), then its bytes. */
+    async delete(schoolId: string, id: string) {
+      const row = await repo.findMedia(db, schoolId, id);
+      if (!row) throw notFound('Media');
+      await repo.deleteMedia(db, id); // the lessons' foreign key refuses while in use → 409
+      await driver.delete(row.storageKey);
+    },
+
+    /** Media of the school by id, for lessons that reference them. */
+    findByIds: (schoolId: string, ids: string[]) => repo.findMediaByIds(db, schoolId, ids),
+  };
+}
+export type MediaService = ReturnType<typeof createMediaService>;

@@ -1,0 +1,26 @@
+import type { Readable } from 'node:stream';
+
+/** Where and how a client sends the bytes of one upload. */
+export type UploadTarget = { method: 'PUT'; url: string; headers: Record<string, string>; expiresAt: string };
+
+export type StoredObject = { size: number; contentType: string | undefined };
+
+/**
+ * A place to keep media bytes: the local disk under DATA_DIR (default) or an S3-compatible
+ * bucket. Keys are opaque paths chosen by the media service (`<schoolId>/<mediaId>`).
+ */
+export interface StorageDriver {
+  readonly kind: 'local' | 's3';
+  /** A signed, expiring target for exactly one upload of at most `size` bytes of `mimeType`. */
+  uploadTarget(input: { key: string; mediaId: string; mimeType: string; size: number; expiresAt: Date }): Promise<UploadTarget>;
+  /** Size and content type of a stored object, or null when there is none. */
+  stat(key: string): Promise<StoredObject | null>;
+  /** The first `bytes` bytes of an object (to check its type by magic numbers). */
+  readStart(key: string, bytes: number): Promise<Buffer>;
+  /** A short-lived URL that serves the bytes (with HTTP range support). */
+  downloadUrl(key: string, opts: { expiresAt: Date; fileName: string; mimeType: string }): Promise<string>;
+  /** Stores bytes from a stream (server-side writes, e.g. an image fetched from a URL). */
+  put(key: string, body: Readable | Buffer, opts: { mimeType: string; size: number }): Promise<void>;
+  /** Removes the object; removing a missing object is not an error. */
+  delete(key: string): Promise<void>;
+}

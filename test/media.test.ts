@@ -1,0 +1,179 @@
+/** Media on the local driver: presigned upload, magic-byte check, signed downloads, limits, isolation. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { call, createKey, createSchool, setupApp } from './helpers.js';
+
+const ctx = await setupApp({ env: { MAX_UPLOAD_BYTES: '1000000', MEDIA_QUOTA_BYTES: '3000000' } });
+const A = await createSchool(ctx);
+const B = await createSchool(ctx);
+
+/** A real 1×1 PNG, and a minimal PDF. */
+const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4d00000000049454e44ae426082', 'hex');
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+
+async function presign(key: string, body: Record<string, unknown>) {
+  return call(ctx.app, 'POST', '/api/v1/media/presigned', { key, body });
+}
+const pathOf = (url: string) => new URL(url).pathname;
+
+async function upload(key: string, bytes: Buffer, mimeType: string, declared = bytes.length) {
+  const res = await presign(key, { fileName: 'f.bin', mimeType, size: declared });
+  expect(res.statusCode).toBe(201);
+  const { mediaId, upload: target } = res.json();
+  const put = await call(ctx.app, 'PUT', pathOf(target.url), { headers: target.headers, body: bytes });
+  return { mediaId: mediaId as string, target, put };
+}
+
+describe('presigned upload, local driver', () => {
+  it('uploads, checks the bytes, and serves them with ranges', async () => {
+    const res = await presign(A.key, { fileName: 'pixel.png', mimeType: 'image/png', size: PNG.length });
+    expect(res.statusCode).toBe(201);
+    const { mediaId, upload: target } = res.json();
+    expect(mediaId).toMatch(/^med_/);
+    expect(target).toMatchObject({ method: 'PUT', headers: { 'content-type': 'image/png' } });
+    expect(new Date(target.expiresAt).getTime() - Date.now()).toBeGreaterThan(14 * 60_000);
+    expect((await call(ctx.app, 'GET', `/api/v1/media/${mediaId}`, { key: A.key })).json()).toMatchObject({ status: 'pending', url: null });
+
+    const put = await call(ctx.app, 'PUT', pathOf(target.url), { headers: target.headers, body: PNG });
+    expect(put.statusCode).toBe(200);
+    expect(put.json()).toMatchObject({ id: mediaId, status: 'ready', size: PNG.length, mimeType: 'image/png' });
+
+    const got = (await call(ctx.app, 'GET', `/api/v1/media/${mediaId}`, { key: A.key })).json();
+    expect(got.url).toMatch(/\/api\/v1\/media-files\//);
+    const file = await call(ctx.app, 'GET', pathOf(got.url));
+    expect(file.statusCode).toBe(200);
+    expect(file.rawPayload.equals(PNG)).toBe(true);
+    expect(file.headers['content-type']).toBe('image/png');
+    const range = await call(ctx.app, 'GET', pathOf(got.url), { headers: { range: 'bytes=1-3' } });
+    expect(range.statusCode).toBe(206);
+    expect(range.rawPayload.equals(PNG.subarray(1, 4))).toBe(true);
+    expect(range.headers['content-range']).toBe(`bytes 1-3/${PNG.length}`);
+  });
+
+  it('a URL works once; a tampered or expired one is refused', async () => {
+    const { target, put } = await upload(A.key, PNG, 'image/png');
+    expect(put.statusCode).toBe(200);
+    const again = await call(ctx.app, 'PUT', pathOf(target.url), { headers: target.headers, body: PNG });
+    expect(again.statusCode).toBe(403);
+    expect(again.json().error).toBe('forbidden');
+
+    const fresh = (await presign(A.key, { fileName: 'x.png', mimeType: 'image/png', size: PNG.length })).json();
+    const url = pathOf(fresh.upload.url);
+    const at = url.length - 10; // a character in the middle of the signature
+    const tampered = url.slice(0, at) + (url[at] === 'A' ? 'B' : 'A') + url.slice(at + 1);
+    const bad = await call(ctx.app, 'PUT', tampered, { headers: fresh.upload.headers, body: PNG });
+    expect(bad.statusCode).toBe(401);
+    expect(bad.json().error).toBe('unauthorized');
+    const lastChar = url.slice(0, -1) + (url.endsWith('A') ? 'B' : 'A'); // same bytes, other encoding
+    expect((await call(ctx.app, 'PUT', lastChar, { headers: fresh.upload.headers, body: PNG })).statusCode).toBe(401);
+
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 16 * 60_000 });
+    try {
+      const late = await call(ctx.app, 'PUT', pathOf(fresh.upload.url), { headers: fresh.upload.headers, body: PNG });
+      expect(late.statusCode).toBe(401);
+      expect(late.json().message).toMatch(/expired/);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a PDF declared as video is rejected and the media marked failed', async () => {
+    const { mediaId, put } = await upload(A.key, PDF, 'video/mp4');
+    expect(put.statusCode).toBe(200);
+    expect(put.json()).toMatchObject({ status: 'failed', url: null });
+    expect(put.json().failureReason).toMatch(/application\/pdf.*video\/mp4/);
+    const got = (await call(ctx.app, 'GET', `/api/v1/media/${mediaId}`, { key: A.key })).json();
+    expect(got.status).toBe('failed');
+    expect(existsSync(path.join(ctx.config.dataDir, 'media', A.id, mediaId))).toBe(false);
+  });
+
+  it('a Content-Length above the declared size → 413 before anything is read; the link stays usable', async () => {
+    const { mediaId, target, put } = await upload(A.key, Buffer.concat([PDF, Buffer.alloc(100)]), 'application/pdf', PDF.length);
+    expect(put.statusCode).toBe(413);
+    expect(put.json().error).toBe('payload_too_large');
+    expect((await call(ctx.app, 'GET', `/api/v1/media/${mediaId}`, { key: A.key })).json().status).toBe('pending');
+    const retry = await call(ctx.app, 'PUT', pathOf(target.url), { headers: target.headers, body: PDF });
+    expect(retry.json().status).toBe('ready');
+  });
+
+  it('a streamed body that passes the declared size is cut off with 413 and the media failed', async () => {
+    // Over a real connection, so the client is seen to get its 413 rather than a reset.
+    const { listen } = await import('./helpers.js');
+    const base = await listen(ctx.app);
+    const res = await presign(A.key, { fileName: 'doc.pdf', mimeType: 'application/pdf', size: PDF.length });
+    const { mediaId, upload: target } = res.json();
+    const body = new ReadableStream({
+      start(controller) {
+        controller.enqueue(PDF);
+        controller.enqueue(new Uint8Array(256 * 1024));
+        controller.close();
+      },
+    });
+    const put = await fetch(base + pathOf(target.url), { method: 'PUT', headers: target.headers, body, duplex: 'half' } as RequestInit);
+    expect(put.status).toBe(413);
+    expect(((await put.json()) as { error: string }).error).toBe('payload_too_large');
+    const got = (await call(ctx.app, 'GET', `/api/v1/media/${mediaId}`, { key: A.key })).json();
+    expect(got.status).toBe('failed');
+    expect(got.failureReason).toMatch(/larger than/);
+  });
+
+  it.each([
+    [{ fileName: '', mimeType: 'image/png', size: 1 }, 400, 'fileName'],
+    [{ fileName: 'a/b.png', mimeType: 'image/png', size: 1 }, 400, 'fileName'],
+    [{ fileName: 'a.png', mimeType: 'png', size: 1 }, 400, 'mimeType'],
+    [{ fileName: 'a.png', mimeType: 'image/png', size: 0 }, 400, 'size'],
+    [{ fileName: 'a.png', mimeType: 'image/png', size: 1.5 }, 400, 'size'],
+    [{ fileName: 'a.png', mimeType: 'image/png', size: 1_000_001 }, 413, 'size'],
+    [{ fileName: 'a.png', mimeType: 'image/png', size: 1, schoolId: 'x' }, 400, 'schoolId'],
+  ])('%j → %i at %s', async (body, status, p) => {
+    const res = await presign(A.key, body);
+    expect(res.statusCode).toBe(status);
+    expect(res.json().details[0].path).toBe(p);
+  });
+
+  it('the school quota counts pending and ready uploads', async () => {
+    const Q = await createSchool(ctx);
+    for (let i = 0; i < 3; i++) expect((await presign(Q.key, { fileName: `${i}.bin`, mimeType: 'application/zip', size: 1_000_000 })).statusCode).toBe(201);
+    const over = await presign(Q.key, { fileName: 'more.bin', mimeType: 'application/zip', size: 1 });
+    expect(over.statusCode).toBe(413);
+    expect(over.json().details[0]).toMatchObject({ path: 'size', code: 'quota_exceeded' });
+  });
+});
+
+describe('media API', () => {
+  it('lists with type and status filters, deletes with the bytes', async () => {
+    const S = await createSchool(ctx);
+    const img = await upload(S.key, PNG, 'image/png');
+    const pdf = await upload(S.key, PDF, 'application/pdf');
+    await upload(S.key, PDF, 'image/png'); // fails the check
+    const list = (q: string) => call(ctx.app, 'GET', `/api/v1/media?${q}`, { key: S.key }).then((r) => r.json());
+    expect((await list('')).data).toHaveLength(3);
+    expect((await list('type=image&status=ready')).data.map((m: { id: string }) => m.id)).toEqual([img.mediaId]);
+    expect((await list('type=pdf')).data.map((m: { id: string }) => m.id)).toEqual([pdf.mediaId]);
+    expect((await list('status=failed')).data).toHaveLength(1);
+    expect((await call(ctx.app, 'GET', '/api/v1/media?type=movie', { key: S.key })).statusCode).toBe(400);
+    const del = await call(ctx.app, 'DELETE', `/api/v1/media/${img.mediaId}`, { key: S.key });
+    expect(del.statusCode).toBe(204);
+    expect(existsSync(path.join(ctx.config.dataDir, 'media', S.id, img.mediaId))).toBe(false);
+    expect((await call(ctx.app, 'GET', `/api/v1/media/${img.mediaId}`, { key: S.key })).statusCode).toBe(404);
+  });
+
+  it("school B cannot read, complete or delete school A's media; scopes apply", async () => {
+    const { mediaId } = await upload(A.key, PNG, 'image/png');
+    for (const [method, url] of [
+      ['GET', `/api/v1/media/${mediaId}`],
+      ['POST', `/api/v1/media/${mediaId}/complete`],
+      ['DELETE', `/api/v1/media/${mediaId}`],
+    ] as const) {
+      const res = await call(ctx.app, method, url, { key: B.key, body: method === 'POST' ? {} : undefined });
+      expect(res.statusCode, url).toBe(404);
+    }
+    expect((await call(ctx.app, 'GET', '/api/v1/media?limit=100', { key: B.key })).json().data.map((m: { id: string }) => m.id)).not.toContain(mediaId);
+    const reader = (await createKey(ctx, A.id, ['media:read'])).key;
+    expect((await call(ctx.app, 'GET', `/api/v1/media/${mediaId}`, { key: reader })).statusCode).toBe(200);
+    expect((await presign(reader, { fileName: 'a.png', mimeType: 'image/png', size: 1 })).statusCode).toBe(403);
+    const courses = (await createKey(ctx, A.id, ['courses:*'])).key;
+    expect((await call(ctx.app, 'GET', '/api/v1/media', { key: courses })).statusCode).toBe(403);
+  });
+});
