@@ -30,7 +30,7 @@ export function createServices(database: Database, config: Config) {
         secret: memo(() => instanceSecret(db, 'media-links')),
       });
   const media = createMediaService({ db, driver: storage, maxUploadBytes: config.maxUploadBytes, quotaBytes: config.mediaQuotaBytes });
-  const courses = createCourseService({ db, schools, categories, users });
+  const courses = createCourseService({ db, schools, categories, users, media });
   return {
     apiKeys,
     users,

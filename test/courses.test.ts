@@ -462,7 +462,7 @@ describe('review follow-ups', () => {
     expect(copy.title.endsWith(' (copy)')).toBe(true);
   });
 
-  it('include=lessons.media embeds media (none exists before media uploads)', async () => {
+  it('include=lessons.media gives media: null to lessons without media', async () => {
     const c = (await post('/api/v1/courses', { title: 'Media include', sections: [{ title: 'S', lessons: [{ title: 'L' }] }] })).json();
     const res = (await get(`/api/v1/courses/${c.id}?include=lessons.media`)).json();
     expect(res.sections[0].lessons[0]).toHaveProperty('media', null);

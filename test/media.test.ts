@@ -177,3 +177,44 @@ describe('media API', () => {
     expect((await call(ctx.app, 'GET', '/api/v1/media', { key: courses })).statusCode).toBe(403);
   });
 });
+
+describe('media-backed lessons', () => {
+  it('video, audio, pdf and file lessons take ready media of the school that fits; include=lessons.media embeds it', async () => {
+    const pdf = await upload(A.key, PDF, 'application/pdf');
+    const png = await upload(A.key, PNG, 'image/png');
+    const failed = await upload(A.key, PDF, 'video/mp4');
+    const pending = (await presign(A.key, { fileName: 'p.pdf', mimeType: 'application/pdf', size: 10 })).json().mediaId;
+    const foreign = await upload(B.key, PDF, 'application/pdf');
+    const course = (await call(ctx.app, 'POST', '/api/v1/courses', { key: A.key, body: { title: 'With media' } })).json();
+    const lesson = (body: unknown) => call(ctx.app, 'POST', `/api/v1/courses/${course.id}/lessons`, { key: A.key, body });
+
+    const ok = await lesson({ title: 'Slides', type: 'pdf', media: { mediaId: pdf.mediaId }, downloadable: true });
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json()).toMatchObject({ type: 'pdf', mediaId: pdf.mediaId, downloadable: true });
+    expect((await lesson({ title: 'Any file', type: 'file', media: { mediaId: png.mediaId } })).statusCode).toBe(201);
+
+    for (const [body, message] of [
+      [{ title: 'x', type: 'pdf' }, /needs media/],
+      [{ title: 'x', type: 'video', media: { mediaId: pdf.mediaId } }, /does not fit/],
+      [{ title: 'x', type: 'audio', media: { mediaId: png.mediaId } }, /does not fit/],
+      [{ title: 'x', type: 'pdf', media: { mediaId: failed.mediaId } }, /failed, not ready/],
+      [{ title: 'x', type: 'pdf', media: { mediaId: pending } }, /pending, not ready/],
+      [{ title: 'x', type: 'pdf', media: { mediaId: foreign.mediaId } }, /No such media/],
+      [{ title: 'x', type: 'text', media: { mediaId: pdf.mediaId } }, /has no media/],
+    ] as const) {
+      const res = await lesson(body);
+      expect(res.statusCode, JSON.stringify(body)).toBe(400);
+      expect(res.json().details[0].message).toMatch(message);
+    }
+
+    const doc = (await call(ctx.app, 'GET', `/api/v1/courses/${course.id}?include=lessons.media`, { key: A.key })).json();
+    expect(doc.unsectionedLessons[0].media).toMatchObject({ object: 'media', id: pdf.mediaId, mimeType: 'application/pdf', status: 'ready' });
+
+    // Media in use cannot be deleted; once the lesson is gone it can.
+    const inUse = await call(ctx.app, 'DELETE', `/api/v1/media/${pdf.mediaId}`, { key: A.key });
+    expect(inUse.statusCode).toBe(409);
+    expect(inUse.json().error).toBe('conflict');
+    await call(ctx.app, 'DELETE', `/api/v1/courses/${course.id}/lessons/${ok.json().id}`, { key: A.key });
+    expect((await call(ctx.app, 'DELETE', `/api/v1/media/${pdf.mediaId}`, { key: A.key })).statusCode).toBe(204);
+  });
+});

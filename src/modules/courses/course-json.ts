@@ -17,7 +17,7 @@ export type CourseJsonOptions = {
   instructors?: boolean;
 };
 
-/** `withMedia`: lessons carry `media` (null until media uploads exist: no lesson has media yet). */
+/** `withMedia`: lessons embed their media record (its download URL comes from GET /media/{id}). */
 export function lessonJson(l: string, withContent: boolean, withMedia = false): string {
   return `json_build_object(
     'object', 'lesson', 'id', ${l}.id, 'courseId', ${l}.course_id, 'sectionId', ${l}.section_id,
@@ -27,7 +27,8 @@ export function lessonJson(l: string, withContent: boolean, withMedia = false): 
     'unlock', ${l}.unlock, 'completion', ${l}.completion, 'instructorId', ${l}.instructor_id,
     'thumbnailUrl', ${l}.thumbnail_url, 'externalId', ${l}.external_id,
     ${withContent ? `'content', ${l}.content, 'contentHtml', ${l}.content_html,` : ''}
-    ${withMedia ? `'media', NULL,` : ''}
+    'mediaId', ${l}.media_id,
+    ${withMedia ? `'media', (SELECT json_build_object('object', 'media', 'id', m.id, 'fileName', m.file_name, 'mimeType', m.mime_type, 'size', m.size, 'status', m.status, 'duration', m.duration) FROM media m WHERE m.id = ${l}.media_id),` : ''}
     'createdAt', ${iso(`${l}.created_at`)}, 'updatedAt', ${iso(`${l}.updated_at`)})`;
 }
 

@@ -11,6 +11,7 @@ import { applyFields, parseFields, parseInclude, type SparseFields } from '../..
 import { slugify } from '../../lib/slug.js';
 import type { CategoryService } from '../categories/categories.service.js';
 import type { SchoolService } from '../schools/schools.service.js';
+import type { MediaService } from '../media/media.service.js';
 import type { UserService } from '../users/users.service.js';
 import * as repo from './courses.repo.js';
 import * as curriculum from './curriculum.repo.js';
@@ -23,9 +24,17 @@ const DESCRIPTION_MAX_TEXT = 10_000;
 /** `{ data: JSON text, etag }`: the course document passes through unparsed unless fields trim it. */
 export type CourseDocument = { json: string; etag: string; id: string };
 
-type Deps = { db: Db; schools: SchoolService; categories: CategoryService; users: UserService };
+type Deps = { db: Db; schools: SchoolService; categories: CategoryService; users: UserService; media: MediaService };
 
-export function createCourseService({ db, schools, categories, users }: Deps) {
+/** Which media fit which lesson type. */
+const MEDIA_FITS: Record<string, (mime: string) => boolean> = {
+  video: (m) => m.startsWith('video/'),
+  audio: (m) => m.startsWith('audio/'),
+  pdf: (m) => m === 'application/pdf',
+  file: () => true,
+};
+
+export function createCourseService({ db, schools, categories, users, media }: Deps) {
   /** The document of a course (404 when not the school's), trimmed by `fields[...]` when asked. */
   async function document(tx: Db | Tx, schoolId: string, courseId: string, include = new Set<string>(), fields: SparseFields = new Map()): Promise<CourseDocument> {
     const doc = await repo.courseDocument(tx, schoolId, courseId, true, {
@@ -86,6 +95,18 @@ export function createCourseService({ db, schools, categories, users }: Deps) {
     for (const r of refs) if (!ok.has(r.id)) problems.add('validation_error', r.path, 'Must be a user of the school with role instructor or admin.');
   }
 
+  /** Lesson media must be ready media of the school whose type fits the lesson. */
+  async function checkMedia(schoolId: string, refs: { id: string; lessonType: string; path: string }[], problems: Problems) {
+    if (refs.length === 0) return;
+    const found = new Map((await media.findByIds(schoolId, [...new Set(refs.map((r) => r.id))])).map((m) => [m.id, m]));
+    for (const r of refs) {
+      const m = found.get(r.id);
+      if (!m) problems.add('validation_error', r.path, 'No such media in this school.');
+      else if (m.status !== 'ready') problems.add('validation_error', r.path, `The media is ${m.status}, not ready.`);
+      else if (!MEDIA_FITS[r.lessonType]?.(m.mimeType)) problems.add('validation_error', r.path, `${m.mimeType} media does not fit a ${r.lessonType} lesson.`);
+    }
+  }
+
   /** Publishing needs lessons (course, learning_path) and an active plan (course, download). */
   async function assertPublishable(tx: Tx, course: repo.CourseRow) {
     const facts = await repo.publishFacts(tx, course.id);
@@ -119,12 +140,14 @@ export function createCourseService({ db, schools, categories, users }: Deps) {
 
       // Every nested section and lesson is checked before anything is written.
       const instructorRefs: { id: string; path: string }[] = [];
+      const mediaRefs: { id: string; lessonType: string; path: string }[] = [];
       const nested = (input.sections ?? []).map((section, i) => {
         const prefix = `sections.${i}.`;
         const sectionDesc = description(section, problems, prefix);
         const lessonValues = (section.lessons ?? []).map((lesson, j) => {
           const values = prepareLesson(lesson, `${prefix}lessons.${j}.`, problems);
           if (values.instructorId) instructorRefs.push({ id: values.instructorId, path: `${prefix}lessons.${j}.instructorId` });
+          if (values.mediaId) mediaRefs.push({ id: values.mediaId, lessonType: values.type ?? 'text', path: `${prefix}lessons.${j}.media.mediaId` });
           return values;
         });
         return { section, sectionDesc, lessonValues };
@@ -143,6 +166,7 @@ export function createCourseService({ db, schools, categories, users }: Deps) {
         });
       });
       await checkInstructors(schoolId, instructorRefs, problems);
+      await checkMedia(schoolId, mediaRefs, problems);
       problems.throwIfAny();
 
       const status = input.status ?? input.publishedStatus ?? (input.published === undefined ? 'draft' : input.published ? 'published' : 'draft');
@@ -318,6 +342,7 @@ export function createCourseService({ db, schools, categories, users }: Deps) {
     },
 
     checkInstructors,
+    checkMedia,
     assertPublishable,
   };
 

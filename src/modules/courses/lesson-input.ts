@@ -100,6 +100,13 @@ export function prepareLesson(input: CreateLesson | UpdateLesson, prefix: string
     }
   }
 
+  // Media: required for audio, pdf and file lessons; video lessons take media or a videoUrl.
+  const mediaAllowed = MEDIA_TYPES.has(type) || type === 'video';
+  if (!mediaAllowed && input.media) problems.add('validation_error', at('media'), `A ${type} lesson has no media.`);
+  else if (input.media !== undefined) v.mediaId = input.media?.mediaId ?? null;
+  if (!mediaAllowed && existing?.mediaId && input.media === undefined) v.mediaId = null;
+  const hasMedia = input.media !== undefined ? input.media !== null : Boolean(existing?.mediaId);
+
   // A lesson that stops being a video or embed lesson drops its video.
   if (existing && type !== 'video' && type !== 'embed' && existing.videoUrl && input.videoUrl === undefined) {
     v.videoUrl = null;
@@ -107,18 +114,14 @@ export function prepareLesson(input: CreateLesson | UpdateLesson, prefix: string
   }
   // A videoUrl that was sent counts (if it was invalid, that is reported already).
   const hasVideo = typeof input.videoUrl === 'string' || (input.videoUrl === undefined && Boolean(existing?.videoUrl));
-  if (type === 'video' && !hasVideo) {
-    problems.add('validation_error', at('videoUrl'), 'A video lesson needs a videoUrl (media uploads are not available yet).');
-  }
+  if (type === 'video' && !hasVideo && !hasMedia) problems.add('validation_error', at('videoUrl'), 'A video lesson needs media or a videoUrl.');
 
   if (input.removeThumbnail) {
     if (input.thumbnailUrl) problems.add('validation_error', at('removeThumbnail'), 'Send thumbnailUrl or removeThumbnail, not both.');
     v.thumbnailUrl = null;
   } else if (input.thumbnailUrl !== undefined) v.thumbnailUrl = input.thumbnailUrl;
 
-  if (MEDIA_TYPES.has(type) && (!existing || existing.type !== type)) {
-    problems.add('validation_error', at('media'), `A ${type} lesson needs media ({ mediaId }); media uploads are not available yet.`);
-  }
+  if (MEDIA_TYPES.has(type) && !hasMedia) problems.add('validation_error', at('media'), `A ${type} lesson needs media ({ mediaId }).`);
   const completion = input.completion?.type ?? existing?.completion.type;
   if (completion === 'video' && type !== 'video') problems.add('validation_error', at('completion.type'), 'Video completion needs a video lesson.');
   if (completion === 'quiz' && type !== 'quiz') problems.add('validation_error', at('completion.type'), 'Quiz completion needs a quiz lesson.');
