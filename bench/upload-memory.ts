@@ -43,7 +43,7 @@ const FTYP = Buffer.from([
 type ToChild = { type: 'rss'; id: number; reset: boolean } | { type: 'stop' };
 type FromChild =
   | { type: 'ready'; port: number; apiKey: string; rss: number }
-  | { type: 'rss'; id: number; rss: number; max: number; maxRssLifetime: number }
+  | { type: 'rss'; id: number; rss: number; max: number; maxRssLifetime: number; atMax: NodeJS.MemoryUsage }
   | { type: 'stopped' }
   | { type: 'error'; message: string };
 
@@ -59,10 +59,18 @@ async function serve(dataDir: string): Promise<void> {
     import('../src/services.js'),
   ]);
 
-  let max = process.memoryUsage.rss();
-  const sampler = setInterval(() => {
-    max = Math.max(max, process.memoryUsage.rss());
-  }, SAMPLE_MS);
+  // The max RSS since the last reset, and the full breakdown (heap, Buffers) when it was taken.
+  let atMax = process.memoryUsage();
+  let max = atMax.rss;
+  const sample = () => {
+    const rss = process.memoryUsage.rss();
+    if (rss > max) {
+      atMax = process.memoryUsage();
+      max = Math.max(rss, atMax.rss);
+    }
+    return rss;
+  };
+  const sampler = setInterval(sample, SAMPLE_MS);
 
   const config = loadConfig({
     DATA_DIR: dataDir,
@@ -99,10 +107,12 @@ async function serve(dataDir: string): Promise<void> {
 
   process.on('message', (msg: ToChild) => {
     if (msg.type === 'rss') {
-      const rss = process.memoryUsage.rss();
-      max = Math.max(max, rss);
-      send({ type: 'rss', id: msg.id, rss, max, maxRssLifetime: process.resourceUsage().maxRSS * 1024 });
-      if (msg.reset) max = rss;
+      const rss = sample();
+      send({ type: 'rss', id: msg.id, rss, max, maxRssLifetime: process.resourceUsage().maxRSS * 1024, atMax });
+      if (msg.reset) {
+        atMax = process.memoryUsage();
+        max = atMax.rss;
+      }
     } else if (msg.type === 'stop') {
       void stop().then(
         () => {
@@ -226,7 +236,7 @@ class Child {
   }
 
   /** The child's RSS now and the max sampled since the last reset (optionally resetting it). */
-  rss(reset = false): Promise<{ rss: number; max: number; maxRssLifetime: number }> {
+  rss(reset = false): Promise<Omit<Extract<FromChild, { type: 'rss' }>, 'type' | 'id'>> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, resolve);
@@ -290,6 +300,9 @@ async function main(): Promise<number> {
         (ready ? '' : ` — expected ready with ${size} bytes${big.media.failureReason ? `: ${big.media.failureReason}` : ''}`),
     );
     console.log(`server rss after the upload ${fmt(after.rss)} MiB; lifetime max (getrusage) ${fmt(after.maxRssLifetime)} MiB`);
+    const parts = (m: NodeJS.MemoryUsage) => `heap used ${fmt(m.heapUsed)} / total ${fmt(m.heapTotal)}, external ${fmt(m.external)} (array buffers ${fmt(m.arrayBuffers)}) MiB`;
+    console.log(`  at baseline: ${parts(baseline.atMax)}`);
+    console.log(`  at peak:     ${parts(after.atMax)}`);
     console.log(
       `upload ${uploadMiB} MiB: rss baseline ${fmt(baseline.rss)} MiB, peak ${fmt(peak)} MiB, growth ${fmt(growth)} MiB (limit ${limitMiB} MiB) ${ok ? 'ok' : 'FAILED'}`,
     );

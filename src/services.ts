@@ -20,7 +20,12 @@ export function createServices(database: Database, config: Config) {
   const { db } = database;
   const apiKeys = createApiKeyService({ db, notifier: database.notifier });
   const users = createUserService({ db });
-  const schools = createSchoolService({ db, apiKeys, users, defaultRateLimit: config.rateLimitPerMinute });
+  const schools = createSchoolService({
+    db,
+    apiKeys,
+    users,
+    defaults: { rateLimitPerMinute: config.rateLimitPerMinute, mediaQuotaBytes: config.mediaQuotaBytes, maxUploadBytes: config.maxUploadBytes },
+  });
   const categories = createCategoryService({ db });
   const storage = config.s3
     ? createS3Driver(config.s3)
@@ -29,7 +34,7 @@ export function createServices(database: Database, config: Config) {
         publicUrl: config.publicUrl,
         secret: memo(() => instanceSecret(db, 'media-links')),
       });
-  const media = createMediaService({ db, driver: storage, maxUploadBytes: config.maxUploadBytes, quotaBytes: config.mediaQuotaBytes });
+  const media = createMediaService({ db, driver: storage, schools });
   const courses = createCourseService({ db, schools, categories, users, media });
   return {
     apiKeys,

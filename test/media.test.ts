@@ -218,3 +218,23 @@ describe('media-backed lessons', () => {
     expect((await call(ctx.app, 'DELETE', `/api/v1/media/${pdf.mediaId}`, { key: A.key })).statusCode).toBe(204);
   });
 });
+
+describe('per-school limits', () => {
+  it('PATCH /school sets the school’s own file size and quota limits', async () => {
+    const S = await createSchool(ctx);
+    const school = (await call(ctx.app, 'GET', '/api/v1/school', { key: S.key })).json();
+    expect(school).toMatchObject({ maxUploadBytes: 1_000_000, mediaQuotaBytes: 3_000_000 });
+    const patched = await call(ctx.app, 'PATCH', '/api/v1/school', { key: S.key, body: { maxUploadBytes: 100, mediaQuotaBytes: 150 } });
+    expect(patched.json()).toMatchObject({ maxUploadBytes: 100, mediaQuotaBytes: 150 });
+    expect((await presign(S.key, { fileName: 'a', mimeType: 'application/zip', size: 101 })).json().details[0].path).toBe('size');
+    expect((await presign(S.key, { fileName: 'a', mimeType: 'application/zip', size: 100 })).statusCode).toBe(201);
+    const quota = await presign(S.key, { fileName: 'b', mimeType: 'application/zip', size: 100 });
+    expect(quota.statusCode).toBe(413);
+    expect(quota.json().details[0].code).toBe('quota_exceeded');
+    for (const body of [{ maxUploadBytes: 0 }, { mediaQuotaBytes: -1 }, { maxUploadBytes: 1.5 }]) {
+      expect((await call(ctx.app, 'PATCH', '/api/v1/school', { key: S.key, body })).statusCode).toBe(400);
+    }
+    const reset = await call(ctx.app, 'PATCH', '/api/v1/school', { key: S.key, body: { maxUploadBytes: null, mediaQuotaBytes: null } });
+    expect(reset.json()).toMatchObject({ maxUploadBytes: 1_000_000, mediaQuotaBytes: 3_000_000 });
+  });
+});

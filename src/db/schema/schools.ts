@@ -1,4 +1,4 @@
-import { integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { bigint, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import { idColumn, timestamps } from './columns.js';
 
 export type CustomFieldDefinition = { key: string; label: string; type: 'text' | 'number' | 'boolean' | 'date' };
@@ -12,6 +12,9 @@ export const schools = pgTable('schools', {
   customFields: jsonb('custom_fields').$type<CustomFieldDefinition[]>().notNull().default([]),
   /** Per-school override of the global RATE_LIMIT_PER_MINUTE; null uses the global one. */
   rateLimitPerMinute: integer('rate_limit_per_minute'),
+  /** Per-school overrides of MEDIA_QUOTA_BYTES and MAX_UPLOAD_BYTES; null uses the global ones. */
+  mediaQuotaBytes: bigint('media_quota_bytes', { mode: 'number' }),
+  maxUploadBytes: bigint('max_upload_bytes', { mode: 'number' }),
   ...timestamps,
 });
 

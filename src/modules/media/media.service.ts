@@ -7,6 +7,7 @@ import { etagOf } from '../../lib/etag.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, toListRequest } from '../../lib/pagination.js';
+import type { SchoolService } from '../schools/schools.service.js';
 import type { StorageDriver } from './storage/driver.js';
 import type { LocalDriver } from './storage/local.js';
 import type { Media, Presign } from './media.schemas.js';
@@ -31,10 +32,10 @@ export function fitsDeclared(declared: string, detected: string | undefined): bo
   return family(declared) === 'audio' && ['video/mp4', 'video/webm', 'video/ogg'].includes(detected);
 }
 
-type Deps = { db: Db; driver: StorageDriver; maxUploadBytes: number; quotaBytes: number };
+type Deps = { db: Db; driver: StorageDriver; schools: SchoolService };
 
 /** Media: presigned uploads to local disk or S3, checked by magic bytes, served by signed links. */
-export function createMediaService({ db, driver, maxUploadBytes, quotaBytes }: Deps) {
+export function createMediaService({ db, driver, schools }: Deps) {
   async function present(row: repo.MediaRow): Promise<Media> {
     const expiresAt = new Date(Date.now() + LINK_TTL_MS);
     const url = row.status === 'ready' ? await driver.downloadUrl(row.storageKey, { expiresAt, fileName: row.fileName, mimeType: row.mimeType }) : null;
@@ -73,6 +74,8 @@ export function createMediaService({ db, driver, maxUploadBytes, quotaBytes }: D
     present,
 
     async presign(schoolId: string, input: Presign) {
+      // The school's own limits, or the server's (MAX_UPLOAD_BYTES, MEDIA_QUOTA_BYTES).
+      const { maxUploadBytes, mediaQuotaBytes: quotaBytes } = (await schools.get(schoolId)).data;
       if (input.size > maxUploadBytes) {
         throw new AppError('payload_too_large', `Files may be at most ${maxUploadBytes} bytes.`, [{ path: 'size', message: `At most ${maxUploadBytes}.` }]);
       }

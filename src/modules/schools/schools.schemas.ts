@@ -15,6 +15,8 @@ export const SchoolSchema = z
     timezone: z.string(),
     customFields: z.array(CustomFieldDefinitionSchema),
     rateLimitPerMinute: z.number().int(),
+    mediaQuotaBytes: z.number().int(),
+    maxUploadBytes: z.number().int(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -43,6 +45,8 @@ export const UpdateSchoolSchema = z
       .max(100)
       .refine((defs) => new Set(defs.map((d) => d.key)).size === defs.length, 'Custom field keys must be unique.'),
     rateLimitPerMinute: z.number().int().min(1).max(100_000).nullable(),
+    mediaQuotaBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable(),
+    maxUploadBytes: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).nullable(),
   })
   .partial()
   .meta({ example: { name: 'Rust Academy', currency: 'EUR', timezone: 'Europe/Berlin' } });

@@ -15,8 +15,10 @@ export type CreatedSchool = {
   apiKey: string;
 };
 
-export function createSchoolService(deps: { db: Db; apiKeys: ApiKeyService; users: UserService; defaultRateLimit: number }) {
-  const { db, apiKeys, users, defaultRateLimit } = deps;
+type Defaults = { rateLimitPerMinute: number; mediaQuotaBytes: number; maxUploadBytes: number };
+
+export function createSchoolService(deps: { db: Db; apiKeys: ApiKeyService; users: UserService; defaults: Defaults }) {
+  const { db, apiKeys, users, defaults } = deps;
   const present = (row: repo.SchoolRow): School => ({
     object: 'school',
     id: row.id,
@@ -24,7 +26,9 @@ export function createSchoolService(deps: { db: Db; apiKeys: ApiKeyService; user
     currency: row.currency,
     timezone: row.timezone,
     customFields: row.customFields,
-    rateLimitPerMinute: row.rateLimitPerMinute ?? defaultRateLimit,
+    rateLimitPerMinute: row.rateLimitPerMinute ?? defaults.rateLimitPerMinute,
+    mediaQuotaBytes: row.mediaQuotaBytes ?? defaults.mediaQuotaBytes,
+    maxUploadBytes: row.maxUploadBytes ?? defaults.maxUploadBytes,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   });
