@@ -92,7 +92,8 @@ async function serve(dataDir: string): Promise<void> {
   process.on('SIGINT', () => void stop().finally(() => process.exit(130)));
   process.on('SIGTERM', () => void stop().finally(() => process.exit(143)));
   // The parent went away without saying stop (killed, crashed): do not leave PostgreSQL running.
-  process.on('disconnect', () => void stop().finally(() => process.exit(1)));
+  let stopRequested = false;
+  process.on('disconnect', () => void stop().finally(() => process.exit(stopRequested ? 0 : 1)));
 
   try {
     const services = createServices(database, config);
@@ -114,6 +115,7 @@ async function serve(dataDir: string): Promise<void> {
         max = atMax.rss;
       }
     } else if (msg.type === 'stop') {
+      stopRequested = true;
       void stop().then(
         () => {
           send({ type: 'stopped' });

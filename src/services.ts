@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Config } from './config.js';
 import { instanceSecret } from './db/secrets.js';
+import type { SafeFetchOptions } from './lib/safe-fetch.js';
 import { createMediaService } from './modules/media/media.service.js';
 import { createLocalDriver } from './modules/media/storage/local.js';
 import { createS3Driver } from './modules/media/storage/s3.js';
@@ -16,7 +17,8 @@ import { createSchoolService } from './modules/schools/schools.service.js';
 import { createUserService } from './modules/users/users.service.js';
 
 /** Every service, wired once with its dependencies; used by the HTTP app and the CLI alike. */
-export function createServices(database: Database, config: Config) {
+/** `imageFetch` lets tests pin where fetched image URLs may connect (see lib/safe-fetch). */
+export function createServices(database: Database, config: Config, extras: { imageFetch?: SafeFetchOptions } = {}) {
   const { db } = database;
   const apiKeys = createApiKeyService({ db, notifier: database.notifier });
   const users = createUserService({ db });
@@ -34,7 +36,7 @@ export function createServices(database: Database, config: Config) {
         publicUrl: config.publicUrl,
         secret: memo(() => instanceSecret(db, 'media-links')),
       });
-  const media = createMediaService({ db, driver: storage, schools });
+  const media = createMediaService({ db, driver: storage, schools, imageFetch: extras.imageFetch });
   const courses = createCourseService({ db, schools, categories, users, media });
   return {
     apiKeys,

@@ -194,9 +194,9 @@ describe('lessons', () => {
     const c = await newCourse();
     const teacher = await ctx.services.users.create({ schoolId: A.id, email: `t${Date.now()}@example.com`, name: 'Teach', role: 'instructor' });
     const student = await ctx.services.users.create({ schoolId: A.id, email: `s${Date.now()}@example.com`, name: 'Stu', role: 'student' });
-    const l = await post(`/api/v1/courses/${c.id}/lessons`, { title: 'MD', contentMarkdown: '# Title\n\n- one\n- **two**', instructorId: teacher.id, externalId: 'L-1', thumbnailUrl: 'https://cdn.example.com/t.png' });
+    const l = await post(`/api/v1/courses/${c.id}/lessons`, { title: 'MD', contentMarkdown: '# Title\n\n- one\n- **two**', instructorId: teacher.id, externalId: 'L-1', thumbnailUrl: 'http://cdn.example.com/t.png' });
     expect(l.statusCode).toBe(201);
-    expect(l.json()).toMatchObject({ instructorId: teacher.id, externalId: 'L-1', thumbnailUrl: 'https://cdn.example.com/t.png' });
+    expect(l.json()).toMatchObject({ instructorId: teacher.id, externalId: 'L-1', thumbnailUrl: 'http://cdn.example.com/t.png' });
     expect(l.json().contentHtml).toContain('<h1>Title</h1>');
     const dupExt = await post(`/api/v1/courses/${c.id}/lessons`, { title: 'Other', externalId: 'L-1' });
     expect(dupExt.statusCode).toBe(409);

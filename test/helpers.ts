@@ -58,7 +58,7 @@ export async function setupApp(options: { env?: Record<string, string>; deps?: P
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'syllabus-test-data-'));
   const config = testConfig({ DATABASE_URL: testDb.url, DATA_DIR: dataDir, ...(options.captureLogs ? { LOG_LEVEL: 'info' } : {}), ...options.env });
   const database = createDb(testDb.url, 10);
-  const services = createServices(database, config);
+  const services = createServices(database, config, { imageFetch: await testImageFetch() });
   const logs: string[] = [];
   const logStream = options.captureLogs
     ? new Writable({
@@ -126,4 +126,49 @@ export function tally(statuses: number[]): Record<number, number> {
 export async function waitUntilLive(database: Database): Promise<void> {
   for (let i = 0; i < 200 && !database.notifier.live; i++) await new Promise((r) => setTimeout(r, 25));
   if (!database.notifier.live) throw new Error('the LISTEN connection did not come up');
+}
+
+/** A real 1×1 PNG. */
+export const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4d00000000049454e44ae426082',
+  'hex',
+);
+/** The public-looking address every image host name resolves to in tests. */
+export const TEST_PUBLIC_IP = '93.184.216.34';
+let imageServer: Promise<number> | undefined;
+/** Connections the test connector was asked to open anywhere but the image server (must stay 0). */
+export const strayConnections: string[] = [];
+
+/**
+ * Image fetching for tests: names resolve to TEST_PUBLIC_IP (names starting with "internal."
+ * resolve to 10.0.0.1, which the guard must refuse), and the connector sends TEST_PUBLIC_IP to a
+ * local image server on 127.0.0.1. Any other connection attempt throws: nothing leaves the machine.
+ */
+export async function testImageFetch() {
+  const http = await import('node:http');
+  const net = await import('node:net');
+  imageServer ??= new Promise<number>((resolve) => {
+    const server = http.createServer((req, res) => {
+      if (req.url?.startsWith('/redirect-internal')) {
+        res.writeHead(302, { location: 'http://internal.example.com/pixel.png' }).end();
+      } else if (req.url?.endsWith('.png')) {
+        res.writeHead(200, { 'content-type': 'image/png' }).end(PNG);
+      } else {
+        res.writeHead(200, { 'content-type': 'image/png' }).end('this is not an image');
+      }
+    });
+    server.unref();
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+  const port = await imageServer;
+  return {
+    resolve: async (hostname: string) => [{ address: hostname.startsWith('internal.') ? '10.0.0.1' : TEST_PUBLIC_IP, family: 4 as const }],
+    connect: (o: { host: string; port: number; tls: boolean }) => {
+      if (o.host !== TEST_PUBLIC_IP || o.tls) {
+        strayConnections.push(`${o.host}:${o.port}`);
+        throw new Error(`test connector: refusing ${o.host}:${o.port}${o.tls ? ' (tls)' : ''}`);
+      }
+      return net.connect({ host: '127.0.0.1', port });
+    },
+  };
 }

@@ -238,3 +238,56 @@ describe('per-school limits', () => {
     expect(reset.json()).toMatchObject({ maxUploadBytes: 1_000_000, mediaQuotaBytes: 3_000_000 });
   });
 });
+
+describe('images from URLs (copied as media, SSRF-safe)', () => {
+  it('lesson thumbnails, section posters and course images are fetched and kept as media', async () => {
+    const { strayConnections } = await import('./helpers.js');
+    const course = await call(ctx.app, 'POST', '/api/v1/courses', {
+      key: A.key,
+      body: {
+        title: 'Pictures',
+        thumbnailUrl: 'http://cdn.example.com/cover.png',
+        sections: [{ title: 'S', posterImageUrl: 'http://cdn.example.com/poster.png', lessons: [{ title: 'L', thumbnailUrl: 'http://cdn.example.com/thumb.png' }] }],
+      },
+    });
+    expect(course.statusCode).toBe(201);
+    const c = course.json();
+    expect(c.thumbnailUrl).toBe('http://cdn.example.com/cover.png');
+    const ids = [c.featuredImage.mediaId, c.sections[0].posterMediaId, c.sections[0].lessons[0].thumbnailMediaId];
+    for (const id of ids) {
+      const m = (await call(ctx.app, 'GET', `/api/v1/media/${id}`, { key: A.key })).json();
+      expect(m).toMatchObject({ status: 'ready', mimeType: 'image/png', size: PNG.length });
+      expect((await call(ctx.app, 'GET', pathOf(m.url))).rawPayload.equals(PNG)).toBe(true);
+    }
+    expect(ids[0]).not.toBe(ids[1]);
+    expect(strayConnections).toEqual([]);
+  });
+
+  it.each([
+    ['http://internal.example.com/x.png', 'url_not_allowed'], // resolves to 10.0.0.1
+    ['http://127.0.0.1:9/x.png', 'url_not_allowed'],
+    ['http://[::1]/x.png', 'url_not_allowed'],
+    ['http://169.254.169.254/latest/meta-data', 'url_not_allowed'],
+    ['http://cdn.example.com/redirect-internal', 'url_not_allowed'],
+    ['http://cdn.example.com/text', 'not_an_image'],
+  ])('%s is refused (%s) and nothing is stored', async (url, code) => {
+    const { strayConnections } = await import('./helpers.js');
+    const course = (await call(ctx.app, 'POST', '/api/v1/courses', { key: A.key, body: { title: `Refused ${url}` } })).json();
+    const before = (await call(ctx.app, 'GET', '/api/v1/media?limit=100', { key: A.key })).json().pagination.total;
+    const res = await call(ctx.app, 'POST', `/api/v1/courses/${course.id}/lessons`, { key: A.key, body: { title: 'L', thumbnailUrl: url } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().details[0]).toMatchObject({ path: 'thumbnailUrl', code });
+    expect((await call(ctx.app, 'GET', '/api/v1/media?limit=100', { key: A.key })).json().pagination.total).toBe(before);
+    expect(strayConnections).toEqual([]);
+  });
+
+  it('featuredImage takes an uploaded image of the school', async () => {
+    const img = await upload(A.key, PNG, 'image/png');
+    const pdf = await upload(A.key, PDF, 'application/pdf');
+    const ok = await call(ctx.app, 'POST', '/api/v1/courses', { key: A.key, body: { title: 'Featured', featuredImage: { mediaId: img.mediaId } } });
+    expect(ok.json().featuredImage).toEqual({ mediaId: img.mediaId });
+    const bad = await call(ctx.app, 'POST', '/api/v1/courses', { key: A.key, body: { title: 'Featured pdf', featuredImage: { mediaId: pdf.mediaId } } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().details[0].path).toBe('featuredImage.mediaId');
+  });
+});

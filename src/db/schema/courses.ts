@@ -43,6 +43,8 @@ export const courses = pgTable(
     descriptionHtml: text('description_html'),
     shortDescription: text('short_description'),
     thumbnailUrl: text('thumbnail_url'),
+    /** The course image: uploaded media (featuredImage) or the stored copy of thumbnailUrl. */
+    featuredMediaId: text('featured_media_id').references(() => media.id, { onDelete: 'set null' }),
     trailerUrl: text('trailer_url'),
     level: courseLevel('level'),
     // A category in use cannot be deleted (409), so no cascade here.
@@ -110,6 +112,8 @@ export const sections = pgTable(
     /** 1-based and dense within the course; kept so under the course row lock. */
     position: integer('position').notNull(),
     posterImageUrl: text('poster_image_url'),
+    /** The stored copy of posterImageUrl. */
+    posterMediaId: text('poster_media_id').references(() => media.id, { onDelete: 'set null' }),
     status: contentStatus('status').notNull().default('published'),
     drip: jsonb('drip').$type<Drip>().notNull().default({ type: 'none' }),
     prerequisites: text('prerequisites').array().notNull().default(sql`'{}'::text[]`),
@@ -161,6 +165,8 @@ export const lessons = pgTable(
     completion: jsonb('completion').$type<Completion>().notNull().default({ type: 'button' }),
     instructorId: text('instructor_id').references(() => users.id, { onDelete: 'set null' }),
     thumbnailUrl: text('thumbnail_url'),
+    /** The stored copy of thumbnailUrl. */
+    thumbnailMediaId: text('thumbnail_media_id').references(() => media.id, { onDelete: 'set null' }),
     externalId: text('external_id'),
     ...timestamps,
   },

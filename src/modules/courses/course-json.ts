@@ -25,7 +25,7 @@ export function lessonJson(l: string, withContent: boolean, withMedia = false): 
     'summary', ${l}.summary, 'downloadable', ${l}.downloadable, 'duration', ${l}.duration,
     'isPreview', ${l}.is_preview, 'videoUrl', ${l}.video_url, 'videoMeta', ${l}.video_meta,
     'unlock', ${l}.unlock, 'completion', ${l}.completion, 'instructorId', ${l}.instructor_id,
-    'thumbnailUrl', ${l}.thumbnail_url, 'externalId', ${l}.external_id,
+    'thumbnailUrl', ${l}.thumbnail_url, 'thumbnailMediaId', ${l}.thumbnail_media_id, 'externalId', ${l}.external_id,
     ${withContent ? `'content', ${l}.content, 'contentHtml', ${l}.content_html,` : ''}
     'mediaId', ${l}.media_id,
     ${withMedia ? `'media', (SELECT json_build_object('object', 'media', 'id', m.id, 'fileName', m.file_name, 'mimeType', m.mime_type, 'size', m.size, 'status', m.status, 'duration', m.duration) FROM media m WHERE m.id = ${l}.media_id),` : ''}
@@ -40,7 +40,7 @@ export function sectionJson(s: string, lessons: { withContent: boolean; withMedi
   return `json_build_object(
     'object', 'section', 'id', ${s}.id, 'courseId', ${s}.course_id, 'title', ${s}.title,
     'description', ${s}.description, 'descriptionHtml', ${s}.description_html, 'position', ${s}.position,
-    'posterImageUrl', ${s}.poster_image_url, 'status', ${s}.status, 'drip', ${s}.drip,
+    'posterImageUrl', ${s}.poster_image_url, 'posterMediaId', ${s}.poster_media_id, 'status', ${s}.status, 'drip', ${s}.drip,
     'prerequisites', to_json(${s}.prerequisites), 'externalId', ${s}.external_id,
     ${lessons ? `'lessons', ${lessonsOf(`l.section_id = ${s}.id`, lessons.withContent, lessons.withMedia)},` : ''}
     'createdAt', ${iso(`${s}.created_at`)}, 'updatedAt', ${iso(`${s}.updated_at`)})`;
@@ -66,7 +66,8 @@ export function courseJson(curriculum: boolean, opts: CourseJsonOptions = {}): s
   const parts = [
     `'object', 'course', 'id', c.id, 'title', c.title, 'type', c.type, 'slug', c.slug`,
     `'description', c.description, 'descriptionHtml', c.description_html, 'shortDescription', c.short_description`,
-    `'thumbnailUrl', c.thumbnail_url, 'trailerUrl', c.trailer_url, 'level', c.level, 'categoryId', c.category_id`,
+    `'thumbnailUrl', c.thumbnail_url, 'featuredImage', CASE WHEN c.featured_media_id IS NULL THEN NULL ELSE json_build_object('mediaId', c.featured_media_id) END`,
+    `'trailerUrl', c.trailer_url, 'level', c.level, 'categoryId', c.category_id`,
     `'tags', coalesce((SELECT json_agg(t.name ORDER BY ct.position) FROM course_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.course_id = c.id), '[]'::json)`,
     `'authors', to_json(c.authors), 'externalId', c.external_id, 'customFields', c.custom_fields, 'source', c.source`,
     `'privacy', c.privacy, 'status', c.status`,

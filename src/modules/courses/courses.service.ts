@@ -95,6 +95,31 @@ export function createCourseService({ db, schools, categories, users, media }: D
     for (const r of refs) if (!ok.has(r.id)) problems.add('validation_error', r.path, 'Must be a user of the school with role instructor or admin.');
   }
 
+  /** The stored copy of an image URL the client sent; problems (refused address, not an image) are collected. */
+  async function imageCopy(schoolId: string, url: string, path: string, problems: Problems): Promise<string | undefined> {
+    try {
+      return (await media.importImage(schoolId, url, path)).id;
+    } catch (e) {
+      problems.addError(e);
+      return undefined;
+    }
+  }
+
+  /** The course image from `featuredImage` (uploaded media) or a copy of `thumbnailUrl`. */
+  async function featuredImage(schoolId: string, input: { thumbnailUrl?: string | null | undefined; featuredImage?: { mediaId: string } | null | undefined }, problems: Problems) {
+    if (input.featuredImage !== undefined) {
+      if (input.featuredImage === null) return { featuredMediaId: null };
+      const [m] = await media.findByIds(schoolId, [input.featuredImage.mediaId]);
+      if (!m || m.status !== 'ready' || !m.mimeType.startsWith('image/')) {
+        problems.add('validation_error', 'featuredImage.mediaId', 'Must be a ready image of this school.');
+      }
+      return { featuredMediaId: input.featuredImage.mediaId };
+    }
+    if (input.thumbnailUrl === undefined) return {};
+    if (input.thumbnailUrl === null) return { featuredMediaId: null };
+    return { featuredMediaId: await imageCopy(schoolId, input.thumbnailUrl, 'thumbnailUrl', problems) };
+  }
+
   /** Lesson media must be ready media of the school whose type fits the lesson. */
   async function checkMedia(schoolId: string, refs: { id: string; lessonType: string; path: string }[], problems: Problems) {
     if (refs.length === 0) return;
@@ -137,6 +162,7 @@ export function createCourseService({ db, schools, categories, users, media }: D
       const desc = description(input, problems);
       const custom = input.customFields ? customFields(input.customFields, school.customFields, problems) : {};
       await checkCategory(schoolId, input.categoryId, problems);
+      const featured = await featuredImage(schoolId, input, problems);
 
       // Every nested section and lesson is checked before anything is written.
       const instructorRefs: { id: string; path: string }[] = [];
@@ -150,8 +176,15 @@ export function createCourseService({ db, schools, categories, users, media }: D
           if (values.mediaId) mediaRefs.push({ id: values.mediaId, lessonType: values.type ?? 'text', path: `${prefix}lessons.${j}.media.mediaId` });
           return values;
         });
-        return { section, sectionDesc, lessonValues };
+        return { section, sectionDesc, lessonValues, posterMediaId: undefined as string | undefined };
       });
+      // Image URLs are fetched (and copied) one by one before the transaction.
+      for (const [i, n] of nested.entries()) {
+        if (n.section.posterImageUrl) n.posterMediaId = await imageCopy(schoolId, n.section.posterImageUrl, `sections.${i}.posterImageUrl`, problems);
+        for (const [j, l] of n.lessonValues.entries()) {
+          if (l.thumbnailUrl) l.thumbnailMediaId = await imageCopy(schoolId, l.thumbnailUrl, `sections.${i}.lessons.${j}.thumbnailUrl`, problems);
+        }
+      }
       // Duplicates inside the request are reported at their own paths (the unique indexes back this).
       const seen = new Set<string>();
       const once = (key: string, code: 'duplicate_title' | 'duplicate_external_id', path: string, what: string) => {
@@ -176,6 +209,7 @@ export function createCourseService({ db, schools, categories, users, media }: D
           ...(desc ?? {}),
           shortDescription: input.shortDescription ?? null,
           thumbnailUrl: input.thumbnailUrl ?? null,
+          ...featured,
           trailerUrl: input.trailerUrl ?? null,
           level: input.level ?? null,
           categoryId: input.categoryId ?? null,
@@ -200,7 +234,7 @@ export function createCourseService({ db, schools, categories, users, media }: D
         }
 
         const lessonRows: Parameters<typeof curriculum.insertLessons>[1] = [];
-        for (const [i, { section, sectionDesc, lessonValues }] of nested.entries()) {
+        for (const [i, { section, sectionDesc, lessonValues, posterMediaId }] of nested.entries()) {
           const created = await curriculum.insertSectionAt(tx, {
             id: newId('section'),
             schoolId,
@@ -209,6 +243,7 @@ export function createCourseService({ db, schools, categories, users, media }: D
             position: i + 1,
             ...(sectionDesc ?? {}),
             posterImageUrl: section.posterImageUrl ?? null,
+            posterMediaId: posterMediaId ?? null,
             status: section.status ?? 'published',
             drip: section.drip ?? { type: 'none' },
             externalId: section.externalId ?? null,
@@ -253,11 +288,12 @@ export function createCourseService({ db, schools, categories, users, media }: D
       const desc = description(patch, problems);
       const custom = patch.customFields ? customFields(patch.customFields, school.customFields, problems) : undefined;
       await checkCategory(schoolId, patch.categoryId, problems);
+      const featured = await featuredImage(schoolId, patch, problems);
       problems.throwIfAny();
       return db.transaction(async (tx) => {
         let course = await service.lock(tx, schoolId, courseId);
         assertIfMatch(ifMatch, course);
-        const values: Partial<repo.CourseRow> = { ...(desc ?? {}) };
+        const values: Partial<repo.CourseRow> = { ...(desc ?? {}), ...featured };
         for (const key of ['title', 'slug', 'shortDescription', 'thumbnailUrl', 'trailerUrl', 'level', 'categoryId', 'authors', 'externalId', 'source', 'privacy'] as const) {
           if (patch[key] !== undefined) (values as Record<string, unknown>)[key] = patch[key];
         }
@@ -343,6 +379,7 @@ export function createCourseService({ db, schools, categories, users, media }: D
 
     checkInstructors,
     checkMedia,
+    imageCopy,
     assertPublishable,
   };
 

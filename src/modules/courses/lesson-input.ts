@@ -119,6 +119,7 @@ export function prepareLesson(input: CreateLesson | UpdateLesson, prefix: string
   if (input.removeThumbnail) {
     if (input.thumbnailUrl) problems.add('validation_error', at('removeThumbnail'), 'Send thumbnailUrl or removeThumbnail, not both.');
     v.thumbnailUrl = null;
+    v.thumbnailMediaId = null;
   } else if (input.thumbnailUrl !== undefined) v.thumbnailUrl = input.thumbnailUrl;
 
   if (MEDIA_TYPES.has(type) && !hasMedia) problems.add('validation_error', at('media'), `A ${type} lesson needs media ({ mediaId }).`);

@@ -63,6 +63,7 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
         const values = prepareLesson(input, '', problems);
         if (values.instructorId) await courses.checkInstructors(schoolId, [{ id: values.instructorId, path: 'instructorId' }], problems);
         if (values.mediaId) await courses.checkMedia(schoolId, [{ id: values.mediaId, lessonType: values.type ?? 'text', path: 'media.mediaId' }], problems);
+        if (values.thumbnailUrl) values.thumbnailMediaId = await courses.imageCopy(schoolId, values.thumbnailUrl, 'thumbnailUrl', problems);
         problems.throwIfAny();
         const count = await curriculum.countInContainer(tx, courseId, sectionId);
         const position = Math.min(input.position ?? input.order ?? count + 1, count + 1);
@@ -82,6 +83,8 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
         const { sectionId: _ignored, ...values } = prepareLesson(patch, '', problems, lesson);
         if (values.instructorId) await courses.checkInstructors(schoolId, [{ id: values.instructorId, path: 'instructorId' }], problems);
         if (values.mediaId) await courses.checkMedia(schoolId, [{ id: values.mediaId, lessonType: values.type ?? lesson.type, path: 'media.mediaId' }], problems);
+        if (values.thumbnailUrl) values.thumbnailMediaId = await courses.imageCopy(schoolId, values.thumbnailUrl, 'thumbnailUrl', problems);
+        else if (values.thumbnailUrl === null) values.thumbnailMediaId = null;
         problems.throwIfAny();
         await curriculum.updateLesson(tx, lessonId, values);
         // Moving by PATCH: another section (to its end unless a position is given) or another position.

@@ -78,6 +78,7 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
         const desc = descriptionOf(input, problems);
         const id = newId('section');
         if (input.prerequisites?.length) checkPrerequisites(id, input.prerequisites, all, problems);
+        const posterMediaId = input.posterImageUrl ? await courses.imageCopy(schoolId, input.posterImageUrl, 'posterImageUrl', problems) : null;
         problems.throwIfAny();
         const wanted = input.position ?? input.order ?? all.length + 1;
         await curriculum.insertSectionAt(tx, {
@@ -88,6 +89,7 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
           position: Math.min(wanted, all.length + 1),
           ...(desc ?? {}),
           posterImageUrl: input.posterImageUrl ?? null,
+          posterMediaId: posterMediaId ?? null,
           status: input.status ?? 'published',
           drip: input.drip ?? { type: 'none' },
           prerequisites: input.prerequisites ?? [],
@@ -108,8 +110,11 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
         const problems = new Problems();
         const desc = descriptionOf(patch, problems);
         if (patch.prerequisites) checkPrerequisites(sectionId, patch.prerequisites, all, problems);
-        problems.throwIfAny();
         const values: Partial<curriculum.SectionRow> = { ...(desc ?? {}) };
+        if (patch.posterImageUrl !== undefined) {
+          values.posterMediaId = patch.posterImageUrl ? ((await courses.imageCopy(schoolId, patch.posterImageUrl, 'posterImageUrl', problems)) ?? null) : null;
+        }
+        problems.throwIfAny();
         for (const key of ['title', 'posterImageUrl', 'status', 'drip', 'prerequisites', 'externalId'] as const) {
           if (patch[key] !== undefined) (values as Record<string, unknown>)[key] = patch[key];
         }

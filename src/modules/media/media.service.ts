@@ -7,6 +7,7 @@ import { etagOf } from '../../lib/etag.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, toListRequest } from '../../lib/pagination.js';
+import { fetchImage, type SafeFetchOptions } from '../../lib/safe-fetch.js';
 import type { SchoolService } from '../schools/schools.service.js';
 import type { StorageDriver } from './storage/driver.js';
 import type { LocalDriver } from './storage/local.js';
@@ -32,10 +33,32 @@ export function fitsDeclared(declared: string, detected: string | undefined): bo
   return family(declared) === 'audio' && ['video/mp4', 'video/webm', 'video/ogg'].includes(detected);
 }
 
-type Deps = { db: Db; driver: StorageDriver; schools: SchoolService };
+type Deps = { db: Db; driver: StorageDriver; schools: SchoolService; imageFetch?: SafeFetchOptions | undefined };
 
 /** Media: presigned uploads to local disk or S3, checked by magic bytes, served by signed links. */
-export function createMediaService({ db, driver, schools }: Deps) {
+export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
+  /**
+   * Records a new pending media item after checking the school's size and quota limits; one at a
+   * time per school, so two uploads cannot both fit the last of the quota.
+   */
+  async function reserve(schoolId: string, file: { fileName: string; mimeType: string; size: number }, expiresAt: Date, path = 'size') {
+    const { maxUploadBytes, mediaQuotaBytes: quotaBytes } = (await schools.get(schoolId)).data;
+    if (file.size > maxUploadBytes) {
+      throw new AppError('payload_too_large', `Files may be at most ${maxUploadBytes} bytes.`, [{ path, message: `At most ${maxUploadBytes} bytes.` }]);
+    }
+    const id = newId('media');
+    return db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`media:${schoolId}`}))`);
+      const used = await repo.usedBytes(tx, schoolId);
+      if (used + file.size > quotaBytes) {
+        throw new AppError('payload_too_large', `This file would pass the school's storage quota (${quotaBytes} bytes; ${used} in use).`, [
+          { path, message: 'Over the storage quota.', code: 'quota_exceeded' },
+        ]);
+      }
+      return repo.insertMedia(tx, { id, schoolId, ...file, storageKey: `${schoolId}/${id}`, driver: driver.kind, uploadExpiresAt: expiresAt });
+    });
+  }
+
   async function present(row: repo.MediaRow): Promise<Media> {
     const expiresAt = new Date(Date.now() + LINK_TTL_MS);
     const url = row.status === 'ready' ? await driver.downloadUrl(row.storageKey, { expiresAt, fileName: row.fileName, mimeType: row.mimeType }) : null;
@@ -74,35 +97,28 @@ export function createMediaService({ db, driver, schools }: Deps) {
     present,
 
     async presign(schoolId: string, input: Presign) {
-      // The school's own limits, or the server's (MAX_UPLOAD_BYTES, MEDIA_QUOTA_BYTES).
-      const { maxUploadBytes, mediaQuotaBytes: quotaBytes } = (await schools.get(schoolId)).data;
-      if (input.size > maxUploadBytes) {
-        throw new AppError('payload_too_large', `Files may be at most ${maxUploadBytes} bytes.`, [{ path: 'size', message: `At most ${maxUploadBytes}.` }]);
-      }
-      const id = newId('media');
       const expiresAt = new Date(Date.now() + LINK_TTL_MS);
-      const row = await db.transaction(async (tx) => {
-        // One presign at a time per school, so two uploads cannot both fit the last of the quota.
-        await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`media:${schoolId}`}))`);
-        const used = await repo.usedBytes(tx, schoolId);
-        if (used + input.size > quotaBytes) {
-          throw new AppError('payload_too_large', `This upload would pass the school's storage quota (${quotaBytes} bytes; ${used} in use).`, [
-            { path: 'size', message: 'Over the storage quota.', code: 'quota_exceeded' },
-          ]);
-        }
-        return repo.insertMedia(tx, {
-          id,
-          schoolId,
-          fileName: input.fileName,
-          mimeType: input.mimeType,
-          size: input.size,
-          storageKey: `${schoolId}/${id}`,
-          driver: driver.kind,
-          uploadExpiresAt: expiresAt,
-        });
-      });
-      const upload = await driver.uploadTarget({ key: row.storageKey, mediaId: id, mimeType: row.mimeType, size: row.size, expiresAt });
-      return { mediaId: id, upload };
+      const row = await reserve(schoolId, input, expiresAt);
+      const upload = await driver.uploadTarget({ key: row.storageKey, mediaId: row.id, mimeType: row.mimeType, size: row.size, expiresAt });
+      return { mediaId: row.id, upload };
+    },
+
+    /**
+     * Fetches an image from a URL the client gave (SSRF-safe: public addresses only, checked on
+     * every redirect, 10 MB, JPG/PNG/GIF/WebP by magic bytes) and keeps a copy as ready media, so
+     * the image keeps working when the original goes away. `path` names the request field.
+     */
+    async importImage(schoolId: string, url: string, path: string): Promise<repo.MediaRow> {
+      const image = await fetchImage(url, path, imageFetch);
+      const name = decodeURIComponent(new URL(image.finalUrl).pathname.split('/').pop() || '') || `image.${image.ext}`;
+      const row = await reserve(schoolId, { fileName: name.slice(0, 255), mimeType: image.mimeType, size: image.bytes.length }, new Date(), path);
+      try {
+        await driver.put(row.storageKey, image.bytes, { mimeType: image.mimeType, size: image.bytes.length });
+      } catch (err) {
+        await repo.deleteMedia(db, row.id);
+        throw err;
+      }
+      return repo.updateMedia(db, row.id, { status: 'ready', uploadedAt: new Date() });
     },
 
     /**
