@@ -30,7 +30,9 @@ function fromPostgres(e: unknown): AppError | undefined {
   }
   // A delete refused because rows still point at this one (ON DELETE RESTRICT / NO ACTION).
   if (err.code === '23001' || (err.code === '23503' && /still referenced/.test((err as { detail?: string }).detail ?? ''))) {
-    return new AppError('conflict', 'This resource is still in use (for example by courses in this category).');
+    // Foreign keys are named <referencing table>_<column>_…_fk: say what still uses the row.
+    const user = /^([a-z]+)_/.exec(err.constraint ?? '')?.[1];
+    return new AppError('conflict', `This resource is still in use${user ? ` by ${user}` : ''}: remove those references first.`);
   }
   if (err.code === '23503') return new AppError('not_found', 'A referenced resource does not exist.');
   // Values Zod let through but PostgreSQL cannot store (a NUL character, an out-of-range number).
