@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { count, eq } from 'drizzle-orm';
 import { categories, courses, lessons, paymentPlans, sections } from '../src/db/schema/index.js';
+import { WELCOME_TO_RUST } from './fixtures.js';
 import { call, createSchool, setupApp } from './helpers.js';
 
 const ctx = await setupApp();
@@ -11,46 +12,6 @@ const key = A.key;
 const post = (url: string, body: unknown, k = key) => call(ctx.app, 'POST', url, { key: k, body });
 const patch = (url: string, body: unknown, k = key) => call(ctx.app, 'PATCH', url, { key: k, body });
 const get = (url: string, k = key) => call(ctx.app, 'GET', url, { key: k });
-
-const WELCOME_TO_RUST = {
-  type: 'doc',
-  content: [
-    { type: 'heading', attrs: { level: 2 }, content: [{ type: 'text', text: 'Install Rust' }] },
-    {
-      type: 'paragraph',
-      content: [
-        { type: 'text', text: 'Install ' },
-        { type: 'text', marks: [{ type: 'bold' }], text: 'rustup' },
-        { type: 'text', text: ' and create your first project.' },
-      ],
-    },
-    { type: 'bulletList', content: [{ type: 'listItem', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Run the installer.' }] }] }] },
-    {
-      type: 'blockquote',
-      content: [
-        {
-          type: 'paragraph',
-          content: [{ type: 'text', marks: [{ type: 'link', attrs: { href: 'https://www.rust-lang.org/tools/install' } }], text: 'Rust installation guide' }],
-        },
-      ],
-    },
-    { type: 'horizontalRule' },
-    { type: 'codeBlock', attrs: { language: 'bash' }, content: [{ type: 'text', text: 'cargo new hello-rust' }] },
-    {
-      type: 'table',
-      content: [
-        {
-          type: 'tableRow',
-          content: ['Command', 'Purpose'].map((t) => ({ type: 'tableHeader', content: [{ type: 'paragraph', content: [{ type: 'text', text: t }] }] })),
-        },
-        {
-          type: 'tableRow',
-          content: ['cargo run', 'Build and run the project'].map((t) => ({ type: 'tableCell', content: [{ type: 'paragraph', content: [{ type: 'text', text: t }] }] })),
-        },
-      ],
-    },
-  ],
-};
 
 describe('CourseLit workflow: draft → metadata → plan → sections → lessons → publish', () => {
   it('works end to end', async () => {
