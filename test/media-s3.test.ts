@@ -72,3 +72,17 @@ describe('media on S3', () => {
     expect((await call(ctx.app, 'GET', `/api/v1/media/${id}`, { key: A.key })).json().status).toBe('pending');
   });
 });
+
+describe('S3 review follow-ups', () => {
+  it('a second PUT to the link after complete cannot replace the checked bytes', async () => {
+    const res = await call(ctx.app, 'POST', '/api/v1/media/presigned', { key: A.key, body: { fileName: 'p.png', mimeType: 'image/png', size: PNG.length } });
+    const { mediaId, upload } = res.json();
+    await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: new Uint8Array(PNG) });
+    const done = (await call(ctx.app, 'POST', `/api/v1/media/${mediaId}/complete`, { key: A.key, body: {} })).json();
+    expect(done.status).toBe('ready');
+    const evil = Buffer.alloc(PNG.length, 0x41);
+    await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: new Uint8Array(evil) });
+    const bytes = Buffer.from(await (await fetch((await call(ctx.app, 'GET', `/api/v1/media/${mediaId}`, { key: A.key })).json().url)).arrayBuffer());
+    expect(bytes.equals(PNG)).toBe(true);
+  });
+});

@@ -291,3 +291,96 @@ describe('images from URLs (copied as media, SSRF-safe)', () => {
     expect(bad.json().details[0].path).toBe('featuredImage.mediaId');
   });
 });
+
+describe('review follow-ups', () => {
+  it('uploaded HTML is served as an attachment, sandboxed and nosniff', async () => {
+    const html = Buffer.from('<script>fetch("/api/v1/api-keys",{method:"POST"})</script>');
+    const { mediaId, put } = await upload(A.key, html, 'text/html');
+    expect(put.json().status).toBe('ready');
+    const url = (await call(ctx.app, 'GET', `/api/v1/media/${mediaId}`, { key: A.key })).json().url;
+    const res = await call(ctx.app, 'GET', pathOf(url));
+    expect(res.headers['content-disposition']).toMatch(/^attachment;/);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toContain('sandbox');
+    const png = (await call(ctx.app, 'GET', `/api/v1/media/${(await upload(A.key, PNG, 'image/png')).mediaId}`, { key: A.key })).json().url;
+    expect((await call(ctx.app, 'GET', pathOf(png))).headers['content-disposition']).toMatch(/^inline;/);
+  });
+
+  it('forged download links are 401; an unsatisfiable range is 416', async () => {
+    const url = (await call(ctx.app, 'GET', `/api/v1/media/${(await upload(A.key, PNG, 'image/png')).mediaId}`, { key: A.key })).json().url;
+    const p = pathOf(url);
+    const at = p.length - 10;
+    expect((await call(ctx.app, 'GET', p.slice(0, at) + (p[at] === 'A' ? 'B' : 'A') + p.slice(at + 1))).statusCode).toBe(401);
+    const upload2 = (await presign(A.key, { fileName: 'x.png', mimeType: 'image/png', size: 10 })).json();
+    const asDownload = pathOf(upload2.upload.url).replace('/uploads/', '/media-files/');
+    expect((await call(ctx.app, 'GET', asDownload)).statusCode).toBe(401); // an upload token is not a download token
+    const range = await call(ctx.app, 'GET', p, { headers: { range: 'bytes=500-600' } });
+    expect(range.statusCode).toBe(416);
+  });
+
+  it('a client that aborts mid-upload frees the request (the media fails)', async () => {
+    const { listen } = await import('./helpers.js');
+    const http = await import('node:http');
+    const base = await listen(ctx.app);
+    const { mediaId, upload: target } = (await presign(A.key, { fileName: 'big.pdf', mimeType: 'application/pdf', size: 1_000_000 })).json();
+    await new Promise<void>((resolve) => {
+      const req = http.request(base + pathOf(target.url), { method: 'PUT', headers: { ...target.headers, 'content-length': '1000000' } });
+      req.on('error', () => resolve());
+      req.write(PDF);
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 100);
+    });
+    let status = 'pending';
+    for (let i = 0; i < 50 && status === 'pending'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = (await call(ctx.app, 'GET', `/api/v1/media/${mediaId}`, { key: A.key })).json().status;
+    }
+    expect(status).toBe('failed');
+    const incoming = path.join(ctx.config.dataDir, 'media', '.incoming');
+    const { readdirSync } = await import('node:fs');
+    expect(existsSync(incoming) ? readdirSync(incoming) : []).toEqual([]);
+  });
+
+  it('media in use as a course image or thumbnail cannot be deleted; replaced copies are removed', async () => {
+    const img = await upload(A.key, PNG, 'image/png');
+    const course = (await call(ctx.app, 'POST', '/api/v1/courses', { key: A.key, body: { title: 'Featured use', featuredImage: { mediaId: img.mediaId } } })).json();
+    expect((await call(ctx.app, 'DELETE', `/api/v1/media/${img.mediaId}`, { key: A.key })).statusCode).toBe(409);
+    const lesson = (await call(ctx.app, 'POST', `/api/v1/courses/${course.id}/lessons`, { key: A.key, body: { title: 'T', thumbnailUrl: 'http://cdn.example.com/one.png' } })).json();
+    const first = lesson.thumbnailMediaId;
+    expect((await call(ctx.app, 'DELETE', `/api/v1/media/${first}`, { key: A.key })).statusCode).toBe(409);
+    const replaced = (await call(ctx.app, 'PATCH', `/api/v1/courses/${course.id}/lessons/${lesson.id}`, { key: A.key, body: { thumbnailUrl: 'http://cdn.example.com/two.png' } })).json();
+    expect(replaced.thumbnailMediaId).not.toBe(first);
+    expect((await call(ctx.app, 'GET', `/api/v1/media/${first}`, { key: A.key })).statusCode).toBe(404);
+  });
+
+  it('a failed request leaves no image copies behind', async () => {
+    const before = (await call(ctx.app, 'GET', '/api/v1/media?limit=100&type=image', { key: A.key })).json().pagination.total;
+    const res = await call(ctx.app, 'POST', '/api/v1/courses', {
+      key: A.key,
+      body: { title: 'Half', sections: [{ title: 'S', lessons: [{ title: 'ok', thumbnailUrl: 'http://cdn.example.com/a.png' }, { title: 'bad', thumbnailUrl: 'http://cdn.example.com/text' }] }] },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().details[0].path).toBe('sections.0.lessons.1.thumbnailUrl');
+    expect((await call(ctx.app, 'GET', '/api/v1/media?limit=100&type=image', { key: A.key })).json().pagination.total).toBe(before);
+  });
+
+  it('changing a lesson type checks its media again', async () => {
+    const vid = Buffer.concat([Buffer.from('000000206674797069736f6d0000020069736f6d69736f32617663316d703431', 'hex'), Buffer.alloc(64)]);
+    const video = await upload(A.key, vid, 'video/mp4');
+    expect(video.put.json().status).toBe('ready');
+    const course = (await call(ctx.app, 'POST', '/api/v1/courses', { key: A.key, body: { title: 'Retype' } })).json();
+    const lesson = (await call(ctx.app, 'POST', `/api/v1/courses/${course.id}/lessons`, { key: A.key, body: { title: 'V', type: 'video', media: { mediaId: video.mediaId } } })).json();
+    const toAudio = await call(ctx.app, 'PATCH', `/api/v1/courses/${course.id}/lessons/${lesson.id}`, { key: A.key, body: { type: 'pdf' } });
+    expect(toAudio.statusCode).toBe(400);
+    expect(toAudio.json().details[0]).toMatchObject({ path: 'type' });
+    expect((await call(ctx.app, 'PATCH', `/api/v1/courses/${course.id}/lessons/${lesson.id}`, { key: A.key, body: { type: 'file' } })).statusCode).toBe(200);
+  });
+
+  it('DELETE honours If-Match', async () => {
+    const { mediaId } = await upload(A.key, PNG, 'image/png');
+    const stale = await call(ctx.app, 'DELETE', `/api/v1/media/${mediaId}`, { key: A.key, headers: { 'if-match': '"med_x.1"' } });
+    expect(stale.statusCode).toBe(412);
+  });
+});

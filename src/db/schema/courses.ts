@@ -44,7 +44,7 @@ export const courses = pgTable(
     shortDescription: text('short_description'),
     thumbnailUrl: text('thumbnail_url'),
     /** The course image: uploaded media (featuredImage) or the stored copy of thumbnailUrl. */
-    featuredMediaId: text('featured_media_id').references(() => media.id, { onDelete: 'set null' }),
+    featuredMediaId: text('featured_media_id').references(() => media.id, { onDelete: 'restrict' }),
     trailerUrl: text('trailer_url'),
     level: courseLevel('level'),
     // A category in use cannot be deleted (409), so no cascade here.
@@ -113,7 +113,7 @@ export const sections = pgTable(
     position: integer('position').notNull(),
     posterImageUrl: text('poster_image_url'),
     /** The stored copy of posterImageUrl. */
-    posterMediaId: text('poster_media_id').references(() => media.id, { onDelete: 'set null' }),
+    posterMediaId: text('poster_media_id').references(() => media.id, { onDelete: 'restrict' }),
     status: contentStatus('status').notNull().default('published'),
     drip: jsonb('drip').$type<Drip>().notNull().default({ type: 'none' }),
     prerequisites: text('prerequisites').array().notNull().default(sql`'{}'::text[]`),
@@ -166,7 +166,7 @@ export const lessons = pgTable(
     instructorId: text('instructor_id').references(() => users.id, { onDelete: 'set null' }),
     thumbnailUrl: text('thumbnail_url'),
     /** The stored copy of thumbnailUrl. */
-    thumbnailMediaId: text('thumbnail_media_id').references(() => media.id, { onDelete: 'set null' }),
+    thumbnailMediaId: text('thumbnail_media_id').references(() => media.id, { onDelete: 'restrict' }),
     externalId: text('external_id'),
     ...timestamps,
   },

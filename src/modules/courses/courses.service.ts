@@ -20,6 +20,8 @@ import { prepareLesson, Problems, type LessonValues } from './lesson-input.js';
 import * as plansRepo from './payment-plans.repo.js';
 
 const DESCRIPTION_MAX_TEXT = 10_000;
+/** Image URLs one request may ask the server to fetch. */
+const MAX_IMAGE_URLS = 50;
 
 /** `{ data: JSON text, etag }`: the course document passes through unparsed unless fields trim it. */
 export type CourseDocument = { json: string; etag: string; id: string };
@@ -95,18 +97,40 @@ export function createCourseService({ db, schools, categories, users, media }: D
     for (const r of refs) if (!ok.has(r.id)) problems.add('validation_error', r.path, 'Must be a user of the school with role instructor or admin.');
   }
 
-  /** The stored copy of an image URL the client sent; problems (refused address, not an image) are collected. */
-  async function imageCopy(schoolId: string, url: string, path: string, problems: Problems): Promise<string | undefined> {
+  /**
+   * Runs `fn` with a `copy(url, path)` that fetches an image URL and keeps it as media. The fetches
+   * happen before any course lock is taken; if anything fails, the copies made are removed again.
+   */
+  async function withImageCopies<T>(schoolId: string, fn: (copy: (url: string, path: string) => Promise<string>) => Promise<T>): Promise<T> {
+    const made: string[] = [];
+    const copy = async (url: string, path: string) => {
+      if (made.length >= MAX_IMAGE_URLS) {
+        throw new AppError('validation_error', `At most ${MAX_IMAGE_URLS} image URLs per request.`, [{ path, message: 'Too many image URLs in one request.' }]);
+      }
+      const row = await media.importImage(schoolId, url, path);
+      made.push(row.id);
+      return row.id;
+    };
     try {
-      return (await media.importImage(schoolId, url, path)).id;
-    } catch (e) {
-      problems.addError(e);
-      return undefined;
+      return await fn(copy);
+    } catch (err) {
+      for (const id of made) await discardCopy(schoolId, id);
+      throw err;
     }
   }
 
+  /** Removes an image copy nothing uses any more (best effort: one still in use stays). */
+  async function discardCopy(schoolId: string, mediaId: string): Promise<void> {
+    await media.delete(schoolId, mediaId).catch(() => {});
+  }
+
   /** The course image from `featuredImage` (uploaded media) or a copy of `thumbnailUrl`. */
-  async function featuredImage(schoolId: string, input: { thumbnailUrl?: string | null | undefined; featuredImage?: { mediaId: string } | null | undefined }, problems: Problems) {
+  async function featuredImage(
+    schoolId: string,
+    input: { thumbnailUrl?: string | null | undefined; featuredImage?: { mediaId: string } | null | undefined },
+    problems: Problems,
+    copy: (url: string, path: string) => Promise<string>,
+  ) {
     if (input.featuredImage !== undefined) {
       if (input.featuredImage === null) return { featuredMediaId: null };
       const [m] = await media.findByIds(schoolId, [input.featuredImage.mediaId]);
@@ -117,7 +141,7 @@ export function createCourseService({ db, schools, categories, users, media }: D
     }
     if (input.thumbnailUrl === undefined) return {};
     if (input.thumbnailUrl === null) return { featuredMediaId: null };
-    return { featuredMediaId: await imageCopy(schoolId, input.thumbnailUrl, 'thumbnailUrl', problems) };
+    return { featuredMediaId: await copy(input.thumbnailUrl, 'thumbnailUrl') };
   }
 
   /** Lesson media must be ready media of the school whose type fits the lesson. */
@@ -162,7 +186,6 @@ export function createCourseService({ db, schools, categories, users, media }: D
       const desc = description(input, problems);
       const custom = input.customFields ? customFields(input.customFields, school.customFields, problems) : {};
       await checkCategory(schoolId, input.categoryId, problems);
-      const featured = await featuredImage(schoolId, input, problems);
 
       // Every nested section and lesson is checked before anything is written.
       const instructorRefs: { id: string; path: string }[] = [];
@@ -178,13 +201,7 @@ export function createCourseService({ db, schools, categories, users, media }: D
         });
         return { section, sectionDesc, lessonValues, posterMediaId: undefined as string | undefined };
       });
-      // Image URLs are fetched (and copied) one by one before the transaction.
-      for (const [i, n] of nested.entries()) {
-        if (n.section.posterImageUrl) n.posterMediaId = await imageCopy(schoolId, n.section.posterImageUrl, `sections.${i}.posterImageUrl`, problems);
-        for (const [j, l] of n.lessonValues.entries()) {
-          if (l.thumbnailUrl) l.thumbnailMediaId = await imageCopy(schoolId, l.thumbnailUrl, `sections.${i}.lessons.${j}.thumbnailUrl`, problems);
-        }
-      }
+
       // Duplicates inside the request are reported at their own paths (the unique indexes back this).
       const seen = new Set<string>();
       const once = (key: string, code: 'duplicate_title' | 'duplicate_external_id', path: string, what: string) => {
@@ -203,6 +220,16 @@ export function createCourseService({ db, schools, categories, users, media }: D
       problems.throwIfAny();
 
       const status = input.status ?? input.publishedStatus ?? (input.published === undefined ? 'draft' : input.published ? 'published' : 'draft');
+      return withImageCopies(schoolId, async (copy) => {
+      // Image URLs are fetched (and copied) one by one, after every other check, before the transaction.
+      const featured = await featuredImage(schoolId, input, problems, copy);
+      problems.throwIfAny();
+      for (const [i, n] of nested.entries()) {
+        if (n.section.posterImageUrl) n.posterMediaId = await copy(n.section.posterImageUrl, `sections.${i}.posterImageUrl`);
+        for (const [j, l] of n.lessonValues.entries()) {
+          if (l.thumbnailUrl) l.thumbnailMediaId = await copy(l.thumbnailUrl, `sections.${i}.lessons.${j}.thumbnailUrl`);
+        }
+      }
       return db.transaction(async (tx) => {
         let course = await insertCourseRow(tx, schoolId, input.title, input.slug, {
           type: input.type ?? input.courseType ?? 'course',
@@ -255,6 +282,7 @@ export function createCourseService({ db, schools, categories, users, media }: D
         if (status !== 'draft') course = await setStatus(tx, course, status);
         return document(tx, schoolId, course.id);
       });
+      });
     },
 
     async get(schoolId: string, courseId: string, query: { include?: string | undefined } & Record<string, unknown>): Promise<CourseDocument> {
@@ -288,7 +316,10 @@ export function createCourseService({ db, schools, categories, users, media }: D
       const desc = description(patch, problems);
       const custom = patch.customFields ? customFields(patch.customFields, school.customFields, problems) : undefined;
       await checkCategory(schoolId, patch.categoryId, problems);
-      const featured = await featuredImage(schoolId, patch, problems);
+      problems.throwIfAny();
+      if (!(await repo.findCourse(db, schoolId, courseId))) throw notFound('Course');
+      return withImageCopies(schoolId, async (copy) => {
+      const featured = await featuredImage(schoolId, patch, problems, copy);
       problems.throwIfAny();
       return db.transaction(async (tx) => {
         let course = await service.lock(tx, schoolId, courseId);
@@ -304,6 +335,7 @@ export function createCourseService({ db, schools, categories, users, media }: D
         const status = patch.status ?? patch.publishedStatus ?? (patch.published === undefined ? undefined : patch.published ? 'published' : 'draft');
         if (status && status !== course.status) course = await setStatus(tx, course, status);
         return document(tx, schoolId, courseId);
+      });
       });
     },
 
@@ -379,7 +411,8 @@ export function createCourseService({ db, schools, categories, users, media }: D
 
     checkInstructors,
     checkMedia,
-    imageCopy,
+    withImageCopies,
+    discardCopy,
     assertPublishable,
   };
 

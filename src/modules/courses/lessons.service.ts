@@ -49,56 +49,73 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
     },
 
     async create(schoolId: string, courseId: string, input: CreateLesson, inSection?: string) {
-      return db.transaction(async (tx) => {
-        await courses.lock(tx, schoolId, courseId);
-        if (inSection !== undefined) {
-          await assertSection(tx, courseId, inSection, null);
-          if (input.sectionId !== undefined && input.sectionId !== inSection) {
-            throw new AppError('validation_error', 'sectionId differs from the section in the URL.', [{ path: 'sectionId', message: 'Must match the URL.' }]);
+      // Checks that need no lock, and the image fetch, happen before the course is locked.
+      if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
+      const problems = new Problems();
+      const values = prepareLesson(input, '', problems);
+      if (values.instructorId) await courses.checkInstructors(schoolId, [{ id: values.instructorId, path: 'instructorId' }], problems);
+      if (values.mediaId) await courses.checkMedia(schoolId, [{ id: values.mediaId, lessonType: values.type ?? 'text', path: 'media.mediaId' }], problems);
+      problems.throwIfAny();
+      return courses.withImageCopies(schoolId, async (copy) => {
+        if (values.thumbnailUrl) values.thumbnailMediaId = await copy(values.thumbnailUrl, 'thumbnailUrl');
+        return db.transaction(async (tx) => {
+          await courses.lock(tx, schoolId, courseId);
+          if (inSection !== undefined) {
+            await assertSection(tx, courseId, inSection, null);
+            if (input.sectionId !== undefined && input.sectionId !== inSection) {
+              throw new AppError('validation_error', 'sectionId differs from the section in the URL.', [{ path: 'sectionId', message: 'Must match the URL.' }]);
+            }
           }
-        }
-        const sectionId = inSection ?? input.sectionId ?? null;
-        await assertSection(tx, courseId, sectionId, 'sectionId');
-        const problems = new Problems();
-        const values = prepareLesson(input, '', problems);
-        if (values.instructorId) await courses.checkInstructors(schoolId, [{ id: values.instructorId, path: 'instructorId' }], problems);
-        if (values.mediaId) await courses.checkMedia(schoolId, [{ id: values.mediaId, lessonType: values.type ?? 'text', path: 'media.mediaId' }], problems);
-        if (values.thumbnailUrl) values.thumbnailMediaId = await courses.imageCopy(schoolId, values.thumbnailUrl, 'thumbnailUrl', problems);
-        problems.throwIfAny();
-        const count = await curriculum.countInContainer(tx, courseId, sectionId);
-        const position = Math.min(input.position ?? input.order ?? count + 1, count + 1);
-        const created = await curriculum.insertLessonAt(tx, lessonRow(schoolId, courseId, sectionId, position, values));
-        await curriculum.touchSection(tx, sectionId);
-        await courses.touch(tx, courseId);
-        return doc(tx, courseId, created.id);
+          const sectionId = inSection ?? input.sectionId ?? null;
+          await assertSection(tx, courseId, sectionId, 'sectionId');
+          const count = await curriculum.countInContainer(tx, courseId, sectionId);
+          const position = Math.min(input.position ?? input.order ?? count + 1, count + 1);
+          const created = await curriculum.insertLessonAt(tx, lessonRow(schoolId, courseId, sectionId, position, values));
+          await curriculum.touchSection(tx, sectionId);
+          await courses.touch(tx, courseId);
+          return doc(tx, courseId, created.id);
+        });
       });
     },
 
     async update(schoolId: string, courseId: string, lessonId: string, patch: UpdateLesson, ifMatch?: string, inSection?: string) {
-      return db.transaction(async (tx) => {
-        await courses.lock(tx, schoolId, courseId);
-        const lesson = await lessonIn(tx, courseId, lessonId, inSection);
-        assertIfMatch(ifMatch, lesson);
-        const problems = new Problems();
-        const { sectionId: _ignored, ...values } = prepareLesson(patch, '', problems, lesson);
-        if (values.instructorId) await courses.checkInstructors(schoolId, [{ id: values.instructorId, path: 'instructorId' }], problems);
-        if (values.mediaId) await courses.checkMedia(schoolId, [{ id: values.mediaId, lessonType: values.type ?? lesson.type, path: 'media.mediaId' }], problems);
-        if (values.thumbnailUrl) values.thumbnailMediaId = await courses.imageCopy(schoolId, values.thumbnailUrl, 'thumbnailUrl', problems);
+      if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
+      const before = await lessonIn(db, courseId, lessonId, inSection);
+      const problems = new Problems();
+      const { sectionId: _ignored, ...values } = prepareLesson(patch, '', problems, before);
+      if (values.instructorId) await courses.checkInstructors(schoolId, [{ id: values.instructorId, path: 'instructorId' }], problems);
+      // The media must fit the lesson whenever either changes.
+      const mediaId = values.mediaId !== undefined ? values.mediaId : before.mediaId;
+      if (mediaId && (values.mediaId || values.type)) {
+        await courses.checkMedia(schoolId, [{ id: mediaId, lessonType: values.type ?? before.type, path: values.mediaId ? 'media.mediaId' : 'type' }], problems);
+      }
+      problems.throwIfAny();
+      const result = await courses.withImageCopies(schoolId, async (copy) => {
+        if (values.thumbnailUrl) values.thumbnailMediaId = await copy(values.thumbnailUrl, 'thumbnailUrl');
         else if (values.thumbnailUrl === null) values.thumbnailMediaId = null;
-        problems.throwIfAny();
-        await curriculum.updateLesson(tx, lessonId, values);
-        // Moving by PATCH: another section (to its end unless a position is given) or another position.
-        const target = patch.sectionId !== undefined ? patch.sectionId : lesson.sectionId;
-        const wanted = patch.position ?? patch.order;
-        if (target !== lesson.sectionId || wanted !== undefined) {
-          await assertSection(tx, courseId, target, 'sectionId');
-          await move(tx, { ...lesson }, target, wanted);
-          await curriculum.touchSection(tx, target);
-        }
-        await curriculum.touchSection(tx, lesson.sectionId);
-        await courses.touch(tx, courseId);
-        return doc(tx, courseId, lessonId);
+        return db.transaction(async (tx) => {
+          await courses.lock(tx, schoolId, courseId);
+          const lesson = await lessonIn(tx, courseId, lessonId, inSection);
+          assertIfMatch(ifMatch, lesson);
+          await curriculum.updateLesson(tx, lessonId, values);
+          // Moving by PATCH: another section (to its end unless a position is given) or another position.
+          const target = patch.sectionId !== undefined ? patch.sectionId : lesson.sectionId;
+          const wanted = patch.position ?? patch.order;
+          if (target !== lesson.sectionId || wanted !== undefined) {
+            await assertSection(tx, courseId, target, 'sectionId');
+            await move(tx, { ...lesson }, target, wanted);
+            await curriculum.touchSection(tx, target);
+          }
+          await curriculum.touchSection(tx, lesson.sectionId);
+          await courses.touch(tx, courseId);
+          return doc(tx, courseId, lessonId);
+        });
       });
+      // A replaced thumbnail copy is no longer used by anything.
+      if (values.thumbnailMediaId !== undefined && before.thumbnailMediaId && before.thumbnailMediaId !== values.thumbnailMediaId) {
+        await courses.discardCopy(schoolId, before.thumbnailMediaId);
+      }
+      return result;
     },
 
     async delete(schoolId: string, courseId: string, lessonId: string, ifMatch?: string, inSection?: string) {

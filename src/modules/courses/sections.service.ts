@@ -71,6 +71,9 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
     },
 
     async create(schoolId: string, courseId: string, input: CreateSection) {
+      if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
+      return courses.withImageCopies(schoolId, async (copy) => {
+      const posterMediaId = input.posterImageUrl ? await copy(input.posterImageUrl, 'posterImageUrl') : null;
       return db.transaction(async (tx) => {
         await courses.lock(tx, schoolId, courseId);
         const all = await curriculum.sectionsOf(tx, courseId);
@@ -78,7 +81,6 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
         const desc = descriptionOf(input, problems);
         const id = newId('section');
         if (input.prerequisites?.length) checkPrerequisites(id, input.prerequisites, all, problems);
-        const posterMediaId = input.posterImageUrl ? await courses.imageCopy(schoolId, input.posterImageUrl, 'posterImageUrl', problems) : null;
         problems.throwIfAny();
         const wanted = input.position ?? input.order ?? all.length + 1;
         await curriculum.insertSectionAt(tx, {
@@ -98,9 +100,15 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
         await courses.touch(tx, courseId);
         return doc(tx, courseId, id);
       });
+      });
     },
 
     async update(schoolId: string, courseId: string, sectionId: string, patch: UpdateSection, ifMatch?: string) {
+      if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
+      const before = await curriculum.findSection(db, courseId, sectionId);
+      if (!before) throw notFound('Section');
+      const result = await courses.withImageCopies(schoolId, async (copy) => {
+      const posterMediaId = patch.posterImageUrl === undefined ? undefined : patch.posterImageUrl ? await copy(patch.posterImageUrl, 'posterImageUrl') : null;
       return db.transaction(async (tx) => {
         await courses.lock(tx, schoolId, courseId);
         const all = await curriculum.sectionsOf(tx, courseId);
@@ -111,9 +119,7 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
         const desc = descriptionOf(patch, problems);
         if (patch.prerequisites) checkPrerequisites(sectionId, patch.prerequisites, all, problems);
         const values: Partial<curriculum.SectionRow> = { ...(desc ?? {}) };
-        if (patch.posterImageUrl !== undefined) {
-          values.posterMediaId = patch.posterImageUrl ? ((await courses.imageCopy(schoolId, patch.posterImageUrl, 'posterImageUrl', problems)) ?? null) : null;
-        }
+        if (posterMediaId !== undefined) values.posterMediaId = posterMediaId;
         problems.throwIfAny();
         for (const key of ['title', 'posterImageUrl', 'status', 'drip', 'prerequisites', 'externalId'] as const) {
           if (patch[key] !== undefined) (values as Record<string, unknown>)[key] = patch[key];
@@ -124,6 +130,10 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
         await courses.touch(tx, courseId);
         return doc(tx, courseId, sectionId);
       });
+      });
+      // A replaced poster copy is no longer used by anything.
+      if (patch.posterImageUrl !== undefined && before.posterMediaId) await courses.discardCopy(schoolId, before.posterMediaId);
+      return result;
     },
 
     /** Deletes the section and its lessons. */

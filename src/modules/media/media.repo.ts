@@ -50,13 +50,21 @@ export async function deleteMedia(db: DbOrTx, id: string): Promise<void> {
   await db.delete(media).where(eq(media.id, id));
 }
 
-/** Bytes a school holds or has been promised (ready and pending uploads). */
+/** Bytes a school holds or has been promised (ready media, and pending uploads that can still come). */
 export async function usedBytes(db: DbOrTx, schoolId: string): Promise<number> {
   const [row] = await db
     .select({ n: sql<number>`coalesce(sum(${media.size}), 0)::bigint` })
     .from(media)
     .where(and(eq(media.schoolId, schoolId), sql`${media.status} <> 'failed'`));
   return Number(row?.n ?? 0);
+}
+
+/** Upload links that expired unused give their reservation back: the media becomes failed. */
+export async function expireAbandoned(db: DbOrTx, schoolId: string): Promise<void> {
+  await db
+    .update(media)
+    .set({ status: 'failed', failureReason: 'The upload link expired before any upload.', updatedAt: new Date(), version: sql`${media.version} + 1` })
+    .where(and(eq(media.schoolId, schoolId), eq(media.status, 'pending'), isNull(media.uploadedAt), sql`${media.uploadExpiresAt} < now() - interval '1 minute'`));
 }
 
 const KIND_FILTERS: Record<string, SQL> = {

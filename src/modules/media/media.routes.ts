@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
 import type { MediaService } from './media.service.js';
+import { dispositionFor } from './storage/driver.js';
 import type { LocalDriver } from './storage/local.js';
 import { ListMediaQuerySchema, MediaListSchema, MediaParamsSchema, MediaSchema, PresignResponseSchema, PresignSchema, TokenParamsSchema } from './media.schemas.js';
 
@@ -28,8 +29,8 @@ export default async function mediaRoutes(app: FastifyInstance, { media, local }
     const { data, etag } = await media.get(school(req), req.params.id);
     return reply.header('etag', etag).send(data);
   });
-  r.delete('/media/:id', { schema: { operationId: 'deleteMedia', tags, summary: 'Delete media and its bytes (409 while a lesson uses it)', params: MediaParamsSchema, response: { 204: z.null() } }, config: write }, async (req, reply) => {
-    await media.delete(school(req), req.params.id);
+  r.delete('/media/:id', { schema: { operationId: 'deleteMedia', tags, summary: 'Delete media and its bytes (409 while a lesson or course uses it)', params: MediaParamsSchema, response: { 204: z.null() } }, config: write }, async (req, reply) => {
+    await media.delete(school(req), req.params.id, req.headers['if-match']);
     return reply.code(204).send(null);
   });
 
@@ -61,11 +62,15 @@ export default async function mediaRoutes(app: FastifyInstance, { media, local }
     async (req, reply) => {
       const grant = await driver.verifyDownload(req.params.token);
       const result = await send(req.raw, encodeURI(driver.relativePath(grant.key)), { root: driver.root, dotfiles: 'deny', cacheControl: false, etag: true, contentType: false });
-      if (result.type === 'error' || result.statusCode === 404) throw new AppError('not_found', 'Media not found.');
-      reply.code(result.statusCode).headers(result.headers as Record<string, string>);
+      if (result.type === 'error' && result.statusCode === 404) throw new AppError('not_found', 'Media not found.');
+      if (result.type === 'error' && result.statusCode >= 500) throw new AppError('internal_error', 'The file could not be read.');
+      reply.code(result.statusCode).headers(result.headers as Record<string, string>); // 206, 304, 412, 416 as send decided
+      // Uploaded bytes are served from the API's own origin: they must never run as a page here.
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('content-security-policy', "sandbox; default-src 'none'");
       if (result.statusCode < 300) {
         reply.header('content-type', grant.mimeType);
-        reply.header('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(grant.fileName)}`);
+        reply.header('content-disposition', `${dispositionFor(grant.mimeType)}; filename*=UTF-8''${encodeURIComponent(grant.fileName)}`);
       }
       return reply.serializer((x) => x as string).send(result.stream);
     },

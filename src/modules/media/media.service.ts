@@ -3,7 +3,7 @@ import { fileTypeFromBuffer } from 'file-type';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { cursorValue } from '../../db/keyset.js';
-import { etagOf } from '../../lib/etag.js';
+import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, toListRequest } from '../../lib/pagination.js';
@@ -49,6 +49,7 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
     const id = newId('media');
     return db.transaction(async (tx) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`media:${schoolId}`}))`);
+      await repo.expireAbandoned(tx, schoolId);
       const used = await repo.usedBytes(tx, schoolId);
       if (used + file.size > quotaBytes) {
         throw new AppError('payload_too_large', `This file would pass the school's storage quota (${quotaBytes} bytes; ${used} in use).`, [
@@ -78,6 +79,13 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
     };
   }
 
+  /**
+   * Where an upload link writes. On S3 a presigned PUT cannot be revoked, so it writes to a staging
+   * key and `complete` moves the checked object to the final key: a second PUT cannot replace bytes
+   * that passed the check. (Give the `…upload` keys a short bucket lifecycle rule.)
+   */
+  const uploadKey = (row: repo.MediaRow) => (driver.kind === 's3' ? `${row.storageKey}.upload` : row.storageKey);
+
   const sniff = async (start: Buffer) => (await fileTypeFromBuffer(start))?.mime;
 
   /** Marks the media ready when the bytes fit the declared type, else failed (and removes them). */
@@ -99,7 +107,7 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
     async presign(schoolId: string, input: Presign) {
       const expiresAt = new Date(Date.now() + LINK_TTL_MS);
       const row = await reserve(schoolId, input, expiresAt);
-      const upload = await driver.uploadTarget({ key: row.storageKey, mediaId: row.id, mimeType: row.mimeType, size: row.size, expiresAt });
+      const upload = await driver.uploadTarget({ key: uploadKey(row), mediaId: row.id, mimeType: row.mimeType, size: row.size, expiresAt });
       return { mediaId: row.id, upload };
     },
 
@@ -110,7 +118,14 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
      */
     async importImage(schoolId: string, url: string, path: string): Promise<repo.MediaRow> {
       const image = await fetchImage(url, path, imageFetch);
-      const name = decodeURIComponent(new URL(image.finalUrl).pathname.split('/').pop() || '') || `image.${image.ext}`;
+      const last = new URL(image.finalUrl).pathname.split('/').pop() ?? '';
+      let name: string;
+      try {
+        name = decodeURIComponent(last);
+      } catch {
+        name = last; // a stray % in the URL: keep the name as written
+      }
+      name = name.replace(/[\u0000-\u001f/\\]/g, '') || `image.${image.ext}`;
       const row = await reserve(schoolId, { fileName: name.slice(0, 255), mimeType: image.mimeType, size: image.bytes.length }, new Date(), path);
       try {
         await driver.put(row.storageKey, image.bytes, { mimeType: image.mimeType, size: image.bytes.length });
@@ -140,6 +155,11 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
         throw err;
       }
       const detected = await sniff(await local.readFileStart(received.tempFile, SNIFF_BYTES));
+      // The media may have been deleted while the bytes arrived: then keep nothing.
+      if (!(await repo.findMediaById(db, row.id))) {
+        await local.discard(received.tempFile);
+        throw notFound('Media');
+      }
       if (fitsDeclared(row.mimeType, detected)) await local.commit(received.tempFile, row.storageKey);
       else await local.discard(received.tempFile);
       return present(await settle(row, detected, received.size));
@@ -150,13 +170,21 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
       const row = await repo.findMedia(db, schoolId, id);
       if (!row) throw notFound('Media');
       if (row.status !== 'pending') return present(row);
-      const stored = await driver.stat(row.storageKey);
+      const staged = uploadKey(row);
+      const stored = await driver.stat(staged);
       if (!stored) throw new AppError('conflict', 'Nothing has been uploaded for this media yet.');
-      if (stored.size > row.size) {
-        await driver.delete(row.storageKey);
-        return present(await repo.updateMedia(db, row.id, { status: 'failed', failureReason: `The upload is larger than the ${row.size} bytes declared.` }));
+      const fail = async (failureReason: string) => {
+        await driver.delete(staged);
+        return present(await repo.updateMedia(db, row.id, { status: 'failed', failureReason }));
+      };
+      if (stored.contentType && stored.contentType.split(';')[0]!.trim().toLowerCase() !== row.mimeType) {
+        return fail(`The object was stored as ${stored.contentType}, not the declared ${row.mimeType}.`);
       }
-      return present(await settle(row, await sniff(await driver.readStart(row.storageKey, SNIFF_BYTES)), stored.size));
+      if (stored.size > row.size) return fail(`The upload is larger than the ${row.size} bytes declared.`);
+      const detected = await sniff(await driver.readStart(staged, SNIFF_BYTES));
+      if (!fitsDeclared(row.mimeType, detected)) return fail(`The file's content (${detected ?? 'unknown type'}) does not match the declared ${row.mimeType}.`);
+      await driver.move(staged, row.storageKey);
+      return present(await repo.updateMedia(db, row.id, { status: 'ready', size: stored.size, failureReason: null }));
     },
 
     async get(schoolId: string, id: string) {
@@ -172,11 +200,13 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
       return { data: await Promise.all(items.map(present)), pagination };
     },
 
-    /** Deletes the record (409 while a lesson uses it), then its bytes. */
-    async delete(schoolId: string, id: string) {
+    /** Deletes the record (409 while a lesson or course uses it, or while its upload runs), then its bytes. */
+    async delete(schoolId: string, id: string, ifMatch?: string) {
       const row = await repo.findMedia(db, schoolId, id);
       if (!row) throw notFound('Media');
-      await repo.deleteMedia(db, id); // the lessons' foreign key refuses while in use → 409
+      assertIfMatch(ifMatch, row);
+      if (row.status === 'pending' && row.uploadedAt) throw new AppError('conflict', 'The upload of this media is in progress; try again when it has finished.');
+      await repo.deleteMedia(db, id); // the foreign keys of lessons and courses refuse while in use → 409
       await driver.delete(row.storageKey);
     },
 

@@ -21,6 +21,16 @@ export interface StorageDriver {
   downloadUrl(key: string, opts: { expiresAt: Date; fileName: string; mimeType: string }): Promise<string>;
   /** Stores bytes from a stream (server-side writes, e.g. an image fetched from a URL). */
   put(key: string, body: Readable | Buffer, opts: { mimeType: string; size: number }): Promise<void>;
+  /** Moves an object to another key (an upload, once checked, leaves the key its link can write to). */
+  move(fromKey: string, toKey: string): Promise<void>;
   /** Removes the object; removing a missing object is not an error. */
   delete(key: string): Promise<void>;
+}
+
+/**
+ * Images, audio, video and PDF display inline; anything else (HTML, SVG, archives) downloads as
+ * an attachment, so uploaded bytes never run as a page on the origin that serves them.
+ */
+export function dispositionFor(mimeType: string): 'inline' | 'attachment' {
+  return /^(image\/(png|jpeg|gif|webp|avif)$|video\/|audio\/|application\/pdf$)/.test(mimeType) ? 'inline' : 'attachment';
 }

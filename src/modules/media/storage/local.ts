@@ -70,7 +70,13 @@ export function createLocalDriver(opts: { root: string; publicUrl: string; secre
       try {
         // The request is piped through a PassThrough so that stopping early destroys only that,
         // not the client's connection: it still gets its 413 (sent with Connection: close).
-        await pipeline(body.pipe(new PassThrough()), limit, createWriteStream(tempFile, { flags: 'wx' }));
+        const pass = new PassThrough();
+        // A client that goes away mid-upload must end the pipeline (pipe() does not pass that on).
+        body.once('close', () => {
+          if (!body.readableEnded) pass.destroy(new AppError('validation_error', 'The upload was interrupted.'));
+        });
+        body.once('error', (err) => pass.destroy(err));
+        await pipeline(body.pipe(pass), limit, createWriteStream(tempFile, { flags: 'wx' }));
       } catch (err) {
         await fs.rm(tempFile, { force: true });
         throw err;
@@ -109,6 +115,11 @@ export function createLocalDriver(opts: { root: string; publicUrl: string; secre
     async put(key: string, body: Readable | Buffer): Promise<void> {
       await fs.mkdir(path.dirname(file(key)), { recursive: true });
       await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, createWriteStream(file(key)));
+    },
+
+    async move(fromKey: string, toKey: string): Promise<void> {
+      await fs.mkdir(path.dirname(file(toKey)), { recursive: true });
+      await fs.rename(file(fromKey), file(toKey));
     },
 
     async delete(key: string): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import {
+  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -8,6 +9,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { dispositionFor } from './driver.js';
 import type { StorageDriver, StoredObject, UploadTarget } from './driver.js';
 
 export type S3DriverOptions = {
@@ -41,12 +43,12 @@ function presignWindow(expiresAt: Date): { signingDate: Date; expiresIn: number;
  * `inline; filename="<ASCII fallback>"`, plus RFC 5987/6266 `filename*=UTF-8''…` when the name is
  * not plain printable ASCII. Control characters, quotes and backslashes never reach the header.
  */
-export function contentDisposition(fileName: string): string {
+export function contentDisposition(fileName: string, disposition: 'inline' | 'attachment' = 'inline'): string {
   const cleaned = fileName.replace(/[\u0000-\u001f\u007f]/g, '').trim() || 'download';
   const fallback = cleaned.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  if (fallback === cleaned) return `inline; filename="${cleaned}"`;
+  if (fallback === cleaned) return `${disposition}; filename="${cleaned}"`;
   const encoded = encodeURIComponent(cleaned).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `inline; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+  return `${disposition}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
 type SdkError = { name?: unknown; Code?: unknown; $metadata?: { httpStatusCode?: number } };
@@ -156,7 +158,7 @@ export function createS3Driver(opts: S3DriverOptions): S3Driver {
       const command = new GetObjectCommand({
         Bucket,
         Key: key,
-        ResponseContentDisposition: contentDisposition(o.fileName),
+        ResponseContentDisposition: contentDisposition(o.fileName, dispositionFor(o.mimeType)),
         ResponseContentType: o.mimeType,
       });
       return getSignedUrl(client, command, { expiresIn, signingDate });
@@ -165,6 +167,11 @@ export function createS3Driver(opts: S3DriverOptions): S3Driver {
     async put(key, body: Readable | Buffer, o): Promise<void> {
       // With ContentLength given, a stream is sent as it is read (not buffered, not chunk-encoded).
       await client.send(new PutObjectCommand({ Bucket, Key: key, Body: body, ContentType: o.mimeType, ContentLength: o.size }));
+    },
+
+    async move(fromKey, toKey): Promise<void> {
+      await client.send(new CopyObjectCommand({ Bucket, Key: toKey, CopySource: `${Bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}` }));
+      await this.delete(fromKey);
     },
 
     async delete(key): Promise<void> {
