@@ -384,3 +384,33 @@ describe('review follow-ups', () => {
     expect(stale.statusCode).toBe(412);
   });
 });
+
+describe('media concurrency (real connections)', () => {
+  it('concurrent PUTs to one link: one succeeds, the others are refused', async () => {
+    const { listen } = await import('./helpers.js');
+    const base = await listen(ctx.app);
+    const { upload: target } = (await presign(A.key, { fileName: 'c.png', mimeType: 'image/png', size: PNG.length })).json();
+    const statuses = await Promise.all(
+      Array.from({ length: 6 }, () => fetch(base + pathOf(target.url), { method: 'PUT', headers: target.headers, body: new Uint8Array(PNG) }).then((r) => r.status)),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 403)).toHaveLength(5);
+  });
+
+  it('concurrent presigns cannot pass the quota together', async () => {
+    const { listen } = await import('./helpers.js');
+    const base = await listen(ctx.app);
+    const Q = await createSchool(ctx);
+    const statuses = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        fetch(`${base}/api/v1/media/presigned`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${Q.key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ fileName: `${i}.zip`, mimeType: 'application/zip', size: 1_000_000 }),
+        }).then((r) => r.status),
+      ),
+    );
+    expect(statuses.filter((s) => s === 201)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 413)).toHaveLength(3);
+  });
+});
