@@ -14,6 +14,8 @@ import categoryRoutes from './modules/categories/categories.routes.js';
 import courseRoutes from './modules/courses/courses.routes.js';
 import curriculumRoutes from './modules/courses/curriculum.routes.js';
 import mediaRoutes from './modules/media/media.routes.js';
+import userRoutes from './modules/users/users.routes.js';
+import enrollmentRoutes from './modules/enrollments/enrollments.routes.js';
 import healthRoutes from './modules/health/health.routes.js';
 import schoolRoutes from './modules/schools/schools.routes.js';
 import videoRoutes from './modules/videos/videos.routes.js';
@@ -135,6 +137,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await api.register(courseRoutes, { courses: services.courses });
       await api.register(curriculumRoutes, { sections: services.sections, lessons: services.lessons, plans: services.plans });
       await api.register(mediaRoutes, { media: services.media, local: services.localStorage });
+      await api.register(userRoutes, { users: services.users });
+      await api.register(enrollmentRoutes, { enrollments: services.enrollments });
       await api.register(videoRoutes);
     },
     { prefix: '/api/v1' },

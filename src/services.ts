@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Config } from './config.js';
 import { instanceSecret } from './db/secrets.js';
 import type { SafeFetchOptions } from './lib/safe-fetch.js';
+import { createEnrollmentService } from './modules/enrollments/enrollments.service.js';
 import { createMediaService } from './modules/media/media.service.js';
 import { createLocalDriver } from './modules/media/storage/local.js';
 import { createS3Driver } from './modules/media/storage/s3.js';
@@ -49,6 +50,7 @@ export function createServices(database: Database, config: Config, extras: { ima
     lessons: createLessonService({ db, courses }),
     plans: createPaymentPlanService({ db, courses, schools }),
     media,
+    enrollments: createEnrollmentService({ db }),
     /** The local storage driver when media live on disk (its upload and download routes). */
     localStorage: storage.kind === 'local' ? storage : undefined,
   };

@@ -21,6 +21,11 @@ const sec = course.sections[0].id as string;
 const les = course.sections[0].lessons[0].id as string;
 const plan = course.defaultPaymentPlanId as string;
 const c = course.id as string;
+const stu = (await call(ctx.app, 'POST', '/api/v1/students', { key: A.key, body: { name: 'A student', email: 'a-student@example.com' } })).json().id as string;
+const pub = (
+  await call(ctx.app, 'POST', '/api/v1/courses', { key: A.key, body: { title: 'A published', isFree: true, status: 'published', sections: [{ title: 'S', lessons: [{ title: 'L' }] }] } })
+).json().id as string;
+const enr = (await call(ctx.app, 'POST', '/api/v1/enrollments', { key: A.key, body: { studentId: stu, courseId: pub } })).json().id as string;
 const med = (await call(ctx.app, 'POST', '/api/v1/media/presigned', { key: A.key, body: { fileName: 'a.pdf', mimeType: 'application/pdf', size: 10 } })).json().mediaId as string;
 
 type Route = [method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, write?: boolean];
@@ -61,14 +66,22 @@ const ROUTES: Route[] = [
   ['GET', `/api/v1/media/${med}`],
   ['POST', `/api/v1/media/${med}/complete`, {}, true],
   ['DELETE', `/api/v1/media/${med}`, undefined, true],
+  ['GET', `/api/v1/students/${stu}`],
+  ['PATCH', `/api/v1/students/${stu}`, { name: 'x' }, true],
+  ['DELETE', `/api/v1/students/${stu}`, undefined, true],
+  ['GET', `/api/v1/users/${stu}`],
+  ['PATCH', `/api/v1/users/${stu}`, { name: 'x' }, true],
+  ['DELETE', `/api/v1/users/${stu}`, undefined, true],
+  ['GET', `/api/v1/enrollments/${enr}`],
+  ['DELETE', `/api/v1/enrollments/${enr}`, undefined, true],
 ];
 /** The catalogue routes (categories, courses and their parts) use the courses scopes. */
-const CATALOGUE = ROUTES.filter(([, url]) => !url.startsWith('/api/v1/media'));
+const CATALOGUE = ROUTES.filter(([, url]) => /^\/api\/v1\/(courses|categories)/.test(url));
 
 describe('school isolation', () => {
   it('the table covers every route that takes an id (checked against the OpenAPI document)', async () => {
     const doc = (await call(ctx.app, 'GET', '/api/v1/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
-    const covered = new Set(ROUTES.map(([m, u]) => `${m} ${u.replace(/(cat|crs|sec|les|pln|med)_[0-9A-Za-z]+/g, '{}')}`));
+    const covered = new Set(ROUTES.map(([m, u]) => `${m} ${u.replace(/(cat|crs|sec|les|pln|med|usr|enr)_[0-9A-Za-z]+/g, '{}')}`));
     const withIds = Object.entries(doc.paths)
       .filter(([path]) => /\{(id|sectionId|lessonId|planId)\}/.test(path) && !path.includes('api-keys'))
       .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{[^}]+\}/g, '{}')}`));

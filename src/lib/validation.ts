@@ -43,3 +43,16 @@ export function summarise(details: ErrorDetail[], part: string): string {
   if (!first.path) return `Invalid request ${part}: ${sentence(first.message)}${more}.`;
   return `Field '${first.path}': ${sentence(first.message)}${more}.`;
 }
+
+/** An http(s) URL of at most 2048 characters (image, avatar and video links). */
+export const HttpUrl = z
+  .string()
+  .trim()
+  .max(2048)
+  .refine((v) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, 'Must be an http(s) URL.');

@@ -8,11 +8,12 @@ import { RequestValidationError, summarise } from '../lib/validation.js';
  * Unique constraints are named by convention (`<table>_<what>_uq`), so one rule maps every
  * Postgres unique violation to the API's duplicate_* code without per-module code.
  */
-const UNIQUE_SUFFIX_CODES: [string, ErrorCode, string][] = [
+const UNIQUE_SUFFIX_CODES: [suffix: string, code: ErrorCode, field: string, message?: string][] = [
   ['_slug_uq', 'duplicate_slug', 'slug'],
   ['_email_uq', 'duplicate_email', 'email'],
   ['_external_id_uq', 'duplicate_external_id', 'externalId'],
   ['_title_uq', 'duplicate_title', 'title'],
+  ['_student_course_uq', 'already_enrolled', 'courseId', 'The student is already enrolled in this course.'],
 ];
 
 function fromPostgres(e: unknown): AppError | undefined {
@@ -21,8 +22,8 @@ function fromPostgres(e: unknown): AppError | undefined {
   if (err.code === '23505') {
     const match = UNIQUE_SUFFIX_CODES.find(([suffix]) => err.constraint?.endsWith(suffix));
     if (match) {
-      const [, code, field] = match;
-      return new AppError(code, `Another resource already uses this ${field}.`, [
+      const [, code, field, message] = match;
+      return new AppError(code, message ?? `Another resource already uses this ${field}.`, [
         { path: field, message: `Already in use.`, code },
       ]);
     }

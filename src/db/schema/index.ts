@@ -6,3 +6,4 @@ export * from './categories.js';
 export * from './courses.js';
 export * from './media.js';
 export * from './secrets.js';
+export * from './enrollments.js';

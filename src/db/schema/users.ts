@@ -22,6 +22,7 @@ export const users = pgTable(
   (t) => [
     // Emails are unique per school, case-insensitively.
     uniqueIndex('users_school_email_uq').on(t.schoolId, sql`lower(${t.email})`),
+    uniqueIndex('users_school_external_id_uq').on(t.schoolId, t.externalId),
     index('users_email_idx').on(sql`lower(${t.email})`),
     index('users_school_created_idx').on(t.schoolId, t.createdAt, t.id),
   ],

@@ -154,3 +154,9 @@ export async function findCourse(db: DbOrTx, schoolId: string, courseId: string)
   const [row] = await db.select().from(courses).where(and(eq(courses.schoolId, schoolId), eq(courses.id, courseId)));
   return row;
 }
+
+/** Whether learners are enrolled (read here so the course can refuse to be deleted under them). */
+export async function hasEnrollments(db: DbOrTx, courseId: string): Promise<boolean> {
+  const { rows } = await db.execute(sql`SELECT 1 FROM enrollments WHERE course_id = ${courseId} LIMIT 1`);
+  return rows.length > 0;
+}

@@ -94,7 +94,7 @@ export default async function courseRoutes(app: FastifyInstance, { courses }: { 
       config: write,
     },
     async (req, reply) => {
-      await courses.delete(req.principal!.schoolId, req.params.id, req.headers['if-match']);
+      await courses.delete(req.principal!.schoolId, req.params.id, req.headers['if-match'], req.query.force === 'true');
       return reply.code(204).send(null);
     },
   );

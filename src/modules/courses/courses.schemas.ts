@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HttpUrl } from '../../lib/validation.js';
 import { PaginationQuerySchema, PaginationSchema } from '../../lib/pagination.js';
 import { strictQuery } from '../../lib/shape.js';
 import { SLUG_PATTERN } from '../../lib/slug.js';
@@ -8,19 +9,7 @@ import { SLUG_PATTERN } from '../../lib/slug.js';
 export const COURSE_TYPES = ['course', 'download', 'learning_path', 'webinar', 'video', 'article', 'scorm', 'xapi'] as const;
 export const LESSON_TYPES = ['text', 'video', 'audio', 'pdf', 'file', 'embed', 'quiz', 'scorm'] as const;
 
-export const HttpUrl = z
-  .string()
-  .trim()
-  .max(2048)
-  .refine((v) => {
-    try {
-      return ['http:', 'https:'].includes(new URL(v).protocol);
-    } catch {
-      return false;
-    }
-  }, 'Must be an http(s) URL.');
-
-const id = z.string().min(1).max(64);
+export const id = z.string().min(1).max(64);
 const externalId = z.string().trim().min(1).max(255);
 /** A rich-text value: a Tiptap document, that document as a JSON string, or HTML. Checked by the service. */
 const richText = z.unknown().meta({ description: 'Tiptap/ProseMirror document, its JSON string, or HTML (sanitised).' });

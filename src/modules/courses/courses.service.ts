@@ -339,11 +339,14 @@ export function createCourseService({ db, schools, categories, users, media }: D
       });
     },
 
-    /** Deletes the course and all its content. The enrolled-learners guard comes with enrollments. */
-    async delete(schoolId: string, courseId: string, ifMatch?: string): Promise<void> {
+    /** Deletes the course and all its content; with learners enrolled only when forced (their enrollments go too). */
+    async delete(schoolId: string, courseId: string, ifMatch?: string, force = false): Promise<void> {
       await db.transaction(async (tx) => {
         const course = await service.lock(tx, schoolId, courseId);
         assertIfMatch(ifMatch, course);
+        if (!force && (await repo.hasEnrollments(tx, courseId))) {
+          throw new AppError('has_enrollments', 'Learners are enrolled in this course; delete with ?force=true to remove it with their enrollments.');
+        }
         await repo.deleteCourse(tx, courseId);
       });
     },

@@ -1,4 +1,6 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { keyset, totalColumn, withTotal, type SortColumns } from '../../db/keyset.js';
+import type { ListRequest } from '../../lib/pagination.js';
 import type { DbOrTx } from '../../db/client.js';
 import { users } from '../../db/schema/index.js';
 import type { UserRole } from '../../lib/principal.js';
@@ -26,4 +28,47 @@ export async function findUser(db: DbOrTx, schoolId: string, userId: string): Pr
 export async function findUsersByIds(db: DbOrTx, schoolId: string, ids: string[]): Promise<UserRow[]> {
   if (ids.length === 0) return [];
   return db.select().from(users).where(and(eq(users.schoolId, schoolId), inArray(users.id, ids)));
+}
+
+export const USER_SORTS: SortColumns = {
+  createdAt: { column: users.createdAt, kind: 'date' },
+  name: { column: users.name, kind: 'string' },
+  email: { column: users.email, kind: 'string' },
+};
+
+export async function listUsers(db: DbOrTx, schoolId: string, filter: { search?: string | undefined; roles?: UserRole[] | undefined }, req: ListRequest) {
+  const page = keyset(req, USER_SORTS, users.id);
+  const conditions: SQL[] = [eq(users.schoolId, schoolId)];
+  if (filter.roles) conditions.push(inArray(users.role, filter.roles));
+  if (filter.search) {
+    const like = `%${filter.search.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    conditions.push(or(ilike(users.name, like), ilike(users.email, like))!);
+  }
+  const scope = and(...conditions)!;
+  const results = await db
+    .select({ row: users, total: totalColumn(req) })
+    .from(users)
+    .where(page.where ? and(scope, page.where) : scope)
+    .orderBy(...page.orderBy)
+    .limit(req.limit + 1)
+    .offset(req.offset ?? 0);
+  return withTotal(results, req, async () => (await db.select({ n: sql<number>`count(*)::int` }).from(users).where(scope))[0]?.n ?? 0);
+}
+
+export async function updateUser(db: DbOrTx, userId: string, patch: Partial<typeof users.$inferInsert>): Promise<UserRow> {
+  const [row] = await db
+    .update(users)
+    .set({ ...patch, updatedAt: new Date(), version: sql`${users.version} + 1` })
+    .where(eq(users.id, userId))
+    .returning();
+  return row!;
+}
+
+export async function deleteUser(db: DbOrTx, userId: string): Promise<void> {
+  await db.delete(users).where(eq(users.id, userId));
+}
+
+export async function findUserForUpdate(db: DbOrTx, schoolId: string, userId: string): Promise<UserRow | undefined> {
+  const [row] = await db.select().from(users).where(and(eq(users.schoolId, schoolId), eq(users.id, userId))).for('update');
+  return row;
 }

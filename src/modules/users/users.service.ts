@@ -1,21 +1,94 @@
 import type { Db, DbOrTx } from '../../db/client.js';
+import { cursorValue } from '../../db/keyset.js';
+import { assertIfMatch, etagOf } from '../../lib/etag.js';
+import { AppError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { hashPassword } from '../../lib/password.js';
+import { paginate, toListRequest } from '../../lib/pagination.js';
+import { generatePassword, hashPassword } from '../../lib/password.js';
 import type { UserRole } from '../../lib/principal.js';
+import type { CreateUser, UpdateUser, User } from './users.schemas.js';
 import * as repo from './users.repo.js';
 
-/** Users of a school (owners, admins, instructors, students, bots). Student CRUD arrives with issue 5. */
-export function createUserService({ db }: { db: Db }) {
+function present(row: repo.UserRow, as: 'student' | 'user'): User {
   return {
+    object: as,
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    role: row.role,
+    avatarUrl: row.avatarUrl,
+    bio: row.bio,
+    externalId: row.externalId,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/**
+ * Users of a school: students (the /students routes) and instructors, admins and bots (/users).
+ * Passwords are hashed with argon2 and never returned; a missing one is generated (the user can
+ * set one later), so every account has a password hash.
+ */
+export function createUserService({ db }: { db: Db }) {
+  /** A user of the school seen through a route: /students sees students only. */
+  async function find(schoolId: string, id: string, as: 'student' | 'user', tx: DbOrTx = db, forUpdate = false) {
+    const row = forUpdate ? await repo.findUserForUpdate(tx, schoolId, id) : await repo.findUser(tx, schoolId, id);
+    if (!row || (as === 'student' && row.role !== 'student')) throw notFound(as === 'student' ? 'Student' : 'User');
+    return row;
+  }
+
+  const service = {
     /** Creates a user; `tx` lets another service create one inside its own transaction. */
-    async create(input: { schoolId: string; email: string; name: string; role: UserRole; password?: string }, tx: DbOrTx = db) {
+    async create(input: { schoolId: string; email: string; name: string; role: UserRole; password?: string | undefined; avatarUrl?: string | null | undefined; bio?: string | null | undefined; externalId?: string | null | undefined }, tx: DbOrTx = db) {
       return repo.insertUser(tx, {
         id: newId('user'),
         schoolId: input.schoolId,
         email: input.email,
         name: input.name,
         role: input.role,
-        passwordHash: input.password ? await hashPassword(input.password) : null,
+        passwordHash: await hashPassword(input.password ?? generatePassword()),
+        avatarUrl: input.avatarUrl ?? null,
+        bio: input.bio ?? null,
+        externalId: input.externalId ?? null,
+      });
+    },
+
+    async createVia(schoolId: string, input: CreateUser, as: 'student' | 'user') {
+      const row = await service.create({ ...input, schoolId });
+      return { data: present(row, as), etag: etagOf(row) };
+    },
+
+    async getVia(schoolId: string, id: string, as: 'student' | 'user') {
+      const row = await find(schoolId, id, as);
+      return { data: present(row, as), etag: etagOf(row) };
+    },
+
+    async listVia(schoolId: string, query: Parameters<typeof toListRequest>[0] & { search?: string | undefined; role?: UserRole | undefined }, as: 'student' | 'user') {
+      const req = toListRequest(query, Object.keys(repo.USER_SORTS), '-createdAt');
+      const roles: UserRole[] | undefined = as === 'student' ? ['student'] : query.role ? [query.role] : undefined;
+      const { rows, total } = await repo.listUsers(db, schoolId, { search: query.search, roles }, req);
+      const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r[req.sort.key as 'createdAt' | 'name' | 'email']));
+      return { data: items.map((r) => present(r, as)), pagination };
+    },
+
+    async updateVia(schoolId: string, id: string, patch: UpdateUser, as: 'student' | 'user', ifMatch?: string) {
+      return db.transaction(async (tx) => {
+        const current = await find(schoolId, id, as, tx, true);
+        assertIfMatch(ifMatch, current);
+        if (current.role === 'owner' && patch.role) throw new AppError('forbidden', "The owner's role cannot be changed.");
+        const { password, ...rest } = patch;
+        const row = await repo.updateUser(tx, id, { ...rest, ...(password ? { passwordHash: await hashPassword(password) } : {}) });
+        return { data: present(row, as), etag: etagOf(row) };
+      });
+    },
+
+    /** Deletes the user with their enrollments and progress (foreign keys cascade). */
+    async deleteVia(schoolId: string, id: string, as: 'student' | 'user', ifMatch?: string) {
+      await db.transaction(async (tx) => {
+        const current = await find(schoolId, id, as, tx, true);
+        assertIfMatch(ifMatch, current);
+        if (current.role === 'owner') throw new AppError('forbidden', 'The school owner cannot be deleted.');
+        await repo.deleteUser(tx, id);
       });
     },
 
@@ -32,5 +105,6 @@ export function createUserService({ db }: { db: Db }) {
       return repo.findUser(db, schoolId, userId);
     },
   };
+  return service;
 }
 export type UserService = ReturnType<typeof createUserService>;

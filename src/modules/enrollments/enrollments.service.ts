@@ -1,0 +1,101 @@
+import type { Db } from '../../db/client.js';
+import { cursorValue } from '../../db/keyset.js';
+import { assertIfMatch, etagOf } from '../../lib/etag.js';
+import { AppError, notFound } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { paginate, toListRequest } from '../../lib/pagination.js';
+import type { BulkEnrollment, CreateEnrollment, Enrollment } from './enrollments.schemas.js';
+import * as repo from './enrollments.repo.js';
+
+function present(row: repo.EnrollmentRow): Enrollment {
+  return {
+    object: 'enrollment',
+    id: row.id,
+    studentId: row.studentId,
+    courseId: row.courseId,
+    enrolledAt: row.createdAt.toISOString(),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+const problem = (error: AppError['code'], path: string, message: string) => new AppError(error, message, [{ path, message }]);
+
+/** Enrollments: a student of the school in a published course of the school, once. */
+export function createEnrollmentService({ db }: { db: Db }) {
+  return {
+    /** The unique (student, course) index decides races: exactly one concurrent request wins. */
+    async create(schoolId: string, input: CreateEnrollment) {
+      const [student] = await repo.studentsOf(db, schoolId, { ids: [input.studentId], emails: [] });
+      if (!student || student.role !== 'student') throw problem('validation_error', 'studentId', 'No such student in this school.');
+      const [course] = await repo.coursesOf(db, schoolId, [input.courseId]);
+      if (!course) throw problem('validation_error', 'courseId', 'No such course in this school.');
+      if (course.status !== 'published') throw problem('conflict', 'courseId', 'Students can enrol only in a published course.');
+      const row = await repo.insertEnrollment(db, { id: newId('enrollment'), schoolId, studentId: student.id, courseId: course.id });
+      return { data: present(row), etag: etagOf(row) };
+    },
+
+    /**
+     * Up to 1000 at once, each reported on its own (`created`, `exists` or `failed`): a bad item
+     * does not stop the others. Students by id or email; all looked up and inserted in bulk.
+     */
+    async bulk(schoolId: string, input: BulkEnrollment) {
+      const items = input.enrollments;
+      const students = await repo.studentsOf(db, schoolId, {
+        ids: items.flatMap((i) => (i.studentId ? [i.studentId] : [])),
+        emails: items.flatMap((i) => (i.email ? [i.email] : [])),
+      });
+      const byId = new Map(students.filter((s) => s.role === 'student').map((s) => [s.id, s]));
+      const byEmail = new Map(students.filter((s) => s.role === 'student').map((s) => [s.email.toLowerCase(), s]));
+      const courses = new Map((await repo.coursesOf(db, schoolId, [...new Set(items.map((i) => i.courseId))])).map((c) => [c.id, c]));
+
+      type Result = { index: number; status: 'created' | 'exists' | 'failed'; enrollment?: Enrollment; error?: { error: string; message: string } };
+      const results: Result[] = [];
+      const wanted: { index: number; studentId: string; courseId: string }[] = [];
+      items.forEach((item, index) => {
+        const student = item.studentId ? byId.get(item.studentId) : byEmail.get(item.email!.toLowerCase());
+        const course = courses.get(item.courseId);
+        if (!student) results.push({ index, status: 'failed', error: { error: 'validation_error', message: 'No such student in this school.' } });
+        else if (!course) results.push({ index, status: 'failed', error: { error: 'validation_error', message: 'No such course in this school.' } });
+        else if (course.status !== 'published') results.push({ index, status: 'failed', error: { error: 'conflict', message: 'The course is not published.' } });
+        else wanted.push({ index, studentId: student.id, courseId: course.id });
+      });
+
+      const unique = [...new Map(wanted.map((w) => [`${w.studentId}:${w.courseId}`, w])).values()];
+      const created = await repo.insertMissing(db, unique.map((w) => ({ id: newId('enrollment'), schoolId, studentId: w.studentId, courseId: w.courseId })));
+      const createdKeys = new Set(created.map((c) => `${c.studentId}:${c.courseId}`));
+      const all = new Map((await repo.findPairs(db, schoolId, wanted)).map((e) => [`${e.studentId}:${e.courseId}`, e]));
+      const reported = new Set<string>();
+      for (const w of wanted) {
+        const key = `${w.studentId}:${w.courseId}`;
+        const row = all.get(key)!;
+        const first = createdKeys.has(key) && !reported.has(key);
+        reported.add(key);
+        results.push({ index: w.index, status: first ? 'created' : 'exists', enrollment: present(row) });
+      }
+      return { results: results.sort((a, b) => a.index - b.index) };
+    },
+
+    async get(schoolId: string, id: string) {
+      const row = await repo.findEnrollment(db, schoolId, id);
+      if (!row) throw notFound('Enrollment');
+      return { data: present(row), etag: etagOf(row) };
+    },
+
+    async list(schoolId: string, query: Parameters<typeof toListRequest>[0] & { studentId?: string | undefined; courseId?: string | undefined }) {
+      const req = toListRequest(query, ['createdAt'], '-createdAt');
+      const { rows, total } = await repo.listEnrollments(db, schoolId, { studentId: query.studentId, courseId: query.courseId }, req);
+      const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r.createdAt));
+      return { data: items.map(present), pagination };
+    },
+
+    /** Removes the enrollment (and, once progress exists, its progress). */
+    async delete(schoolId: string, id: string, ifMatch?: string) {
+      const row = await repo.findEnrollment(db, schoolId, id);
+      if (!row) throw notFound('Enrollment');
+      assertIfMatch(ifMatch, row);
+      await repo.deleteEnrollment(db, id);
+    },
+  };
+}
+export type EnrollmentService = ReturnType<typeof createEnrollmentService>;
