@@ -2,7 +2,10 @@ import path from 'node:path';
 import type { Config } from './config.js';
 import { instanceSecret } from './db/secrets.js';
 import type { SafeFetchOptions } from './lib/safe-fetch.js';
+import { createCertificateService } from './modules/enrollments/certificates.service.js';
 import { createEnrollmentService } from './modules/enrollments/enrollments.service.js';
+import { createLearningService } from './modules/enrollments/learning.service.js';
+import { createProgressService } from './modules/enrollments/progress.service.js';
 import { createMediaService } from './modules/media/media.service.js';
 import { createLocalDriver } from './modules/media/storage/local.js';
 import { createS3Driver } from './modules/media/storage/s3.js';
@@ -18,8 +21,8 @@ import { createSchoolService } from './modules/schools/schools.service.js';
 import { createUserService } from './modules/users/users.service.js';
 
 /** Every service, wired once with its dependencies; used by the HTTP app and the CLI alike. */
-/** `imageFetch` lets tests pin where fetched image URLs may connect (see lib/safe-fetch). */
-export function createServices(database: Database, config: Config, extras: { imageFetch?: SafeFetchOptions } = {}) {
+/** `imageFetch` lets tests pin where fetched image URLs may connect (see lib/safe-fetch); `now` is the clock of the learning rules. */
+export function createServices(database: Database, config: Config, extras: { imageFetch?: SafeFetchOptions; now?: () => Date } = {}) {
   const { db } = database;
   const apiKeys = createApiKeyService({ db, notifier: database.notifier });
   const users = createUserService({ db });
@@ -37,6 +40,8 @@ export function createServices(database: Database, config: Config, extras: { ima
         publicUrl: config.publicUrl,
         secret: memo(() => instanceSecret(db, 'media-links')),
       });
+  const now = extras.now ?? (() => new Date());
+  const progress = createProgressService({ db, now, publicUrl: config.publicUrl });
   const media = createMediaService({ db, driver: storage, schools, imageFetch: extras.imageFetch });
   const courses = createCourseService({ db, schools, categories, users, media });
   return {
@@ -50,7 +55,9 @@ export function createServices(database: Database, config: Config, extras: { ima
     lessons: createLessonService({ db, courses }),
     plans: createPaymentPlanService({ db, courses, schools }),
     media,
-    enrollments: createEnrollmentService({ db }),
+    enrollments: createEnrollmentService({ db, progress }),
+    certificates: createCertificateService({ db, publicUrl: config.publicUrl }),
+    learning: createLearningService({ db, now }),
     /** The local storage driver when media live on disk (its upload and download routes). */
     localStorage: storage.kind === 'local' ? storage : undefined,
   };

@@ -53,12 +53,14 @@ export type TestContext = {
 };
 
 /** Builds an app on a fresh database for one test file; closed and dropped after the file. */
-export async function setupApp(options: { env?: Record<string, string>; deps?: Partial<AppDeps>; captureLogs?: boolean; routes?: (app: FastifyInstance) => void } = {}): Promise<TestContext> {
+export async function setupApp(
+  options: { env?: Record<string, string>; deps?: Partial<AppDeps>; captureLogs?: boolean; routes?: (app: FastifyInstance) => void; now?: () => Date } = {},
+): Promise<TestContext> {
   const testDb = await createTestDatabase();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'syllabus-test-data-'));
   const config = testConfig({ DATABASE_URL: testDb.url, DATA_DIR: dataDir, ...(options.captureLogs ? { LOG_LEVEL: 'info' } : {}), ...options.env });
   const database = createDb(testDb.url, 10);
-  const services = createServices(database, config, { imageFetch: await testImageFetch() });
+  const services = createServices(database, config, { imageFetch: await testImageFetch(), ...(options.now ? { now: options.now } : {}) });
   const logs: string[] = [];
   const logStream = options.captureLogs
     ? new Writable({

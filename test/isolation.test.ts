@@ -26,6 +26,9 @@ const pub = (
   await call(ctx.app, 'POST', '/api/v1/courses', { key: A.key, body: { title: 'A published', isFree: true, status: 'published', sections: [{ title: 'S', lessons: [{ title: 'L' }] }] } })
 ).json().id as string;
 const enr = (await call(ctx.app, 'POST', '/api/v1/enrollments', { key: A.key, body: { studentId: stu, courseId: pub } })).json().id as string;
+const pubLesson = (await call(ctx.app, 'GET', `/api/v1/courses/${pub}`, { key: A.key })).json().sections[0].lessons[0].id as string;
+await call(ctx.app, 'PATCH', `/api/v1/enrollments/${enr}`, { key: A.key, body: { lessonId: pubLesson, completed: true } });
+const crt = (await call(ctx.app, 'GET', `/api/v1/certificates?studentId=${stu}`, { key: A.key })).json().data[0].id as string;
 const med = (await call(ctx.app, 'POST', '/api/v1/media/presigned', { key: A.key, body: { fileName: 'a.pdf', mimeType: 'application/pdf', size: 10 } })).json().mediaId as string;
 
 type Route = [method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, write?: boolean];
@@ -73,7 +76,12 @@ const ROUTES: Route[] = [
   ['PATCH', `/api/v1/users/${stu}`, { name: 'x' }, true],
   ['DELETE', `/api/v1/users/${stu}`, undefined, true],
   ['GET', `/api/v1/enrollments/${enr}`],
+  ['PATCH', `/api/v1/enrollments/${enr}`, { lessonId: pubLesson, completed: false }, true],
   ['DELETE', `/api/v1/enrollments/${enr}`, undefined, true],
+  ['GET', `/api/v1/certificates/${crt}`],
+  ['GET', `/api/v1/certificates/${crt}/pdf`],
+  ['GET', `/api/v1/students/${stu}/activity`],
+  ['GET', `/api/v1/students/${stu}/achievements`],
 ];
 /** The catalogue routes (categories, courses and their parts) use the courses scopes. */
 const CATALOGUE = ROUTES.filter(([, url]) => /^\/api\/v1\/(courses|categories)/.test(url));
@@ -81,7 +89,7 @@ const CATALOGUE = ROUTES.filter(([, url]) => /^\/api\/v1\/(courses|categories)/.
 describe('school isolation', () => {
   it('the table covers every route that takes an id (checked against the OpenAPI document)', async () => {
     const doc = (await call(ctx.app, 'GET', '/api/v1/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
-    const covered = new Set(ROUTES.map(([m, u]) => `${m} ${u.replace(/(cat|crs|sec|les|pln|med|usr|enr)_[0-9A-Za-z]+/g, '{}')}`));
+    const covered = new Set(ROUTES.map(([m, u]) => `${m} ${u.replace(/(cat|crs|sec|les|pln|med|usr|enr|crt)_[0-9A-Za-z]+/g, '{}')}`));
     const withIds = Object.entries(doc.paths)
       .filter(([path]) => /\{(id|sectionId|lessonId|planId)\}/.test(path) && !path.includes('api-keys'))
       .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{[^}]+\}/g, '{}')}`));

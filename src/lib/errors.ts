@@ -50,7 +50,8 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
-export type ErrorDetail = { path: string; message: string; code?: string };
+/** One problem; `unlocksAt` is set on `lesson_locked` when the lesson opens at a known time. */
+export type ErrorDetail = { path: string; message: string; code?: string; unlocksAt?: string };
 
 export class AppError extends Error {
   readonly status: number;

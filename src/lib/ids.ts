@@ -19,6 +19,7 @@ export const ID_PREFIXES = {
   comment: 'cmt',
   communityMedia: 'cmm',
   webhook: 'whk',
+  quizAttempt: 'qza',
   tag: 'tag',
   event: 'evt',
   request: 'req',

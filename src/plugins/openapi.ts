@@ -11,7 +11,7 @@ export const ErrorSchema = z
   .object({
     error: z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...(keyof typeof ERROR_STATUS)[]]),
     message: z.string(),
-    details: z.array(z.object({ path: z.string(), message: z.string(), code: z.string().optional() })).optional(),
+    details: z.array(z.object({ path: z.string(), message: z.string(), code: z.string().optional(), unlocksAt: z.string().optional() })).optional(),
     requestId: z.string(),
   })
   .meta({

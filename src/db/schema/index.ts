@@ -7,3 +7,4 @@ export * from './courses.js';
 export * from './media.js';
 export * from './secrets.js';
 export * from './enrollments.js';
+export * from './progress.js';

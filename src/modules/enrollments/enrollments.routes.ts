@@ -1,8 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { CertificateService } from './certificates.service.js';
 import type { EnrollmentService } from './enrollments.service.js';
+import type { LearningService } from './learning.service.js';
 import {
+  AchievementListSchema,
+  ActivitySchema,
+  CertificateListSchema,
+  CertificateSchema,
+  EnrollmentWithProgressSchema,
+  ListCertificatesQuerySchema,
+  ProgressInputSchema,
+  VerifySchema,
   BulkEnrollmentSchema,
   BulkResultSchema,
   CreateEnrollmentSchema,
@@ -30,7 +40,7 @@ export default async function enrollmentRoutes(app: FastifyInstance, { enrollmen
   r.get('/enrollments', { schema: { operationId: 'listEnrollments', tags, summary: 'List enrollments', querystring: ListEnrollmentsQuerySchema, response: { 200: EnrollmentListSchema } }, config: read }, async (req) =>
     enrollments.list(school(req), req.query),
   );
-  r.get('/enrollments/:id', { schema: { operationId: 'getEnrollment', tags, summary: 'Get an enrollment', params: EnrollmentParamsSchema, response: { 200: EnrollmentSchema } }, config: read }, async (req, reply) => {
+  r.get('/enrollments/:id', { schema: { operationId: 'getEnrollment', tags, summary: 'Get an enrollment with its progress', params: EnrollmentParamsSchema, response: { 200: EnrollmentWithProgressSchema } }, config: read }, async (req, reply) => {
     const { data, etag } = await enrollments.get(school(req), req.params.id);
     return reply.header('etag', etag).send(data);
   });
@@ -38,4 +48,34 @@ export default async function enrollmentRoutes(app: FastifyInstance, { enrollmen
     await enrollments.delete(school(req), req.params.id, req.headers['if-match']);
     return reply.code(204).send(null);
   });
+}
+
+/** Certificates, the public verification page's data, and students' activity and achievements. */
+export async function learningRoutes(app: FastifyInstance, deps: { enrollments: EnrollmentService; certificates: CertificateService; learning: LearningService }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const school = (req: { principal: { schoolId: string } | null }) => req.principal!.schoolId;
+  const read = { scopes: ['enrollments:read' as const] };
+
+  r.patch('/enrollments/:id', { schema: { operationId: 'recordProgress', tags: ['Enrollments'], summary: 'Record progress on a lesson (lock and completion rules apply)', params: EnrollmentParamsSchema, body: ProgressInputSchema, response: { 200: EnrollmentWithProgressSchema } }, config: { scopes: ['enrollments:write'] } }, async (req) =>
+    deps.enrollments.record(school(req), req.params.id, req.body),
+  );
+  r.get('/certificates', { schema: { operationId: 'listCertificates', tags: ['Certificates'], summary: 'List certificates', querystring: ListCertificatesQuerySchema, response: { 200: CertificateListSchema } }, config: read }, async (req) =>
+    deps.certificates.list(school(req), req.query),
+  );
+  r.get('/certificates/:id', { schema: { operationId: 'getCertificate', tags: ['Certificates'], summary: 'Get a certificate', params: EnrollmentParamsSchema, response: { 200: CertificateSchema } }, config: read }, async (req) =>
+    deps.certificates.get(school(req), req.params.id),
+  );
+  r.get('/certificates/:id/pdf', { schema: { operationId: 'getCertificatePdf', tags: ['Certificates'], summary: 'The certificate as a PDF', params: EnrollmentParamsSchema }, config: read }, async (req, reply) => {
+    const pdf = await deps.certificates.pdf(school(req), req.params.id);
+    return reply.type('application/pdf').header('content-disposition', `inline; filename="certificate-${req.params.id}.pdf"`).serializer((x) => x as string).send(Buffer.from(pdf));
+  });
+  r.get('/verify/:code', { schema: { operationId: 'verifyCertificate', tags: ['Certificates'], summary: 'Check a certificate by its code (public, no key)', params: z.object({ code: z.string().max(64) }), response: { 200: VerifySchema } }, config: { auth: 'none' } }, async (req) =>
+    deps.certificates.verify(req.params.code),
+  );
+  r.get('/students/:id/activity', { schema: { operationId: 'studentActivity', tags: ['Students'], summary: 'Learning days and streaks (school time zone)', params: EnrollmentParamsSchema, response: { 200: ActivitySchema } }, config: { scopes: ['students:read'] } }, async (req) =>
+    deps.learning.activity(school(req), req.params.id),
+  );
+  r.get('/students/:id/achievements', { schema: { operationId: 'studentAchievements', tags: ['Students'], summary: 'Achievements earned', params: EnrollmentParamsSchema, response: { 200: AchievementListSchema } }, config: { scopes: ['students:read'] } }, async (req) =>
+    deps.learning.achievements(school(req), req.params.id),
+  );
 }

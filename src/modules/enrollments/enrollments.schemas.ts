@@ -34,6 +34,65 @@ export const EnrollmentSchema = z
   .meta({ id: 'Enrollment' });
 export type Enrollment = z.infer<typeof EnrollmentSchema>;
 
+export const ProgressInputSchema = z
+  .strictObject({
+    lessonId: id,
+    completed: z.boolean(),
+    watchedSeconds: z.number().int().min(0).max(10_000_000).optional(),
+    answers: z.array(z.array(z.number().int().min(0).max(100)).max(100)).max(500).optional().meta({ description: 'Quiz: the chosen option indexes, one array per question.' }),
+  })
+  .meta({ example: { lessonId: 'les_…', completed: true, watchedSeconds: 560 } });
+
+const LessonProgressSchema = z.object({
+  lessonId: z.string(),
+  completed: z.boolean(),
+  completedAt: z.string().nullable(),
+  watchedSeconds: z.number().int(),
+  locked: z.boolean(),
+  unlocksAt: z.string().nullable(),
+});
+export const ProgressSchema = z.object({
+  percent: z.number().int(),
+  completedLessons: z.number().int(),
+  totalLessons: z.number().int(),
+  lessons: z.array(LessonProgressSchema),
+});
+const AttemptSchema = z.object({ id: z.string(), lessonId: z.string(), answers: z.array(z.array(z.number())), score: z.number().int(), passed: z.boolean(), createdAt: z.string() });
+export const EnrollmentWithProgressSchema = EnrollmentSchema.extend({
+  progress: ProgressSchema,
+  quizAttempts: z.array(AttemptSchema),
+  lastAttempt: AttemptSchema.omit({ answers: true }).nullable().optional().meta({ description: 'On PATCH with answers: the attempt just made.' }),
+}).meta({ id: 'EnrollmentWithProgress' });
+
+export const CertificateSchema = z
+  .object({
+    object: z.literal('certificate'),
+    id: z.string(),
+    code: z.string(),
+    verifyUrl: z.string(),
+    studentId: z.string().nullable(),
+    courseId: z.string().nullable(),
+    studentName: z.string(),
+    courseTitle: z.string(),
+    schoolName: z.string(),
+    issuedAt: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Certificate' });
+export const CertificateListSchema = z.object({ data: z.array(CertificateSchema), pagination: PaginationSchema });
+export const ListCertificatesQuerySchema = strictQuery({
+  ...PaginationQuerySchema.shape,
+  studentId: z.string().max(64).optional(),
+  courseId: z.string().max(64).optional(),
+  sort: z.string().optional(),
+});
+export const VerifySchema = z.object({ valid: z.boolean(), code: z.string(), studentName: z.string(), courseTitle: z.string(), schoolName: z.string(), issuedAt: z.string() });
+export const ActivitySchema = z.object({ currentStreak: z.number().int(), longestStreak: z.number().int(), days: z.array(z.string()) });
+export const AchievementListSchema = z.object({
+  data: z.array(z.object({ object: z.literal('achievement'), code: z.string(), courseId: z.string().nullable(), awardedAt: z.string() })),
+});
+
 export const EnrollmentListSchema = z.object({ data: z.array(EnrollmentSchema), pagination: PaginationSchema });
 
 export const BulkResultSchema = z.object({

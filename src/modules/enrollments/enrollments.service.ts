@@ -6,6 +6,7 @@ import { newId } from '../../lib/ids.js';
 import { paginate, toListRequest } from '../../lib/pagination.js';
 import type { BulkEnrollment, CreateEnrollment, Enrollment } from './enrollments.schemas.js';
 import * as repo from './enrollments.repo.js';
+import type { ProgressInput, ProgressService } from './progress.service.js';
 
 function present(row: repo.EnrollmentRow): Enrollment {
   return {
@@ -22,7 +23,15 @@ function present(row: repo.EnrollmentRow): Enrollment {
 const problem = (error: AppError['code'], path: string, message: string) => new AppError(error, message, [{ path, message }]);
 
 /** Enrollments: a student of the school in a published course of the school, once. */
-export function createEnrollmentService({ db }: { db: Db }) {
+export function createEnrollmentService({ db, progress }: { db: Db; progress: ProgressService }) {
+  /** The enrollment with its progress and quiz attempts. */
+  async function detailed(row: repo.EnrollmentRow, lastAttempt?: { id: string; score: number; passed: boolean }) {
+    const [p, attempts] = await Promise.all([progress.progressOf(db, row), progress.attempts(row.id)]);
+    const quizAttempts = attempts.map((a) => ({ id: a.id, lessonId: a.lessonId, answers: a.answers, score: a.score, passed: a.passed, createdAt: a.createdAt.toISOString() }));
+    const last = lastAttempt ? quizAttempts.find((a) => a.id === lastAttempt.id) : undefined;
+    return { ...present(row), progress: p, quizAttempts, ...(last ? { lastAttempt: { id: last.id, lessonId: last.lessonId, score: last.score, passed: last.passed, createdAt: last.createdAt } } : {}) };
+  }
+
   return {
     /** The unique (student, course) index decides races: exactly one concurrent request wins. */
     async create(schoolId: string, input: CreateEnrollment) {
@@ -79,7 +88,13 @@ export function createEnrollmentService({ db }: { db: Db }) {
     async get(schoolId: string, id: string) {
       const row = await repo.findEnrollment(db, schoolId, id);
       if (!row) throw notFound('Enrollment');
-      return { data: present(row), etag: etagOf(row) };
+      return { data: await detailed(row), etag: etagOf(row) };
+    },
+
+    /** PATCH: progress on one lesson, with its rules and side effects (progress.service). */
+    async record(schoolId: string, id: string, input: ProgressInput) {
+      const { enrollment, attempt } = await progress.record(schoolId, id, input);
+      return detailed(enrollment, attempt);
     },
 
     async list(schoolId: string, query: Parameters<typeof toListRequest>[0] & { studentId?: string | undefined; courseId?: string | undefined }) {

@@ -1,0 +1,191 @@
+/** Progress, lock and completion rules, quizzes, streaks, achievements and certificates over HTTP. */
+import { inflateSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { certificates } from '../src/db/schema/index.js';
+import { call, createSchool, listen, setupApp, tally } from './helpers.js';
+
+/** The text a PDF draws: its content streams inflated, their hex strings (<…> Tj) decoded. */
+function pdfText(pdf: Buffer): string {
+  const raw = pdf.toString('latin1');
+  let text = '';
+  for (const m of raw.matchAll(/stream\r?\n([\s\S]*?)endstream/g)) {
+    let body = Buffer.from(m[1]!, 'latin1');
+    try {
+      body = inflateSync(body);
+    } catch {
+      // not compressed
+    }
+    for (const hex of body.toString('latin1').matchAll(/<([0-9A-Fa-f]+)>\s*Tj/g)) text += Buffer.from(hex[1]!, 'hex').toString('latin1') + '\n';
+  }
+  return text;
+}
+
+let clock = new Date('2026-03-02T10:00:00Z');
+const ctx = await setupApp({ now: () => clock });
+const A = await createSchool(ctx);
+const B = await createSchool(ctx);
+const post = (url: string, body: unknown, key = A.key) => call(ctx.app, 'POST', url, { key, body });
+
+async function enrolled(lessons: Record<string, unknown>[], sections?: Record<string, unknown>[]) {
+  const course = await post('/api/v1/courses', {
+    title: `Course ${Math.random()}`,
+    isFree: true,
+    status: 'published',
+    sections: sections ?? [{ title: 'S1', lessons }],
+  });
+  expect(course.statusCode).toBe(201);
+  const c = course.json();
+  const student = (await post('/api/v1/students', { name: `Ada Lovelace ${Math.random().toString(36).slice(2, 6)}`, email: `s${Math.random()}@example.com` })).json();
+  const enrollment = (await post('/api/v1/enrollments', { studentId: student.id, courseId: c.id })).json();
+  const lessonIds = c.sections.flatMap((s: { lessons: { id: string }[] }) => s.lessons.map((l) => l.id));
+  return { course: c, student, enrollment, lessonIds };
+}
+const progress = (id: string, body: unknown, key = A.key) => call(ctx.app, 'PATCH', `/api/v1/enrollments/${id}`, { key, body });
+
+describe('the Blohko flow', () => {
+  it('register, enrol, complete every lesson → 100 %, certificate, PDF, public verification', async () => {
+    const { student, enrollment, lessonIds, course } = await enrolled([{ title: 'One' }, { title: 'Two' }, { title: 'Draft', status: 'draft' }]);
+    const start = (await call(ctx.app, 'GET', `/api/v1/enrollments/${enrollment.id}`, { key: A.key })).json();
+    expect(start.progress).toMatchObject({ percent: 0, completedLessons: 0, totalLessons: 2 });
+    expect(start.progress.lessons.map((l: { locked: boolean }) => l.locked)).toEqual([false, false]);
+
+    expect((await progress(enrollment.id, { lessonId: lessonIds[0], completed: true })).json().progress).toMatchObject({ percent: 50, completedLessons: 1 });
+    const done = await progress(enrollment.id, { lessonId: lessonIds[1], completed: true });
+    expect(done.json().progress).toMatchObject({ percent: 100, completedLessons: 2, totalLessons: 2 });
+
+    const certs = (await call(ctx.app, 'GET', `/api/v1/certificates?studentId=${student.id}`, { key: A.key })).json().data;
+    expect(certs).toHaveLength(1);
+    expect(certs[0]).toMatchObject({ object: 'certificate', studentName: student.name, courseTitle: course.title, courseId: course.id });
+    expect(certs[0].verifyUrl).toMatch(new RegExp(`/api/v1/verify/${certs[0].code}$`));
+
+    const pdf = await call(ctx.app, 'GET', `/api/v1/certificates/${certs[0].id}/pdf`, { key: A.key });
+    expect(pdf.statusCode).toBe(200);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect(pdf.rawPayload.subarray(0, 4).toString()).toBe('%PDF');
+    expect(pdfText(pdf.rawPayload)).toContain(student.name);
+
+    const verify = await call(ctx.app, 'GET', `/api/v1/verify/${certs[0].code}`);
+    expect(verify.statusCode).toBe(200);
+    expect(verify.json()).toEqual({ valid: true, code: certs[0].code, studentName: student.name, courseTitle: course.title, schoolName: expect.any(String), issuedAt: expect.any(String) });
+    expect(verify.body).not.toContain(student.email);
+    expect((await call(ctx.app, 'GET', '/api/v1/verify/nope')).statusCode).toBe(404);
+
+    const ach = (await call(ctx.app, 'GET', `/api/v1/students/${student.id}/achievements`, { key: A.key })).json().data.map((a: { code: string }) => a.code);
+    expect(ach.sort()).toEqual(['course_completed', 'first_lesson']);
+  });
+});
+
+describe('lock rules', () => {
+  it('sequential lessons and timed unlocks are enforced with unlocksAt', async () => {
+    clock = new Date('2026-03-02T10:00:00Z');
+    const { enrollment, lessonIds } = await enrolled([
+      { title: 'First' },
+      { title: 'Then', unlock: { type: 'sequential' } },
+      { title: 'Later', unlock: { type: 'timed', afterDays: 3 } },
+    ]);
+    const seq = await progress(enrollment.id, { lessonId: lessonIds[1], completed: true });
+    expect(seq.statusCode).toBe(409);
+    expect(seq.json()).toMatchObject({ error: 'lesson_locked', details: [{ path: 'lessonId', code: 'lesson_locked' }] });
+    const timed = await progress(enrollment.id, { lessonId: lessonIds[2], completed: true });
+    expect(timed.statusCode).toBe(409);
+    expect(timed.json().details[0].unlocksAt).toBe(new Date(Date.parse(enrollment.enrolledAt) + 3 * 86_400_000).toISOString());
+    await progress(enrollment.id, { lessonId: lessonIds[0], completed: true });
+    expect((await progress(enrollment.id, { lessonId: lessonIds[1], completed: true })).statusCode).toBe(200);
+    clock = new Date(Date.parse(enrollment.enrolledAt) + 3 * 86_400_000 + 1000);
+    expect((await progress(enrollment.id, { lessonId: lessonIds[2], completed: true })).statusCode).toBe(200);
+    clock = new Date('2026-03-02T10:00:00Z');
+  });
+});
+
+describe('completion rules', () => {
+  it('none cannot be completed; video needs 90 % watched', async () => {
+    const { enrollment, lessonIds } = await enrolled([
+      { title: 'Read only', completion: { type: 'none' } },
+      { title: 'Watch', type: 'video', videoUrl: 'https://youtu.be/dQw4w9WgXcQ', duration: 100, completion: { type: 'video' } },
+    ]);
+    const none = await progress(enrollment.id, { lessonId: lessonIds[0], completed: true });
+    expect(none.statusCode).toBe(400);
+    expect(none.json().details[0].path).toBe('completed');
+    const short = await progress(enrollment.id, { lessonId: lessonIds[1], completed: true, watchedSeconds: 80 });
+    expect(short.statusCode).toBe(400);
+    expect(short.json().details[0].path).toBe('watchedSeconds');
+    const ok = await progress(enrollment.id, { lessonId: lessonIds[1], completed: true, watchedSeconds: 90 });
+    expect(ok.json().progress.lessons[1]).toMatchObject({ completed: true, watchedSeconds: 90 });
+  });
+
+  it('quiz: exact-set scoring, every attempt stored, only a passing one completes', async () => {
+    const quiz = {
+      questions: [
+        { text: '2+2', options: [{ text: '4', correct: true }, { text: '5', correct: false }] },
+        { text: 'primes', options: [{ text: '2', correct: true }, { text: '3', correct: true }, { text: '4', correct: false }] },
+      ],
+      passingScore: 100,
+    };
+    const { enrollment, lessonIds } = await enrolled([{ title: 'Quiz', type: 'quiz', content: quiz }]);
+    const partial = await progress(enrollment.id, { lessonId: lessonIds[0], completed: true, answers: [[0], [0]] });
+    expect(partial.statusCode).toBe(200);
+    expect(partial.json().lastAttempt).toMatchObject({ score: 50, passed: false });
+    expect(partial.json().progress.lessons[0].completed).toBe(false);
+    const missing = await progress(enrollment.id, { lessonId: lessonIds[0], completed: true });
+    expect(missing.json().details[0].path).toBe('answers');
+    const pass = await progress(enrollment.id, { lessonId: lessonIds[0], completed: true, answers: [[0], [1, 0]] });
+    expect(pass.json().lastAttempt).toMatchObject({ score: 100, passed: true });
+    expect(pass.json().progress.percent).toBe(100);
+    expect(pass.json().quizAttempts.map((a: { score: number }) => a.score)).toEqual([50, 100]);
+  });
+
+  it('a draft lesson or a lesson of another course is refused', async () => {
+    const { enrollment } = await enrolled([{ title: 'L' }]);
+    const other = await enrolled([{ title: 'Other' }]);
+    const res = await progress(enrollment.id, { lessonId: other.lessonIds[0], completed: true });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().details[0].path).toBe('lessonId');
+  });
+});
+
+describe('streaks and isolation', () => {
+  it('learning days in the school time zone make streaks; streak_3 is awarded once', async () => {
+    const { enrollment, lessonIds, student } = await enrolled([{ title: 'a' }, { title: 'b' }, { title: 'c' }, { title: 'd' }]);
+    for (const [i, day] of ['2026-04-01', '2026-04-02', '2026-04-03'].entries()) {
+      clock = new Date(`${day}T12:00:00Z`);
+      expect((await progress(enrollment.id, { lessonId: lessonIds[i], completed: true })).statusCode).toBe(200);
+    }
+    const activity = (await call(ctx.app, 'GET', `/api/v1/students/${student.id}/activity`, { key: A.key })).json();
+    expect(activity).toEqual({ currentStreak: 3, longestStreak: 3, days: ['2026-04-01', '2026-04-02', '2026-04-03'] });
+    const codes = (await call(ctx.app, 'GET', `/api/v1/students/${student.id}/achievements`, { key: A.key })).json().data.map((a: { code: string }) => a.code);
+    expect(codes.filter((c: string) => c === 'streak_3')).toHaveLength(1);
+    clock = new Date('2026-03-02T10:00:00Z');
+  });
+
+  it("school B cannot read or write school A's enrollments, certificates or activity", async () => {
+    const { enrollment, lessonIds, student } = await enrolled([{ title: 'x' }]);
+    await progress(enrollment.id, { lessonId: lessonIds[0], completed: true });
+    const [cert] = await ctx.database.db.select().from(certificates).where(eq(certificates.studentId, student.id));
+    expect((await progress(enrollment.id, { lessonId: lessonIds[0], completed: false }, B.key)).statusCode).toBe(404);
+    for (const url of [`/api/v1/enrollments/${enrollment.id}`, `/api/v1/certificates/${cert!.id}`, `/api/v1/certificates/${cert!.id}/pdf`, `/api/v1/students/${student.id}/activity`, `/api/v1/students/${student.id}/achievements`]) {
+      expect((await call(ctx.app, 'GET', url, { key: B.key })).statusCode, url).toBe(404);
+    }
+    expect((await call(ctx.app, 'GET', '/api/v1/certificates?limit=100', { key: B.key })).json().data).toEqual([]);
+  });
+});
+
+describe('concurrency', () => {
+  it('completing the last two lessons at once issues exactly one certificate', async () => {
+    const base = await listen(ctx.app);
+    for (let round = 0; round < 3; round++) {
+      const { enrollment, lessonIds, student } = await enrolled([{ title: 'a' }, { title: 'b' }]);
+      const statuses = await Promise.all(
+        lessonIds.map((lessonId: string) =>
+          fetch(`${base}/api/v1/enrollments/${enrollment.id}`, {
+            method: 'PATCH',
+            headers: { authorization: `Bearer ${A.key}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ lessonId, completed: true }),
+          }).then((r) => r.status),
+        ),
+      );
+      expect(tally(statuses)).toEqual({ 200: 2 });
+      expect(await ctx.database.db.select().from(certificates).where(eq(certificates.studentId, student.id))).toHaveLength(1);
+    }
+  });
+});
