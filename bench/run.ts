@@ -31,6 +31,9 @@ export type Seeded = {
   method?: 'GET' | 'PATCH' | 'POST';
   body?: string;
   courseId?: string;
+  lessonId?: string;
+  /** Several paths to rotate through (e.g. many learners' enrollments) instead of one. */
+  paths?: string[];
   after?: { id: string; created_at: Date };
 };
 
@@ -47,10 +50,13 @@ export type Scenario = {
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 
-async function measure(url: string, opts: { key?: string; method?: string; body?: string }) {
+async function measure(url: string, opts: { key?: string; method?: string; body?: string; paths?: string[] | undefined }) {
+  let next = 0;
+  const rotate = opts.paths?.length ? { requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, path: opts.paths![next++ % opts.paths!.length] }) }] } : {};
   const run = (duration: number) =>
     autocannon({
       url,
+      ...(rotate as object),
       connections,
       duration,
       method: (opts.method ?? 'GET') as 'GET',
@@ -93,7 +99,7 @@ async function main() {
       scenario.baseline(bare, pool, seeded);
       await bare.listen({ port: 0, host: '127.0.0.1' });
       const bareBase = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}`;
-      const base = await measure(bareBase + seeded.path, seeded);
+      const base = await measure(bareBase + seeded.path, { ...seeded, paths: undefined });
       const ours = await measure(appBase + seeded.path, seeded);
       await bare.close();
       const ratio = ours.rps / base.rps;

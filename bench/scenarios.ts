@@ -81,4 +81,51 @@ export const scenarios: Scenario[] = [
       });
     },
   },
+  {
+    name: 'PATCH /enrollments/{id} (progress write)',
+    // Informative: the real write is one transaction of ~8 round trips against one autocommitted
+    // UPSERT (docs/decisions.md 48). The floor only catches regressions.
+    target: 0.05,
+    async seed({ services }) {
+      const school = await services.schools.create({ name: 'Bench learners', ownerEmail: 'bench-p@example.com', ownerPassword: 'bench password' });
+      const schoolId = school.school.id;
+      const course = await services.courses.create(schoolId, {
+        title: 'Progress bench',
+        isFree: true,
+        status: 'published',
+        sections: Array.from({ length: 5 }, (_, i) => ({ title: `S${i}`, lessons: Array.from({ length: 10 }, (_, j) => ({ title: `L${i}.${j}` })) })),
+      });
+      // 50 learners: the per-enrollment lock serialises writes to one enrollment, as it must.
+      const paths: string[] = [];
+      let enrollmentId = '';
+      for (let i = 0; i < 50; i++) {
+        const { data: student } = await services.users.createVia(schoolId, { name: `Learner ${i}`, email: `learner${i}@example.com`, role: 'student' }, 'student');
+        const { data: enrollment } = await services.enrollments.create(schoolId, { studentId: student.id, courseId: course.id });
+        paths.push(`/api/v1/enrollments/${enrollment.id}`);
+        enrollmentId = enrollment.id;
+      }
+      const doc = JSON.parse(course.json) as { sections: { lessons: { id: string }[] }[] };
+      const lessonId = doc.sections[0]!.lessons[0]!.id;
+      return {
+        path: paths[0]!,
+        paths,
+        key: school.apiKey,
+        schoolId,
+        method: 'PATCH',
+        body: JSON.stringify({ lessonId, completed: true, watchedSeconds: 30 }),
+        courseId: enrollmentId,
+        lessonId,
+      };
+    },
+    baseline(app, pool, { courseId: enrollmentId, lessonId }) {
+      app.patch('/api/v1/enrollments/:id', async () => {
+        await pool.query(
+          `INSERT INTO lesson_progress (enrollment_id, lesson_id, completed_at, watched_seconds) VALUES ($1, $2, now(), 30)
+           ON CONFLICT (enrollment_id, lesson_id) DO UPDATE SET watched_seconds = greatest(lesson_progress.watched_seconds, 30), updated_at = now()`,
+          [enrollmentId, lessonId],
+        );
+        return { ok: true };
+      });
+    },
+  },
 ];

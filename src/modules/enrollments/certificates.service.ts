@@ -78,8 +78,10 @@ export function createCertificateService({ db, publicUrl }: { db: Db; publicUrl:
       const accent = rgb(0.2, 0.4, 0.75);
       page.drawRectangle({ x: 24, y: 24, width: width - 48, height: 547, borderColor: accent, borderWidth: 3 });
       page.drawRectangle({ x: 34, y: 34, width: width - 68, height: 527, borderColor: accent, borderWidth: 0.75 });
-      const centered = (text: string, y: number, font: PDFFont, size: number, color = ink) => {
+      const centered = (text: string, y: number, font: PDFFont, wanted: number, color = ink) => {
         const safe = printable(text, font);
+        // Long names and titles shrink to fit inside the border (never below 9 pt).
+        const size = Math.max(9, Math.min(wanted, (wanted * (width - 120)) / Math.max(1, font.widthOfTextAtSize(safe, wanted))));
         page.drawText(safe, { x: (width - font.widthOfTextAtSize(safe, size)) / 2, y, size, font, color });
       };
       centered(row.schoolName, 500, bold, 20, accent);

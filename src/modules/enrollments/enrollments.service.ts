@@ -25,8 +25,8 @@ const problem = (error: AppError['code'], path: string, message: string) => new 
 /** Enrollments: a student of the school in a published course of the school, once. */
 export function createEnrollmentService({ db, progress }: { db: Db; progress: ProgressService }) {
   /** The enrollment with its progress and quiz attempts. */
-  async function detailed(row: repo.EnrollmentRow, lastAttempt?: { id: string; score: number; passed: boolean }) {
-    const [p, attempts] = await Promise.all([progress.progressOf(db, row), progress.attempts(row.id)]);
+  async function detailed(row: repo.EnrollmentRow, lastAttempt?: { id: string; score: number; passed: boolean }, known?: Awaited<ReturnType<ProgressService['progressOf']>>) {
+    const [p, attempts] = await Promise.all([known ?? progress.progressOf(db, row), progress.attempts(row.id)]);
     const quizAttempts = attempts.map((a) => ({ id: a.id, lessonId: a.lessonId, answers: a.answers, score: a.score, passed: a.passed, createdAt: a.createdAt.toISOString() }));
     const last = lastAttempt ? quizAttempts.find((a) => a.id === lastAttempt.id) : undefined;
     return { ...present(row), progress: p, quizAttempts, ...(last ? { lastAttempt: { id: last.id, lessonId: last.lessonId, score: last.score, passed: last.passed, createdAt: last.createdAt } } : {}) };
@@ -93,8 +93,8 @@ export function createEnrollmentService({ db, progress }: { db: Db; progress: Pr
 
     /** PATCH: progress on one lesson, with its rules and side effects (progress.service). */
     async record(schoolId: string, id: string, input: ProgressInput) {
-      const { enrollment, attempt } = await progress.record(schoolId, id, input);
-      return detailed(enrollment, attempt);
+      const { enrollment, attempt, progress: computed } = await progress.record(schoolId, id, input);
+      return detailed(enrollment, attempt, computed);
     },
 
     async list(schoolId: string, query: Parameters<typeof toListRequest>[0] & { studentId?: string | undefined; courseId?: string | undefined }) {

@@ -64,12 +64,15 @@ export function createProgressService({ db, now, publicUrl }: { db: Db; now: () 
     return { sections: secs as CurriculumSection[], lessonRows: less, lessons: less as unknown as CurriculumLesson[] };
   }
 
-  /** The `progress` object of an enrollment. */
-  async function progressOf(tx: DbOrTx, enrollment: typeof enrollments.$inferSelect) {
-    const [{ sections: secs, lessons: less }, rows] = await Promise.all([
-      curriculum(tx, enrollment.courseId),
-      tx.select().from(lessonProgress).where(eq(lessonProgress.enrollmentId, enrollment.id)),
-    ]);
+  /** The `progress` object of an enrollment (from the curriculum and rows when the caller has them). */
+  async function progressOf(
+    tx: DbOrTx,
+    enrollment: typeof enrollments.$inferSelect,
+    loaded?: { sections: CurriculumSection[]; lessons: CurriculumLesson[]; rows: (typeof lessonProgress.$inferSelect)[] },
+  ) {
+    const [{ sections: secs, lessons: less }, rows] = loaded
+      ? [loaded, loaded.rows]
+      : await Promise.all([curriculum(tx, enrollment.courseId), tx.select().from(lessonProgress).where(eq(lessonProgress.enrollmentId, enrollment.id))]);
     const byLesson = new Map(rows.map((r) => [r.lessonId, r]));
     const completed = new Set(rows.filter((r) => r.completedAt).map((r) => r.lessonId));
     const ordered = courseOrder(secs, less);
@@ -168,14 +171,17 @@ export function createProgressService({ db, now, publicUrl }: { db: Db; now: () 
           }
         }
         const completedAt = completes ? (previous?.completedAt ?? now()) : null;
-        await tx
+        const [saved] = await tx
           .insert(lessonProgress)
           .values({ enrollmentId: enrollment.id, lessonId: lesson.id, completedAt, watchedSeconds: watched })
           .onConflictDoUpdate({
             target: [lessonProgress.enrollmentId, lessonProgress.lessonId],
             set: { completedAt, watchedSeconds: watched, updatedAt: sql`now()` },
-          });
-        const progress = await progressOf(tx, enrollment);
+          })
+          .returning();
+        // Progress from what is loaded already, with this lesson's new row.
+        const rowsNow = [...rows.filter((r) => r.lessonId !== lesson.id), saved!];
+        const progress = await progressOf(tx, enrollment, { sections: secs, lessons: less, rows: rowsNow });
         if (completes && !previous?.completedAt) {
           const anyBefore = await tx
             .select({ n: sql<number>`count(*)::int` })
