@@ -174,3 +174,24 @@ describe('enrollments', () => {
     expect(await ctx.database.db.select().from(enrollments).where(eq(enrollments.studentId, student.id))).toHaveLength(0);
   });
 });
+
+describe('who may create admins', () => {
+  it('a students:write key creates students, instructors and bots, but not admins; * may', async () => {
+    const writer = (await createKey(ctx, A.id, ['students:write'])).key;
+    expect((await post('/api/v1/users', { name: 'Bot', email: 'bot1@example.com', role: 'bot' }, writer)).statusCode).toBe(201);
+    const admin = await post('/api/v1/users', { name: 'Eve', email: 'eve@example.com', role: 'admin', password: 'longpassword' }, writer);
+    expect(admin.statusCode).toBe(403);
+    expect(admin.json()).toMatchObject({ error: 'forbidden', details: [{ path: 'role' }] });
+    const student = (await post('/api/v1/students', { name: 'Mallory', email: 'mallory@example.com' }, writer)).json();
+    const promote = await call(ctx.app, 'PATCH', `/api/v1/users/${student.id}`, { key: writer, body: { role: 'admin', password: 'longpassword' } });
+    expect(promote.statusCode).toBe(403);
+    const real = (await post('/api/v1/users', { name: 'Real admin', email: 'real-admin@example.com', role: 'admin' })).json();
+    expect(real.role).toBe('admin');
+    expect((await call(ctx.app, 'PATCH', `/api/v1/users/${real.id}`, { key: writer, body: { password: 'takeover123' } })).statusCode).toBe(403);
+    expect((await call(ctx.app, 'DELETE', `/api/v1/users/${real.id}`, { key: writer })).statusCode).toBe(403);
+    const owner = (await call(ctx.app, 'GET', '/api/v1/users?role=owner', { key: A.key })).json().data[0];
+    expect((await call(ctx.app, 'PATCH', `/api/v1/users/${owner.id}`, { key: writer, body: { name: 'x' } })).statusCode).toBe(403);
+    const login = await call(ctx.app, 'POST', '/api/v1/auth/login', { body: { email: 'eve@example.com', password: 'longpassword' } });
+    expect(login.statusCode).toBe(401);
+  });
+});

@@ -189,3 +189,66 @@ describe('concurrency', () => {
     }
   });
 });
+
+describe('review follow-ups', () => {
+  it('percent rounds down; 100 only when every lesson is done', async () => {
+    const { enrollment, lessonIds } = await enrolled([{ title: 'a' }, { title: 'b' }, { title: 'c' }]);
+    await progress(enrollment.id, { lessonId: lessonIds[0], completed: true });
+    const two = await progress(enrollment.id, { lessonId: lessonIds[1], completed: true });
+    expect(two.json().progress).toMatchObject({ percent: 66, complete: false });
+  });
+
+  it('a failed retake keeps a passed quiz completed; answers need completed: true', async () => {
+    const quiz = { questions: [{ text: 'q', options: [{ text: 'a', correct: true }, { text: 'b', correct: false }] }], passingScore: 100 };
+    const { enrollment, lessonIds } = await enrolled([{ title: 'Q', type: 'quiz', content: quiz }, { title: 'Next', unlock: { type: 'sequential' } }]);
+    await progress(enrollment.id, { lessonId: lessonIds[0], completed: true, answers: [[0]] });
+    const retake = await progress(enrollment.id, { lessonId: lessonIds[0], completed: true, answers: [[1]] });
+    expect(retake.json().lastAttempt).toMatchObject({ passed: false });
+    expect(retake.json().progress.lessons[0].completed).toBe(true);
+    expect(retake.json().progress.lessons[1].locked).toBe(false);
+    const noComplete = await progress(enrollment.id, { lessonId: lessonIds[0], completed: false, answers: [[0]] });
+    expect(noComplete.statusCode).toBe(400);
+    expect(noComplete.json().details[0].path).toBe('answers');
+  });
+
+  it('completed: false reopens a lesson; watchedSeconds only grows; the certificate stays', async () => {
+    const { enrollment, lessonIds, student } = await enrolled([{ title: 'only' }]);
+    await progress(enrollment.id, { lessonId: lessonIds[0], completed: true, watchedSeconds: 50 });
+    const reopened = await progress(enrollment.id, { lessonId: lessonIds[0], completed: false, watchedSeconds: 10 });
+    expect(reopened.json().progress.lessons[0]).toMatchObject({ completed: false, watchedSeconds: 50 });
+    expect(await ctx.database.db.select().from(certificates).where(eq(certificates.studentId, student.id))).toHaveLength(1);
+  });
+
+  it('a school in another time zone counts its own calendar days', async () => {
+    const { student, enrollment, lessonIds } = await enrolled([{ title: 'a' }, { title: 'b' }]);
+    await call(ctx.app, 'PATCH', '/api/v1/school', { key: A.key, body: { timezone: 'Pacific/Auckland' } });
+    try {
+      clock = new Date('2026-05-01T11:30:00Z'); // 23:30 in Auckland (UTC+12)
+      await progress(enrollment.id, { lessonId: lessonIds[0], completed: true });
+      clock = new Date('2026-05-01T12:30:00Z'); // 00:30 the next day in Auckland
+      await progress(enrollment.id, { lessonId: lessonIds[1], completed: true });
+      const activity = (await call(ctx.app, 'GET', `/api/v1/students/${student.id}/activity`, { key: A.key })).json();
+      expect(activity.days).toEqual(['2026-05-01', '2026-05-02']);
+    } finally {
+      await call(ctx.app, 'PATCH', '/api/v1/school', { key: A.key, body: { timezone: 'UTC' } });
+      clock = new Date('2026-03-02T10:00:00Z');
+    }
+  });
+
+  it('section drip and prerequisites are enforced over HTTP', async () => {
+    const { enrollment, course } = await enrolled([], [
+      { title: 'First', lessons: [{ title: 'f1' }] },
+      { title: 'Dripped', drip: { type: 'days', days: 5 }, lessons: [{ title: 'd1' }] },
+    ]);
+    const [first, dripped] = course.sections;
+    const drip = await progress(enrollment.id, { lessonId: dripped.lessons[0].id, completed: true });
+    expect(drip.statusCode).toBe(409);
+    expect(drip.json().details[0].unlocksAt).toBeDefined();
+    await call(ctx.app, 'PATCH', `/api/v1/courses/${course.id}/sections/${dripped.id}`, { key: A.key, body: { drip: { type: 'none' }, prerequisites: [first.id] } });
+    const prereq = await progress(enrollment.id, { lessonId: dripped.lessons[0].id, completed: true });
+    expect(prereq.statusCode).toBe(409);
+    expect(prereq.json().details[0].unlocksAt).toBeUndefined();
+    await progress(enrollment.id, { lessonId: first.lessons[0].id, completed: true });
+    expect((await progress(enrollment.id, { lessonId: dripped.lessons[0].id, completed: true })).statusCode).toBe(200);
+  });
+});

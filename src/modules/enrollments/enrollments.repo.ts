@@ -46,9 +46,10 @@ export async function studentsOf(db: DbOrTx, schoolId: string, by: { ids: string
     .where(and(eq(users.schoolId, schoolId), sql`(${sql.join(match, sql` OR `)})`));
 }
 
-export async function coursesOf(db: DbOrTx, schoolId: string, ids: string[]) {
+export async function coursesOf(db: DbOrTx, schoolId: string, ids: string[], forShare = false) {
   if (ids.length === 0) return [];
-  return db.select({ id: courses.id, status: courses.status }).from(courses).where(and(eq(courses.schoolId, schoolId), inArray(courses.id, ids)));
+  const q = db.select({ id: courses.id, status: courses.status }).from(courses).where(and(eq(courses.schoolId, schoolId), inArray(courses.id, ids)));
+  return forShare ? q.for('share') : q;
 }
 
 export async function listEnrollments(db: DbOrTx, schoolId: string, filter: { studentId?: string | undefined; courseId?: string | undefined }, req: ListRequest) {

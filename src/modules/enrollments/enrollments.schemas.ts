@@ -52,7 +52,8 @@ const LessonProgressSchema = z.object({
   unlocksAt: z.string().nullable(),
 });
 export const ProgressSchema = z.object({
-  percent: z.number().int(),
+  percent: z.number().int().meta({ description: 'Rounded down: 100 only when every published lesson is completed.' }),
+  complete: z.boolean(),
   completedLessons: z.number().int(),
   totalLessons: z.number().int(),
   lessons: z.array(LessonProgressSchema),

@@ -37,11 +37,14 @@ export function createEnrollmentService({ db, progress }: { db: Db; progress: Pr
     async create(schoolId: string, input: CreateEnrollment) {
       const [student] = await repo.studentsOf(db, schoolId, { ids: [input.studentId], emails: [] });
       if (!student || student.role !== 'student') throw problem('validation_error', 'studentId', 'No such student in this school.');
-      const [course] = await repo.coursesOf(db, schoolId, [input.courseId]);
-      if (!course) throw problem('validation_error', 'courseId', 'No such course in this school.');
-      if (course.status !== 'published') throw problem('conflict', 'courseId', 'Students can enrol only in a published course.');
-      const row = await repo.insertEnrollment(db, { id: newId('enrollment'), schoolId, studentId: student.id, courseId: course.id });
-      return { data: present(row), etag: etagOf(row) };
+      return db.transaction(async (tx) => {
+        // FOR SHARE: the course cannot be unpublished between this check and the insert.
+        const [course] = await repo.coursesOf(tx, schoolId, [input.courseId], true);
+        if (!course) throw problem('validation_error', 'courseId', 'No such course in this school.');
+        if (course.status !== 'published') throw problem('conflict', 'courseId', 'Students can enrol only in a published course.');
+        const row = await repo.insertEnrollment(tx, { id: newId('enrollment'), schoolId, studentId: student.id, courseId: course.id });
+        return { data: present(row), etag: etagOf(row) };
+      });
     },
 
     /**
@@ -77,7 +80,12 @@ export function createEnrollmentService({ db, progress }: { db: Db; progress: Pr
       const reported = new Set<string>();
       for (const w of wanted) {
         const key = `${w.studentId}:${w.courseId}`;
-        const row = all.get(key)!;
+        const row = all.get(key);
+        if (!row) {
+          // Removed by a concurrent request between the insert and this read.
+          results.push({ index: w.index, status: 'failed', error: { error: 'conflict', message: 'The enrollment was removed concurrently; retry.' } });
+          continue;
+        }
         const first = createdKeys.has(key) && !reported.has(key);
         reported.add(key);
         results.push({ index: w.index, status: first ? 'created' : 'exists', enrollment: present(row) });

@@ -79,7 +79,9 @@ export function createProgressService({ db, now, publicUrl }: { db: Db; now: () 
     const states = lessonStates({ sections: secs, lessons: less, completed, enrolledAt: enrollment.createdAt, now: now() });
     const done = ordered.filter((l) => completed.has(l.id)).length;
     return {
-      percent: ordered.length ? Math.round((done / ordered.length) * 100) : 0,
+      // Rounded down: 100 means every lesson is done (199 of 200 is 99, not 100).
+      percent: ordered.length ? Math.floor((done / ordered.length) * 100) : 0,
+      complete: ordered.length > 0 && done === ordered.length,
       completedLessons: done,
       totalLessons: ordered.length,
       lessons: ordered.map((l) => ({
@@ -93,7 +95,7 @@ export function createProgressService({ db, now, publicUrl }: { db: Db; now: () 
     };
   }
 
-  async function sideEffects(tx: Tx, enrollment: typeof enrollments.$inferSelect, firstCompletion: boolean, percent: number) {
+  async function sideEffects(tx: Tx, enrollment: typeof enrollments.$inferSelect, firstCompletion: boolean, courseDone: boolean) {
     const [school] = await tx.select().from(schools).where(eq(schools.id, enrollment.schoolId));
     const today = dayIn(school!.timezone, now());
     await tx.insert(learningDays).values({ studentId: enrollment.studentId, day: today }).onConflictDoNothing();
@@ -102,7 +104,7 @@ export function createProgressService({ db, now, publicUrl }: { db: Db; now: () 
     const days = (await tx.select({ day: learningDays.day }).from(learningDays).where(eq(learningDays.studentId, enrollment.studentId))).map((d) => d.day);
     const { currentStreak } = streaks(days, today);
     for (const [n, code] of STREAK_ACHIEVEMENTS) if (currentStreak >= n) await award(code);
-    if (percent === 100) {
+    if (courseDone) {
       await award('course_completed', enrollment.courseId);
       const [student] = await tx.select().from(users).where(eq(users.id, enrollment.studentId));
       const [course] = await tx.select().from(courses).where(eq(courses.id, enrollment.courseId));
@@ -152,6 +154,9 @@ export function createProgressService({ db, now, publicUrl }: { db: Db; now: () 
         const watched = Math.max(previous?.watchedSeconds ?? 0, input.watchedSeconds ?? 0);
         let completes = input.completed;
         let attempt: { id: string; score: number; passed: boolean } | undefined;
+        if (input.answers && !input.completed) {
+          throw new AppError('validation_error', 'Answers are an attempt: send them with completed: true.', [{ path: 'answers', message: 'Only with completed: true.' }]);
+        }
         if (input.completed) {
           const rule = lesson.completion.type;
           if (rule === 'none') throw new AppError('validation_error', 'This lesson has no completion.', [{ path: 'completed', message: 'This lesson cannot be completed.' }]);
@@ -167,7 +172,8 @@ export function createProgressService({ db, now, publicUrl }: { db: Db; now: () 
             const passed = score >= quiz.passingScore;
             const [row] = await tx.insert(quizAttempts).values({ id: newId('quizAttempt'), enrollmentId: enrollment.id, lessonId: lesson.id, answers: input.answers, score, passed }).returning();
             attempt = { id: row!.id, score, passed };
-            completes = passed; // a failed attempt is stored, the lesson stays open
+            // A failed attempt is stored; it leaves the lesson as it was (open, or completed by an earlier pass).
+            completes = passed || Boolean(previous?.completedAt);
           }
         }
         const completedAt = completes ? (previous?.completedAt ?? now()) : null;
@@ -188,7 +194,7 @@ export function createProgressService({ db, now, publicUrl }: { db: Db; now: () 
             .from(lessonProgress)
             .innerJoin(enrollments, eq(enrollments.id, lessonProgress.enrollmentId))
             .where(and(eq(enrollments.studentId, enrollment.studentId), sql`${lessonProgress.completedAt} IS NOT NULL`));
-          await sideEffects(tx, enrollment, (anyBefore[0]?.n ?? 0) === 1, progress.percent);
+          await sideEffects(tx, enrollment, (anyBefore[0]?.n ?? 0) === 1, progress.complete);
         }
         return { enrollment, progress, attempt };
       });

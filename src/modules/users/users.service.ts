@@ -9,6 +9,12 @@ import type { UserRole } from '../../lib/principal.js';
 import type { CreateUser, UpdateUser, User } from './users.schemas.js';
 import * as repo from './users.repo.js';
 
+/** Admins can log in with every scope: only an owner session or a `*` key may create or change them. */
+const adminsNeedStar = () =>
+  new AppError('forbidden', "Creating or changing an admin (or the owner) needs an owner session or a key with the '*' scope.", [
+    { path: 'role', message: "Requires '*'.", code: 'missing_scope' },
+  ]);
+
 function present(row: repo.UserRow, as: 'student' | 'user'): User {
   return {
     object: as,
@@ -53,7 +59,8 @@ export function createUserService({ db }: { db: Db }) {
       });
     },
 
-    async createVia(schoolId: string, input: CreateUser, as: 'student' | 'user') {
+    async createVia(schoolId: string, input: CreateUser, as: 'student' | 'user', canManageAdmins = false) {
+      if (input.role === 'admin' && !canManageAdmins) throw adminsNeedStar();
       const row = await service.create({ ...input, schoolId });
       return { data: present(row, as), etag: etagOf(row) };
     },
@@ -71,10 +78,11 @@ export function createUserService({ db }: { db: Db }) {
       return { data: items.map((r) => present(r, as)), pagination };
     },
 
-    async updateVia(schoolId: string, id: string, patch: UpdateUser, as: 'student' | 'user', ifMatch?: string) {
+    async updateVia(schoolId: string, id: string, patch: UpdateUser, as: 'student' | 'user', ifMatch?: string, canManageAdmins = false) {
       return db.transaction(async (tx) => {
         const current = await find(schoolId, id, as, tx, true);
         assertIfMatch(ifMatch, current);
+        if ((patch.role === 'admin' || current.role === 'admin' || current.role === 'owner') && !canManageAdmins) throw adminsNeedStar();
         if (current.role === 'owner' && patch.role) throw new AppError('forbidden', "The owner's role cannot be changed.");
         const { password, ...rest } = patch;
         const row = await repo.updateUser(tx, id, { ...rest, ...(password ? { passwordHash: await hashPassword(password) } : {}) });
@@ -83,10 +91,11 @@ export function createUserService({ db }: { db: Db }) {
     },
 
     /** Deletes the user with their enrollments and progress (foreign keys cascade). */
-    async deleteVia(schoolId: string, id: string, as: 'student' | 'user', ifMatch?: string) {
+    async deleteVia(schoolId: string, id: string, as: 'student' | 'user', ifMatch?: string, canManageAdmins = false) {
       await db.transaction(async (tx) => {
         const current = await find(schoolId, id, as, tx, true);
         assertIfMatch(ifMatch, current);
+        if (current.role === 'admin' && !canManageAdmins) throw adminsNeedStar();
         if (current.role === 'owner') throw new AppError('forbidden', 'The school owner cannot be deleted.');
         await repo.deleteUser(tx, id);
       });
