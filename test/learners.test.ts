@@ -195,3 +195,23 @@ describe('who may create admins', () => {
     expect(login.statusCode).toBe(401);
   });
 });
+
+describe('more student rules', () => {
+  it('duplicate externalId and a PATCH to a taken email are 409', async () => {
+    await post('/api/v1/students', { name: 'E1', email: 'ext1@example.com', externalId: 'SIS-1' });
+    const dupExt = await post('/api/v1/students', { name: 'E2', email: 'ext2@example.com', externalId: 'SIS-1' });
+    expect(dupExt.statusCode).toBe(409);
+    expect(dupExt.json().error).toBe('duplicate_external_id');
+    const other = (await post('/api/v1/students', { name: 'E3', email: 'ext3@example.com' })).json();
+    const dupEmail = await call(ctx.app, 'PATCH', `/api/v1/students/${other.id}`, { key: A.key, body: { email: 'EXT1@example.com' } });
+    expect(dupEmail.statusCode).toBe(409);
+    expect(dupEmail.json().error).toBe('duplicate_email');
+  });
+
+  it('bulk by email only finds students of the key’s school', async () => {
+    const course = await publishedCourse();
+    await post('/api/v1/students', { name: 'Only in B', email: 'only-b@example.com' }, B.key);
+    const res = await post('/api/v1/enrollments/bulk', { enrollments: [{ email: 'only-b@example.com', courseId: course }] });
+    expect(res.json().results[0]).toMatchObject({ status: 'failed' });
+  });
+});

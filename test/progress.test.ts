@@ -252,3 +252,29 @@ describe('review follow-ups', () => {
     expect((await progress(enrollment.id, { lessonId: dripped.lessons[0].id, completed: true })).statusCode).toBe(200);
   });
 });
+
+describe('deleting a student and long streaks', () => {
+  it('streak_7 after seven days in a row', async () => {
+    const { enrollment, lessonIds, student } = await enrolled(Array.from({ length: 7 }, (_, i) => ({ title: `d${i}` })));
+    for (let i = 0; i < 7; i++) {
+      clock = new Date(Date.UTC(2026, 5, 1 + i, 12));
+      await progress(enrollment.id, { lessonId: lessonIds[i], completed: true });
+    }
+    const codes = (await call(ctx.app, 'GET', `/api/v1/students/${student.id}/achievements`, { key: A.key })).json().data.map((a: { code: string }) => a.code);
+    expect(codes).toEqual(expect.arrayContaining(['first_lesson', 'streak_3', 'streak_7', 'course_completed']));
+    expect(codes).not.toContain('streak_30');
+    clock = new Date('2026-03-02T10:00:00Z');
+  });
+
+  it('deleting a student removes their progress and activity but keeps their certificate verifiable', async () => {
+    const { enrollment, lessonIds, student } = await enrolled([{ title: 'only' }]);
+    await progress(enrollment.id, { lessonId: lessonIds[0], completed: true });
+    const [cert] = await ctx.database.db.select().from(certificates).where(eq(certificates.studentId, student.id));
+    expect((await call(ctx.app, 'DELETE', `/api/v1/students/${student.id}`, { key: A.key })).statusCode).toBe(204);
+    expect((await call(ctx.app, 'GET', `/api/v1/enrollments/${enrollment.id}`, { key: A.key })).statusCode).toBe(404);
+    expect((await call(ctx.app, 'GET', `/api/v1/students/${student.id}/activity`, { key: A.key })).statusCode).toBe(404);
+    const verify = await call(ctx.app, 'GET', `/api/v1/verify/${cert!.code}`);
+    expect(verify.json()).toMatchObject({ valid: true, studentName: student.name });
+    expect((await call(ctx.app, 'GET', `/api/v1/certificates/${cert!.id}`, { key: A.key })).json().studentId).toBeNull();
+  });
+});
