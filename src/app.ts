@@ -16,6 +16,7 @@ import curriculumRoutes from './modules/courses/curriculum.routes.js';
 import mediaRoutes from './modules/media/media.routes.js';
 import userRoutes from './modules/users/users.routes.js';
 import enrollmentRoutes, { learningRoutes } from './modules/enrollments/enrollments.routes.js';
+import communityRoutes from './modules/communities/communities.routes.js';
 import healthRoutes from './modules/health/health.routes.js';
 import schoolRoutes from './modules/schools/schools.routes.js';
 import videoRoutes from './modules/videos/videos.routes.js';
@@ -139,6 +140,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await api.register(mediaRoutes, { media: services.media, local: services.localStorage });
       await api.register(userRoutes, { users: services.users });
       await api.register(enrollmentRoutes, { enrollments: services.enrollments });
+      await api.register(communityRoutes, { communities: services.communities });
       await api.register(learningRoutes, { enrollments: services.enrollments, certificates: services.certificates, learning: services.learning });
       await api.register(videoRoutes);
     },

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Config } from './config.js';
 import { instanceSecret } from './db/secrets.js';
 import type { SafeFetchOptions } from './lib/safe-fetch.js';
+import { createCommunityService } from './modules/communities/communities.service.js';
 import { createCertificateService } from './modules/enrollments/certificates.service.js';
 import { createEnrollmentService } from './modules/enrollments/enrollments.service.js';
 import { createLearningService } from './modules/enrollments/learning.service.js';
@@ -58,6 +59,7 @@ export function createServices(database: Database, config: Config, extras: { ima
     enrollments: createEnrollmentService({ db, progress }),
     certificates: createCertificateService({ db, publicUrl: config.publicUrl }),
     learning: createLearningService({ db, now }),
+    communities: createCommunityService({ db }),
     /** The local storage driver when media live on disk (its upload and download routes). */
     localStorage: storage.kind === 'local' ? storage : undefined,
   };

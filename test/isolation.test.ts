@@ -29,6 +29,10 @@ const enr = (await call(ctx.app, 'POST', '/api/v1/enrollments', { key: A.key, bo
 const pubLesson = (await call(ctx.app, 'GET', `/api/v1/courses/${pub}`, { key: A.key })).json().sections[0].lessons[0].id as string;
 await call(ctx.app, 'PATCH', `/api/v1/enrollments/${enr}`, { key: A.key, body: { lessonId: pubLesson, completed: true } });
 const crt = (await call(ctx.app, 'GET', `/api/v1/certificates?studentId=${stu}`, { key: A.key })).json().data[0].id as string;
+const com = (await call(ctx.app, 'POST', '/api/v1/communities', { key: A.key, body: { name: 'A community', slug: 'a-community' } })).json().id as string;
+await call(ctx.app, 'POST', `/api/v1/communities/${com}/members`, { key: A.key, body: { userId: stu } });
+const thr = (await call(ctx.app, 'POST', `/api/v1/communities/${com}/threads`, { key: A.key, body: { title: 'T', content: 'x', userId: stu } })).json().id as string;
+const cmt = (await call(ctx.app, 'POST', `/api/v1/communities/${com}/threads/${thr}/comments`, { key: A.key, body: { content: 'x', userId: stu } })).json().id as string;
 const med = (await call(ctx.app, 'POST', '/api/v1/media/presigned', { key: A.key, body: { fileName: 'a.pdf', mimeType: 'application/pdf', size: 10 } })).json().mediaId as string;
 
 type Route = [method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, write?: boolean];
@@ -82,6 +86,23 @@ const ROUTES: Route[] = [
   ['GET', `/api/v1/certificates/${crt}/pdf`],
   ['GET', `/api/v1/students/${stu}/activity`],
   ['GET', `/api/v1/students/${stu}/achievements`],
+  ['GET', `/api/v1/communities/${com}`],
+  ['PATCH', `/api/v1/communities/${com}`, { name: 'x' }, true],
+  ['DELETE', `/api/v1/communities/${com}`, undefined, true],
+  ['GET', `/api/v1/communities/${com}/members`],
+  ['POST', `/api/v1/communities/${com}/members`, { userId: stu }, true],
+  ['DELETE', `/api/v1/communities/${com}/members?userId=${stu}`, undefined, true],
+  ['GET', `/api/v1/communities/${com}/threads`],
+  ['POST', `/api/v1/communities/${com}/threads`, { title: 'x', content: 'x', userId: stu }, true],
+  ['GET', `/api/v1/communities/${com}/threads/${thr}`],
+  ['PATCH', `/api/v1/communities/${com}/threads/${thr}`, { title: 'x' }, true],
+  ['DELETE', `/api/v1/communities/${com}/threads/${thr}`, undefined, true],
+  ['GET', `/api/v1/communities/${com}/threads/${thr}/comments`],
+  ['POST', `/api/v1/communities/${com}/threads/${thr}/comments`, { content: 'x', userId: stu }, true],
+  ['PATCH', `/api/v1/communities/${com}/threads/${thr}/comments/${cmt}`, { content: 'x' }, true],
+  ['DELETE', `/api/v1/communities/${com}/threads/${thr}/comments/${cmt}`, undefined, true],
+  ['GET', `/api/v1/communities/${com}/media`],
+  ['POST', `/api/v1/communities/${com}/media`, { type: 'file', title: 'f', url: 'https://x.example/f', fileName: 'f', fileSize: 1, userId: stu }, true],
 ];
 /** The catalogue routes (categories, courses and their parts) use the courses scopes. */
 const CATALOGUE = ROUTES.filter(([, url]) => /^\/api\/v1\/(courses|categories)/.test(url));
@@ -89,9 +110,9 @@ const CATALOGUE = ROUTES.filter(([, url]) => /^\/api\/v1\/(courses|categories)/.
 describe('school isolation', () => {
   it('the table covers every route that takes an id (checked against the OpenAPI document)', async () => {
     const doc = (await call(ctx.app, 'GET', '/api/v1/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
-    const covered = new Set(ROUTES.map(([m, u]) => `${m} ${u.replace(/(cat|crs|sec|les|pln|med|usr|enr|crt)_[0-9A-Za-z]+/g, '{}')}`));
+    const covered = new Set(ROUTES.map(([m, u]) => `${m} ${u.split('?')[0]!.replace(/(cat|crs|sec|les|pln|med|usr|enr|crt|com|thr|cmt)_[0-9A-Za-z]+/g, '{}')}`));
     const withIds = Object.entries(doc.paths)
-      .filter(([path]) => /\{(id|sectionId|lessonId|planId)\}/.test(path) && !path.includes('api-keys'))
+      .filter(([path]) => /\{(id|sectionId|lessonId|planId|threadId|commentId)\}/.test(path) && !path.includes('api-keys'))
       .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{[^}]+\}/g, '{}')}`));
     expect(withIds.filter((r) => !covered.has(r))).toEqual([]);
   });

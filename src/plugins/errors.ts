@@ -14,6 +14,7 @@ const UNIQUE_SUFFIX_CODES: [suffix: string, code: ErrorCode, field: string, mess
   ['_external_id_uq', 'duplicate_external_id', 'externalId'],
   ['_title_uq', 'duplicate_title', 'title'],
   ['_student_course_uq', 'already_enrolled', 'courseId', 'The student is already enrolled in this course.'],
+  ['_member_uq', 'already_member', 'userId', 'The user is already a member of this community.'],
 ];
 
 function fromPostgres(e: unknown): AppError | undefined {

@@ -8,3 +8,4 @@ export * from './media.js';
 export * from './secrets.js';
 export * from './enrollments.js';
 export * from './progress.js';
+export * from './communities.js';
