@@ -252,3 +252,54 @@ describe('isolation and scopes', () => {
     expect((await post('/api/v1/communities', { name: 'x', slug: 'by-reader' }, reader)).statusCode).toBe(403);
   });
 });
+
+describe('review follow-ups', () => {
+  it('a price needs isFree: false; PATCH keeps the rule; duplicate slug on PATCH is 409', async () => {
+    expect(paths(await post('/api/v1/communities', { name: 'Paid?', slug: 'paid-q', price: 500 }))).toEqual(['price']);
+    const paid = (await post('/api/v1/communities', { name: 'Paid', slug: 'paid-ok', isFree: false, price: 500 })).json();
+    expect(paid).toMatchObject({ isFree: false, price: 500 });
+    const free = await call(ctx.app, 'PATCH', `/api/v1/communities/${paid.id}`, { key: A.key, body: { isFree: true } });
+    expect(free.json()).toMatchObject({ isFree: true, price: 0 });
+    expect(paths(await call(ctx.app, 'PATCH', `/api/v1/communities/${paid.id}`, { key: A.key, body: { price: 5 } }))).toEqual(['price']);
+    const other = await community();
+    expect((await call(ctx.app, 'PATCH', `/api/v1/communities/${other}`, { key: A.key, body: { slug: 'paid-ok' } })).json().error).toBe('duplicate_slug');
+  });
+
+  it('comments under another thread are 404; other schools’ users cannot post; removed members cannot comment', async () => {
+    const c = await community();
+    const m = await memberOf(c);
+    const t1 = (await post(`/api/v1/communities/${c}/threads`, { title: 'a', content: 'x', userId: m })).json();
+    const t2 = (await post(`/api/v1/communities/${c}/threads`, { title: 'b', content: 'x', userId: m })).json();
+    const cm = (await post(`/api/v1/communities/${c}/threads/${t1.id}/comments`, { content: 'x', userId: m })).json();
+    expect((await call(ctx.app, 'PATCH', `/api/v1/communities/${c}/threads/${t2.id}/comments/${cm.id}`, { key: A.key, body: { content: 'y' } })).statusCode).toBe(404);
+    expect((await call(ctx.app, 'DELETE', `/api/v1/communities/${c}/threads/${t2.id}/comments/${cm.id}`, { key: A.key })).statusCode).toBe(404);
+    const foreign = await student(B.key);
+    expect(paths(await post(`/api/v1/communities/${c}/threads`, { title: 'x', content: 'x', userId: foreign }))).toEqual(['userId']);
+    expect(paths(await post(`/api/v1/communities/${c}/threads/${t1.id}/comments`, { content: 'x', userId: foreign }))).toEqual(['userId']);
+    expect(paths(await post(`/api/v1/communities/${c}/media`, { type: 'file', title: 'f', url: 'https://x.example/f', fileName: 'f', fileSize: 1, userId: foreign }))).toEqual(['userId']);
+    await call(ctx.app, 'DELETE', `/api/v1/communities/${c}/members?userId=${m}`, { key: A.key });
+    expect(paths(await post(`/api/v1/communities/${c}/threads/${t1.id}/comments`, { content: 'x', userId: m }))).toEqual(['userId']);
+    expect(paths(await post(`/api/v1/communities/${c}/threads/${t1.id}/comments`, { content: '   ', userId: A.owner.id }))).toEqual(['content']);
+    expect((await call(ctx.app, 'DELETE', `/api/v1/communities/${c}/threads/${t1.id}`, { key: A.key })).statusCode).toBe(204);
+    expect((await ctx.database.db.select({ n: count() }).from(comments).where(eq(comments.threadId, t1.id)))[0]!.n).toBe(0);
+  });
+
+  it('a 1,000-deep reply chain is read as a tree and deleted from its root', async () => {
+    const c = await community();
+    const m = await memberOf(c);
+    const t = (await post(`/api/v1/communities/${c}/threads`, { title: 'deep', content: 'x', userId: m })).json();
+    const rows: (typeof comments.$inferInsert)[] = [];
+    for (let i = 0; i < 1000; i++) {
+      rows.push({ id: newId('comment', Date.now() + i), schoolId: A.id, threadId: t.id, parentId: i ? rows[i - 1]!.id! : null, userId: m, content: `d${i}`, contentHtml: `<p>d${i}</p>`, createdAt: new Date(Date.now() + i) });
+    }
+    await ctx.database.db.insert(comments).values(rows);
+    const res = await call(ctx.app, 'GET', `/api/v1/communities/${c}/threads/${t.id}`, { key: A.key });
+    expect(res.statusCode).toBe(200);
+    let depth = 0;
+    for (let node = res.json().comments[0]; node; node = node.replies[0]) depth++;
+    expect(depth).toBe(1000);
+    const del = await call(ctx.app, 'DELETE', `/api/v1/communities/${c}/threads/${t.id}/comments/${rows[0]!.id}`, { key: A.key });
+    expect(del.statusCode).toBe(204);
+    expect((await call(ctx.app, 'GET', `/api/v1/communities/${c}/threads/${t.id}`, { key: A.key })).json()).toMatchObject({ commentCount: 0, comments: [] });
+  });
+});

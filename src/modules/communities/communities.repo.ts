@@ -82,10 +82,14 @@ export const thread = {
       .offset(offset);
   },
   count: (db: DbOrTx, communityId: string) => db.$count(threads, eq(threads.communityId, communityId)),
-  /** Comment count and last activity recomputed under the thread's row lock: right under concurrent writes. */
+  /**
+   * Comment count and last activity (the newest post: the thread or its latest comment) recomputed
+   * under the thread's row lock, so they are exact under concurrent writes.
+   */
   refreshCounts: (db: DbOrTx, id: string) =>
     db.execute(sql`UPDATE threads SET comment_count = (SELECT count(*) FROM comments WHERE thread_id = ${id}),
-                                      last_activity_at = greatest(last_activity_at, now()) WHERE id = ${id}`),
+                                      last_activity_at = greatest(created_at, (SELECT max(created_at) FROM comments WHERE thread_id = ${id}))
+                    WHERE id = ${id}`),
 };
 
 export const comment = {
@@ -93,8 +97,15 @@ export const comment = {
   find: async (db: DbOrTx, threadId: string, id: string) => (await db.select().from(comments).where(and(eq(comments.threadId, threadId), eq(comments.id, id))))[0],
   update: async (db: DbOrTx, id: string, patch: Partial<typeof comments.$inferInsert>) =>
     (await db.update(comments).set({ ...patch, updatedAt: new Date(), version: sql`${comments.version} + 1` }).where(eq(comments.id, id)).returning())[0]!,
-  /** Deletes the comment; its replies follow by the foreign key's cascade. */
-  delete: (db: DbOrTx, id: string) => db.delete(comments).where(eq(comments.id, id)),
+  /**
+   * Deletes the comment and its whole subtree in one statement (a recursive query), so a reply chain
+   * of any depth does not become a chain of nested cascades.
+   */
+  delete: (db: DbOrTx, id: string) =>
+    db.execute(sql`WITH RECURSIVE subtree AS (
+                     SELECT id FROM comments WHERE id = ${id}
+                     UNION ALL SELECT c.id FROM comments c JOIN subtree s ON c.parent_id = s.id)
+                   DELETE FROM comments WHERE id IN (SELECT id FROM subtree)`),
   /** Every comment of a thread, oldest first: one query, whatever the count. */
   all: (db: DbOrTx, threadId: string) => db.select().from(comments).where(eq(comments.threadId, threadId)).orderBy(asc(comments.createdAt), asc(comments.id)),
   page: (db: DbOrTx, threadId: string, req: ListRequest) => {

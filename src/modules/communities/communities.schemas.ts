@@ -43,10 +43,16 @@ export const CommunitySchema = z
   })
   .meta({ id: 'Community' });
 
+/** Post text is kept exactly as written (Markdown indentation matters), but may not be blank. */
+const postText = z
+  .string()
+  .max(20000)
+  .refine((v) => v.trim().length > 0, 'Must not be blank.');
+
 export const CreateThreadSchema = z
-  .strictObject({ title: z.string().trim().min(1).max(200), content: z.string().trim().min(1).max(20000), userId: id, pinned: z.boolean().optional() })
+  .strictObject({ title: z.string().trim().min(1).max(200), content: postText, userId: id, pinned: z.boolean().optional() })
   .meta({ example: { title: 'Weekly Discussion: What did you learn this week?', content: 'Share your **wins**, challenges, and insights...', userId: 'usr_…', pinned: true } });
-export const UpdateThreadSchema = z.strictObject({ title: z.string().trim().min(1).max(200), content: z.string().trim().min(1).max(20000), pinned: z.boolean() }).partial();
+export const UpdateThreadSchema = z.strictObject({ title: z.string().trim().min(1).max(200), content: postText, pinned: z.boolean() }).partial();
 
 const CommentBase = z.object({
   object: z.literal('comment'),
@@ -83,9 +89,9 @@ export const ThreadSchema = z
   .meta({ id: 'Thread' });
 
 export const CreateCommentSchema = z
-  .strictObject({ content: z.string().trim().min(1).max(20000), userId: id, parentId: id.optional() })
+  .strictObject({ content: postText, userId: id, parentId: id.optional() })
   .meta({ example: { content: 'Great question!', userId: 'usr_…' } });
-export const UpdateCommentSchema = z.strictObject({ content: z.string().trim().min(1).max(20000) });
+export const UpdateCommentSchema = z.strictObject({ content: postText });
 
 export const AddMemberSchema = z.strictObject({ userId: id, role: z.enum(['member', 'moderator', 'admin']).default('member') });
 export const MemberSchema = z.object({

@@ -100,6 +100,10 @@ export function createCommunityService({ db }: { db: Db }) {
 
   return {
     async create(schoolId: string, input: { name: string; slug: string; description?: string | null | undefined; coverImageUrl?: string | null | undefined; isFree?: boolean | undefined; price?: number | undefined; isPublic?: boolean | undefined }) {
+      // Free unless said otherwise; a free community has no price.
+      if ((input.isFree ?? true) && (input.price ?? 0) > 0) {
+        throw new AppError('validation_error', 'A free community has no price; send isFree: false with a price.', [{ path: 'price', message: 'A free community has no price.' }]);
+      }
       const row = await repo.community.insert(db, { id: newId('community'), schoolId, ...input, price: input.price ?? 0 });
       return { data: presentCommunity(row, 0), etag: etagOf(row) };
     },
