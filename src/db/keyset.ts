@@ -1,4 +1,6 @@
-import { asc, desc, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { and, asc, desc, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
+import type { DbOrTx } from './client.js';
 import { AppError } from '../lib/errors.js';
 import type { ListRequest } from '../lib/pagination.js';
 
@@ -56,4 +58,27 @@ export async function withTotal<T>(
   if (req.after) return { rows, total: undefined };
   if (results.length > 0) return { rows, total: results[0]!.total ?? 0 };
   return { rows, total: req.offset ? await countAll() : 0 };
+}
+
+/**
+ * One page of a list: the rows of `table` matching `scope`, ordered and cut by the request
+ * (page or cursor), with the total in page mode. Every simple list in the API goes through here.
+ */
+export async function listPage<T extends PgTable>(
+  db: DbOrTx,
+  table: T,
+  scope: SQL,
+  req: ListRequest,
+  sorts: SortColumns,
+  id: AnyColumn,
+): Promise<{ rows: T['$inferSelect'][]; total: number | undefined }> {
+  const page = keyset(req, sorts, id);
+  const results = (await db
+    .select({ row: table as unknown as PgTable, total: totalColumn(req) } as never)
+    .from(table as never)
+    .where(page.where ? and(scope, page.where) : scope)
+    .orderBy(...page.orderBy)
+    .limit(req.limit + 1)
+    .offset(req.offset ?? 0)) as unknown as { row: T['$inferSelect']; total: number | null }[];
+  return withTotal(results, req, () => db.$count(table, scope));
 }

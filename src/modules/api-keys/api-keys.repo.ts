@@ -1,6 +1,6 @@
-import { and, count, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { keyset, totalColumn, withTotal, type SortColumns } from '../../db/keyset.js';
+import { listPage, type SortColumns } from '../../db/keyset.js';
 import { apiKeys, schools } from '../../db/schema/index.js';
 import type { ListRequest } from '../../lib/pagination.js';
 
@@ -35,16 +35,8 @@ export async function touchApiKey(db: DbOrTx, keyId: string): Promise<void> {
 }
 
 export async function listApiKeys(db: DbOrTx, schoolId: string, req: ListRequest) {
-  const page = keyset(req, API_KEY_SORTS, apiKeys.id);
   const scope = eq(apiKeys.schoolId, schoolId);
-  const results = await db
-    .select({ row: apiKeys, total: totalColumn(req) })
-    .from(apiKeys)
-    .where(page.where ? and(scope, page.where) : scope)
-    .orderBy(...page.orderBy)
-    .limit(req.limit + 1)
-    .offset(req.offset ?? 0);
-  return withTotal(results, req, async () => (await db.select({ n: count() }).from(apiKeys).where(scope))[0]?.n ?? 0);
+  return listPage(db, apiKeys, scope, req, API_KEY_SORTS, apiKeys.id);
 }
 
 /** Tells every instance (on commit) to forget cached credentials of a key or of a whole school. */

@@ -1,6 +1,6 @@
-import { and, count, eq, like, or, sql } from 'drizzle-orm';
+import { and, eq, like, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { keyset, totalColumn, withTotal, type SortColumns } from '../../db/keyset.js';
+import { listPage, type SortColumns } from '../../db/keyset.js';
 import { categories } from '../../db/schema/index.js';
 import type { ListRequest } from '../../lib/pagination.js';
 
@@ -55,14 +55,6 @@ export async function deleteCategory(db: DbOrTx, schoolId: string, id: string): 
 }
 
 export async function listCategories(db: DbOrTx, schoolId: string, req: ListRequest) {
-  const page = keyset(req, CATEGORY_SORT_COLUMNS, categories.id);
   const scope = eq(categories.schoolId, schoolId);
-  const results = await db
-    .select({ row: categories, total: totalColumn(req) })
-    .from(categories)
-    .where(page.where ? and(scope, page.where) : scope)
-    .orderBy(...page.orderBy)
-    .limit(req.limit + 1)
-    .offset(req.offset ?? 0);
-  return withTotal(results, req, async () => (await db.select({ n: count() }).from(categories).where(scope))[0]?.n ?? 0);
+  return listPage(db, categories, scope, req, CATEGORY_SORT_COLUMNS, categories.id);
 }

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { keyset, totalColumn } from '../../db/keyset.js';
+import { keyset, listPage, totalColumn } from '../../db/keyset.js';
 import type { ListRequest } from '../../lib/pagination.js';
 import { comments, communities, communityMedia, communityMembers, threads, users } from '../../db/schema/index.js';
 
@@ -25,18 +25,8 @@ export const community = {
           ),
         )
       : new Map<string, number>(),
-  page: (db: DbOrTx, schoolId: string, req: ListRequest) => {
-    const k = keyset(req, { createdAt: { column: communities.createdAt, kind: 'date' } }, communities.id);
-    const scope = eq(communities.schoolId, schoolId);
-    return db
-      .select({ row: communities, total: totalColumn(req) })
-      .from(communities)
-      .where(k.where ? and(scope, k.where) : scope)
-      .orderBy(...k.orderBy)
-      .limit(req.limit + 1)
-      .offset(req.offset ?? 0);
-  },
-  count: (db: DbOrTx, schoolId: string) => db.$count(communities, eq(communities.schoolId, schoolId)),
+  page: (db: DbOrTx, schoolId: string, req: ListRequest) =>
+    listPage(db, communities, eq(communities.schoolId, schoolId), req, { createdAt: { column: communities.createdAt, kind: 'date' } }, communities.id),
 };
 
 export const member = {
@@ -108,35 +98,21 @@ export const comment = {
                    DELETE FROM comments WHERE id IN (SELECT id FROM subtree)`),
   /** Every comment of a thread, oldest first: one query, whatever the count. */
   all: (db: DbOrTx, threadId: string) => db.select().from(comments).where(eq(comments.threadId, threadId)).orderBy(asc(comments.createdAt), asc(comments.id)),
-  page: (db: DbOrTx, threadId: string, req: ListRequest) => {
-    const k = keyset(req, { createdAt: { column: comments.createdAt, kind: 'date' } }, comments.id);
-    const scope = eq(comments.threadId, threadId);
-    return db
-      .select({ row: comments, total: totalColumn(req) })
-      .from(comments)
-      .where(k.where ? and(scope, k.where) : scope)
-      .orderBy(...k.orderBy)
-      .limit(req.limit + 1)
-      .offset(req.offset ?? 0);
-  },
-  count: (db: DbOrTx, threadId: string) => db.$count(comments, eq(comments.threadId, threadId)),
+  page: (db: DbOrTx, threadId: string, req: ListRequest) =>
+    listPage(db, comments, eq(comments.threadId, threadId), req, { createdAt: { column: comments.createdAt, kind: 'date' } }, comments.id),
 };
 
 export const media = {
   insert: async (db: DbOrTx, row: typeof communityMedia.$inferInsert) => (await db.insert(communityMedia).values(row).returning())[0]!,
-  page: (db: DbOrTx, communityId: string, type: 'video' | 'file' | 'image' | undefined, req: ListRequest) => {
-    const k = keyset(req, { createdAt: { column: communityMedia.createdAt, kind: 'date' } }, communityMedia.id);
-    const scope = and(eq(communityMedia.communityId, communityId), type ? eq(communityMedia.type, type) : undefined)!;
-    return db
-      .select({ row: communityMedia, total: totalColumn(req) })
-      .from(communityMedia)
-      .where(k.where ? and(scope, k.where) : scope)
-      .orderBy(...k.orderBy)
-      .limit(req.limit + 1)
-      .offset(req.offset ?? 0);
-  },
-  count: (db: DbOrTx, communityId: string, type: 'video' | 'file' | 'image' | undefined) =>
-    db.$count(communityMedia, and(eq(communityMedia.communityId, communityId), type ? eq(communityMedia.type, type) : undefined)),
+  page: (db: DbOrTx, communityId: string, type: 'video' | 'file' | 'image' | undefined, req: ListRequest) =>
+    listPage(
+      db,
+      communityMedia,
+      and(eq(communityMedia.communityId, communityId), type ? eq(communityMedia.type, type) : undefined)!,
+      req,
+      { createdAt: { column: communityMedia.createdAt, kind: 'date' } },
+      communityMedia.id,
+    ),
 };
 
 export async function findSchoolUser(db: DbOrTx, schoolId: string, userId: string) {

@@ -93,10 +93,6 @@ export function createCommunityService({ db }: { db: Db }) {
       throw new AppError('validation_error', 'The author must be a member of the community.', [{ path: 'userId', message: 'Not a member of this community.' }]);
     }
   }
-  const listed = async <R extends { id: string }>(results: { row: R; total: number | null }[], req: ReturnType<typeof toListRequest>, countAll: () => Promise<number>, sortValue: (r: R) => string | number | null) => {
-    const { rows, total } = await withTotal(results, req, countAll);
-    return paginate(rows, req, total, sortValue);
-  };
 
   return {
     async create(schoolId: string, input: { name: string; slug: string; description?: string | null | undefined; coverImageUrl?: string | null | undefined; isFree?: boolean | undefined; price?: number | undefined; isPublic?: boolean | undefined }) {
@@ -114,7 +110,8 @@ export function createCommunityService({ db }: { db: Db }) {
     },
     async list(schoolId: string, query: PaginationQuery) {
       const req = toListRequest(query, ['createdAt'], '-createdAt');
-      const { items, pagination } = await listed(await repo.community.page(db, schoolId, req), req, () => repo.community.count(db, schoolId), (r) => cursorValue(r.createdAt));
+      const { rows, total } = await repo.community.page(db, schoolId, req);
+      const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r.createdAt));
       const counts = await repo.community.memberCounts(db, items.map((r) => r.id));
       return { data: items.map((r) => presentCommunity(r, counts.get(r.id) ?? 0)), pagination };
     },
@@ -151,7 +148,8 @@ export function createCommunityService({ db }: { db: Db }) {
       await findCommunity(schoolId, communityId);
       const req = toListRequest(query, ['createdAt'], 'createdAt');
       const results = (await repo.member.list(db, communityId, req)).map((r) => ({ row: { ...r, id: r.m.userId }, total: r.total }));
-      const { items, pagination } = await listed(results, req, () => repo.member.count(db, communityId), (r) => cursorValue(r.m.createdAt));
+      const { rows, total } = await withTotal(results, req, () => repo.member.count(db, communityId));
+      const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r.m.createdAt));
       return {
         data: items.map(({ m, u }) => ({ object: 'member' as const, userId: m.userId, role: m.role, name: u.name, email: u.email, avatarUrl: u.avatarUrl, joinedAt: iso(m.createdAt) })),
         pagination,
@@ -232,7 +230,8 @@ export function createCommunityService({ db }: { db: Db }) {
     async comments(schoolId: string, communityId: string, threadId: string, query: PaginationQuery) {
       const t = await findThread(schoolId, communityId, threadId);
       const req = toListRequest(query, ['createdAt'], 'createdAt');
-      const { items, pagination } = await listed(await repo.comment.page(db, t.id, req), req, () => repo.comment.count(db, t.id), (r) => cursorValue(r.createdAt));
+      const { rows, total } = await repo.comment.page(db, t.id, req);
+      const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r.createdAt));
       return { data: items.map(presentComment), pagination };
     },
     async updateComment(schoolId: string, communityId: string, threadId: string, commentId: string, content: string, ifMatch?: string) {
@@ -269,7 +268,8 @@ export function createCommunityService({ db }: { db: Db }) {
     async media(schoolId: string, communityId: string, query: PaginationQuery & { type?: 'video' | 'file' | 'image' | undefined }) {
       await findCommunity(schoolId, communityId);
       const req = toListRequest(query, ['createdAt'], '-createdAt');
-      const { items, pagination } = await listed(await repo.media.page(db, communityId, query.type, req), req, () => repo.media.count(db, communityId, query.type), (r) => cursorValue(r.createdAt));
+      const { rows, total } = await repo.media.page(db, communityId, query.type, req);
+      const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r.createdAt));
       return { data: items.map(presentMedia), pagination };
     },
   };

@@ -1,8 +1,7 @@
 import { and, eq, type SQL } from 'drizzle-orm';
 import { PDFDocument, StandardFonts, rgb, type PDFFont } from 'pdf-lib';
 import type { Db } from '../../db/client.js';
-import { keyset, totalColumn, withTotal, type SortColumns } from '../../db/keyset.js';
-import { cursorValue } from '../../db/keyset.js';
+import { cursorValue, listPage, type SortColumns } from '../../db/keyset.js';
 import { certificates } from '../../db/schema/index.js';
 import { notFound } from '../../lib/errors.js';
 import { paginate, toListRequest } from '../../lib/pagination.js';
@@ -37,19 +36,10 @@ export function createCertificateService({ db, publicUrl }: { db: Db; publicUrl:
   return {
     async list(schoolId: string, query: Parameters<typeof toListRequest>[0] & { studentId?: string | undefined; courseId?: string | undefined }) {
       const req = toListRequest(query, ['createdAt'], '-createdAt');
-      const page = keyset(req, SORTS, certificates.id);
       const conditions: SQL[] = [eq(certificates.schoolId, schoolId)];
       if (query.studentId) conditions.push(eq(certificates.studentId, query.studentId));
       if (query.courseId) conditions.push(eq(certificates.courseId, query.courseId));
-      const scope = and(...conditions)!;
-      const results = await db
-        .select({ row: certificates, total: totalColumn(req) })
-        .from(certificates)
-        .where(page.where ? and(scope, page.where) : scope)
-        .orderBy(...page.orderBy)
-        .limit(req.limit + 1)
-        .offset(req.offset ?? 0);
-      const { rows, total } = await withTotal(results, req, async () => (await db.$count(certificates, scope)) ?? 0);
+      const { rows, total } = await listPage(db, certificates, and(...conditions)!, req, SORTS, certificates.id);
       const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r.createdAt));
       return { data: items.map(present), pagination };
     },

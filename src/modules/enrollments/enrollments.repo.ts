@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { keyset, totalColumn, withTotal, type SortColumns } from '../../db/keyset.js';
+import { listPage, type SortColumns } from '../../db/keyset.js';
 import { courses, enrollments, users } from '../../db/schema/index.js';
 import type { ListRequest } from '../../lib/pagination.js';
 
@@ -53,17 +53,9 @@ export async function coursesOf(db: DbOrTx, schoolId: string, ids: string[], for
 }
 
 export async function listEnrollments(db: DbOrTx, schoolId: string, filter: { studentId?: string | undefined; courseId?: string | undefined }, req: ListRequest) {
-  const page = keyset(req, ENROLLMENT_SORTS, enrollments.id);
   const conditions: SQL[] = [eq(enrollments.schoolId, schoolId)];
   if (filter.studentId) conditions.push(eq(enrollments.studentId, filter.studentId));
   if (filter.courseId) conditions.push(eq(enrollments.courseId, filter.courseId));
   const scope = and(...conditions)!;
-  const results = await db
-    .select({ row: enrollments, total: totalColumn(req) })
-    .from(enrollments)
-    .where(page.where ? and(scope, page.where) : scope)
-    .orderBy(...page.orderBy)
-    .limit(req.limit + 1)
-    .offset(req.offset ?? 0);
-  return withTotal(results, req, async () => (await db.select({ n: sql<number>`count(*)::int` }).from(enrollments).where(scope))[0]?.n ?? 0);
+  return listPage(db, enrollments, scope, req, ENROLLMENT_SORTS, enrollments.id);
 }

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, like, notLike, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { keyset, totalColumn, withTotal, type SortColumns } from '../../db/keyset.js';
+import { listPage, type SortColumns } from '../../db/keyset.js';
 import { media } from '../../db/schema/index.js';
 import type { ListRequest } from '../../lib/pagination.js';
 
@@ -76,17 +76,9 @@ const KIND_FILTERS: Record<string, SQL> = {
 };
 
 export async function listMedia(db: DbOrTx, schoolId: string, filter: { type?: string | undefined; status?: MediaRow['status'] | undefined }, req: ListRequest) {
-  const page = keyset(req, MEDIA_SORTS, media.id);
   const conditions: SQL[] = [eq(media.schoolId, schoolId)];
   if (filter.type) conditions.push(KIND_FILTERS[filter.type]!);
   if (filter.status) conditions.push(eq(media.status, filter.status));
   const scope = and(...conditions)!;
-  const results = await db
-    .select({ row: media, total: totalColumn(req) })
-    .from(media)
-    .where(page.where ? and(scope, page.where) : scope)
-    .orderBy(...page.orderBy)
-    .limit(req.limit + 1)
-    .offset(req.offset ?? 0);
-  return withTotal(results, req, async () => (await db.select({ n: sql<number>`count(*)::int` }).from(media).where(scope))[0]?.n ?? 0);
+  return listPage(db, media, scope, req, MEDIA_SORTS, media.id);
 }

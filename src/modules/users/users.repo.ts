@@ -1,5 +1,5 @@
 import { and, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
-import { keyset, totalColumn, withTotal, type SortColumns } from '../../db/keyset.js';
+import { listPage, type SortColumns } from '../../db/keyset.js';
 import type { ListRequest } from '../../lib/pagination.js';
 import type { DbOrTx } from '../../db/client.js';
 import { users } from '../../db/schema/index.js';
@@ -37,7 +37,6 @@ export const USER_SORTS: SortColumns = {
 };
 
 export async function listUsers(db: DbOrTx, schoolId: string, filter: { search?: string | undefined; roles?: UserRole[] | undefined }, req: ListRequest) {
-  const page = keyset(req, USER_SORTS, users.id);
   const conditions: SQL[] = [eq(users.schoolId, schoolId)];
   if (filter.roles) conditions.push(inArray(users.role, filter.roles));
   if (filter.search) {
@@ -45,14 +44,7 @@ export async function listUsers(db: DbOrTx, schoolId: string, filter: { search?:
     conditions.push(or(ilike(users.name, like), ilike(users.email, like))!);
   }
   const scope = and(...conditions)!;
-  const results = await db
-    .select({ row: users, total: totalColumn(req) })
-    .from(users)
-    .where(page.where ? and(scope, page.where) : scope)
-    .orderBy(...page.orderBy)
-    .limit(req.limit + 1)
-    .offset(req.offset ?? 0);
-  return withTotal(results, req, async () => (await db.select({ n: sql<number>`count(*)::int` }).from(users).where(scope))[0]?.n ?? 0);
+  return listPage(db, users, scope, req, USER_SORTS, users.id);
 }
 
 export async function updateUser(db: DbOrTx, userId: string, patch: Partial<typeof users.$inferInsert>): Promise<UserRow> {
