@@ -7,12 +7,13 @@
  * BENCH_SECONDS (default 5) and BENCH_CONNECTIONS (default 10) tune each measurement;
  * BENCH_ONLY=name runs one scenario.
  */
-import autocannon from 'autocannon';
-import Fastify, { type FastifyInstance } from 'fastify';
+
 import fs from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import autocannon from 'autocannon';
+import Fastify, { type FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -50,9 +51,23 @@ export type Scenario = {
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 
-async function measure(url: string, opts: { key?: string; method?: string; body?: string; paths?: string[] | undefined }) {
+async function measure(
+  url: string,
+  opts: { key?: string; method?: string; body?: string; paths?: string[] | undefined },
+) {
   let next = 0;
-  const rotate = opts.paths?.length ? { requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, path: opts.paths![next++ % opts.paths!.length] }) }] } : {};
+  const rotate = opts.paths?.length
+    ? {
+        requests: [
+          {
+            setupRequest: (req: Record<string, unknown>) => ({
+              ...req,
+              path: opts.paths![next++ % opts.paths!.length],
+            }),
+          },
+        ],
+      }
+    : {};
   const run = (duration: number) =>
     autocannon({
       url,
@@ -60,7 +75,10 @@ async function measure(url: string, opts: { key?: string; method?: string; body?
       connections,
       duration,
       method: (opts.method ?? 'GET') as 'GET',
-      headers: { ...(opts.key ? { authorization: `Bearer ${opts.key}` } : {}), ...(opts.body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(opts.key ? { authorization: `Bearer ${opts.key}` } : {}),
+        ...(opts.body ? { 'content-type': 'application/json' } : {}),
+      },
       ...(opts.body ? { body: opts.body } : {}),
     });
   await run(1); // warm-up: JIT, connection pools, caches
@@ -79,7 +97,12 @@ async function main() {
     adminUrl = embedded.url;
     stop = embedded.stop;
   }
-  const config = loadConfig({ DATABASE_URL: adminUrl, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '1000000', DATA_DIR: dataDir ?? os.tmpdir() });
+  const config = loadConfig({
+    DATABASE_URL: adminUrl,
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    DATA_DIR: dataDir ?? os.tmpdir(),
+  });
   const database = createDb(adminUrl, 10);
   await runMigrations(database.db);
   const services = createServices(database, config);
@@ -109,7 +132,9 @@ async function main() {
       rows.push(
         `${scenario.name.padEnd(38)} ${ours.rps.toFixed(0).padStart(7)} req/s  p99 ${String(ours.p99).padStart(4)} ms | baseline ${base.rps
           .toFixed(0)
-          .padStart(7)} req/s  p99 ${String(base.p99).padStart(4)} ms | ${(ratio * 100).toFixed(0).padStart(3)} % ${verdict}`,
+          .padStart(
+            7,
+          )} req/s  p99 ${String(base.p99).padStart(4)} ms | ${(ratio * 100).toFixed(0).padStart(3)} % ${verdict}`,
       );
       console.log(rows[rows.length - 1]);
     }

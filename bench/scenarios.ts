@@ -11,7 +11,11 @@ export const scenarios: Scenario[] = [
     // Auth, rate limit, validation and logging hooks against a bare route: a small query shows them most.
     target: 0.4,
     async seed({ services }) {
-      const school = await services.schools.create({ name: 'Bench school', ownerEmail: 'bench@example.com', ownerPassword: 'bench password' });
+      const school = await services.schools.create({
+        name: 'Bench school',
+        ownerEmail: 'bench@example.com',
+        ownerPassword: 'bench password',
+      });
       for (let i = 0; i < 30; i++) await services.categories.create(school.school.id, { name: `Category ${i}` });
       return { path: '/api/v1/categories?limit=20', key: school.apiKey, schoolId: school.school.id };
     },
@@ -31,17 +35,31 @@ export const scenarios: Scenario[] = [
     // Issue 3: at least 70 % of the same single query on a bare Fastify route.
     target: 0.7,
     async seed({ services }) {
-      const school = await services.schools.create({ name: 'Bench courses', ownerEmail: 'bench-c@example.com', ownerPassword: 'bench password' });
-      const body = '<h2>Lesson</h2><p>Some <strong>rich</strong> text with a <a href="https://example.com">link</a>.</p><ul><li>one</li><li>two</li></ul>';
+      const school = await services.schools.create({
+        name: 'Bench courses',
+        ownerEmail: 'bench-c@example.com',
+        ownerPassword: 'bench password',
+      });
+      const body =
+        '<h2>Lesson</h2><p>Some <strong>rich</strong> text with a <a href="https://example.com">link</a>.</p><ul><li>one</li><li>two</li></ul>';
       const course = await services.courses.create(school.school.id, {
         title: 'Ten by ten',
         isFree: true,
         sections: Array.from({ length: 10 }, (_, i) => ({
           title: `Section ${i + 1}`,
-          lessons: Array.from({ length: 10 }, (_, j) => ({ title: `Lesson ${i + 1}.${j + 1}`, content: body, duration: 300 })),
+          lessons: Array.from({ length: 10 }, (_, j) => ({
+            title: `Lesson ${i + 1}.${j + 1}`,
+            content: body,
+            duration: 300,
+          })),
         })),
       });
-      return { path: `/api/v1/courses/${course.id}`, key: school.apiKey, schoolId: school.school.id, courseId: course.id };
+      return {
+        path: `/api/v1/courses/${course.id}`,
+        key: school.apiKey,
+        schoolId: school.school.id,
+        courseId: course.id,
+      };
     },
     baseline(app, pool, { schoolId, courseId }) {
       app.get('/api/v1/courses/:id', async (_req, reply) => {
@@ -54,7 +72,11 @@ export const scenarios: Scenario[] = [
     name: 'GET /courses?cursor= (depth 9,000 of 10,000)',
     target: 0.5,
     async seed({ services, pool }) {
-      const school = await services.schools.create({ name: 'Bench list', ownerEmail: 'bench-l@example.com', ownerPassword: 'bench password' });
+      const school = await services.schools.create({
+        name: 'Bench list',
+        ownerEmail: 'bench-l@example.com',
+        ownerPassword: 'bench password',
+      });
       const schoolId = school.school.id;
       await pool.query(
         `INSERT INTO courses (id, school_id, title, slug, created_at, updated_at)
@@ -77,7 +99,12 @@ export const scenarios: Scenario[] = [
         WHERE c.school_id = $1 AND (c.created_at, c.id) < ($2, $3) ORDER BY c.created_at DESC, c.id DESC LIMIT 21`;
       app.get('/api/v1/courses', async (_req, reply) => {
         const { rows } = await pool.query<{ json: string }>(sql, [schoolId, after!.created_at, after!.id]);
-        return reply.type('application/json').send(`{"data":[${rows.slice(0, 20).map((r) => r.json).join(',')}]}`);
+        return reply.type('application/json').send(
+          `{"data":[${rows
+            .slice(0, 20)
+            .map((r) => r.json)
+            .join(',')}]}`,
+        );
       });
     },
   },
@@ -87,20 +114,34 @@ export const scenarios: Scenario[] = [
     // UPSERT (docs/decisions.md 48). The floor only catches regressions.
     target: 0.05,
     async seed({ services }) {
-      const school = await services.schools.create({ name: 'Bench learners', ownerEmail: 'bench-p@example.com', ownerPassword: 'bench password' });
+      const school = await services.schools.create({
+        name: 'Bench learners',
+        ownerEmail: 'bench-p@example.com',
+        ownerPassword: 'bench password',
+      });
       const schoolId = school.school.id;
       const course = await services.courses.create(schoolId, {
         title: 'Progress bench',
         isFree: true,
         status: 'published',
-        sections: Array.from({ length: 5 }, (_, i) => ({ title: `S${i}`, lessons: Array.from({ length: 10 }, (_, j) => ({ title: `L${i}.${j}` })) })),
+        sections: Array.from({ length: 5 }, (_, i) => ({
+          title: `S${i}`,
+          lessons: Array.from({ length: 10 }, (_, j) => ({ title: `L${i}.${j}` })),
+        })),
       });
       // 50 learners: the per-enrollment lock serialises writes to one enrollment, as it must.
       const paths: string[] = [];
       let enrollmentId = '';
       for (let i = 0; i < 50; i++) {
-        const { data: student } = await services.users.createVia(schoolId, { name: `Learner ${i}`, email: `learner${i}@example.com`, role: 'student' }, 'student');
-        const { data: enrollment } = await services.enrollments.create(schoolId, { studentId: student.id, courseId: course.id });
+        const { data: student } = await services.users.createVia(
+          schoolId,
+          { name: `Learner ${i}`, email: `learner${i}@example.com`, role: 'student' },
+          'student',
+        );
+        const { data: enrollment } = await services.enrollments.create(schoolId, {
+          studentId: student.id,
+          courseId: course.id,
+        });
         paths.push(`/api/v1/enrollments/${enrollment.id}`);
         enrollmentId = enrollment.id;
       }

@@ -14,7 +14,7 @@
  *
  * UPLOAD_MEMORY_MIB (default 512) and UPLOAD_MEMORY_LIMIT_MIB (default 64) tune the run.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,8 +34,8 @@ const SAMPLE_MS = 50;
 
 /** A minimal MP4 `ftyp` box (isom, iso2, avc1, mp41): enough for file-type to say video/mp4. */
 const FTYP = Buffer.from([
-  0x00, 0x00, 0x00, 0x20, 0x66, 0x74, 0x79, 0x70, 0x69, 0x73, 0x6f, 0x6d, 0x00, 0x00, 0x02, 0x00, 0x69, 0x73, 0x6f, 0x6d, 0x69, 0x73, 0x6f, 0x32, 0x61, 0x76,
-  0x63, 0x31, 0x6d, 0x70, 0x34, 0x31,
+  0x00, 0x00, 0x00, 0x20, 0x66, 0x74, 0x79, 0x70, 0x69, 0x73, 0x6f, 0x6d, 0x00, 0x00, 0x02, 0x00, 0x69, 0x73, 0x6f,
+  0x6d, 0x69, 0x73, 0x6f, 0x32, 0x61, 0x76, 0x63, 0x31, 0x6d, 0x70, 0x34, 0x31,
 ]);
 
 // --- IPC protocol ------------------------------------------------------------------------------
@@ -97,7 +97,11 @@ async function serve(dataDir: string): Promise<void> {
 
   try {
     const services = createServices(database, config);
-    const school = await services.schools.create({ name: 'Upload memory bench', ownerEmail: 'bench-upload@example.com', ownerPassword: 'bench password' });
+    const school = await services.schools.create({
+      name: 'Upload memory bench',
+      ownerEmail: 'bench-upload@example.com',
+      ownerPassword: 'bench password',
+    });
     apiKey = school.apiKey;
     app = await buildApp(config, { database, services });
     await app.listen({ port: 0, host: '127.0.0.1' });
@@ -157,23 +161,29 @@ function mp4Stream(size: number): Readable {
 
 type Answer = { status: number; body: unknown };
 
-function request(port: number, opts: { method: string; path: string; headers?: Record<string, string | number>; body?: string | Readable }): Promise<Answer> {
+function request(
+  port: number,
+  opts: { method: string; path: string; headers?: Record<string, string | number>; body?: string | Readable },
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: opts.method, path: opts.path, headers: opts.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          // not JSON: keep the text
-        }
-        resolve({ status: res.statusCode ?? 0, body });
-      });
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, method: opts.method, path: opts.path, headers: opts.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = text;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            // not JSON: keep the text
+          }
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     if (opts.body instanceof Readable) {
       opts.body.on('error', (err) => req.destroy(err));
@@ -188,14 +198,20 @@ type Media = { id: string; status: string; size: number; failureReason: string |
 type Presigned = { mediaId: string; upload: { method: string; url: string; headers: Record<string, string> } };
 
 /** Presigns and uploads `size` bytes of MP4; returns the upload's answer and how long the PUT took. */
-async function upload(port: number, apiKey: string, size: number, fileName: string): Promise<{ media: Media; ms: number }> {
+async function upload(
+  port: number,
+  apiKey: string,
+  size: number,
+  fileName: string,
+): Promise<{ media: Media; ms: number }> {
   const presign = await request(port, {
     method: 'POST',
     path: '/api/v1/media/presigned',
     headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
     body: JSON.stringify({ fileName, mimeType: 'video/mp4', size }),
   });
-  if (presign.status !== 201) throw new Error(`presign ${fileName}: HTTP ${presign.status} ${JSON.stringify(presign.body)}`);
+  if (presign.status !== 201)
+    throw new Error(`presign ${fileName}: HTTP ${presign.status} ${JSON.stringify(presign.body)}`);
   const { upload: target } = presign.body as Presigned;
   // The URL's host comes from PUBLIC_URL, which cannot know the port chosen at listen time.
   const url = new URL(target.url);
@@ -229,7 +245,9 @@ class Child {
           this.waiting.delete(msg.id);
         }
       });
-      void this.exited.then((code) => reject(new Error(`the server process exited (code ${code}) before it was ready`)));
+      void this.exited.then((code) =>
+        reject(new Error(`the server process exited (code ${code}) before it was ready`)),
+      );
     });
     this.stopped = new Promise((resolve) => {
       proc.on('message', (msg: FromChild) => msg.type === 'stopped' && resolve(true));
@@ -283,7 +301,8 @@ async function main(): Promise<number> {
     const size = uploadMiB * MiB;
 
     const warm = await upload(port, apiKey, WARM_UP_BYTES, 'warm-up.mp4');
-    if (warm.media.status !== 'ready') throw new Error(`warm-up upload ended ${warm.media.status}: ${warm.media.failureReason}`);
+    if (warm.media.status !== 'ready')
+      throw new Error(`warm-up upload ended ${warm.media.status}: ${warm.media.failureReason}`);
     await sleep(250); // let the warm-up's buffers settle
     const baseline = await child.rss(true); // resets the sampled max to now
 
@@ -296,13 +315,20 @@ async function main(): Promise<number> {
     const ready = big.media.status === 'ready' && big.media.size === size;
     ok = ready && mib(growth) < limitMiB;
 
-    console.log(`server rss at start ${fmt(startRss)} MiB; after warm-up upload (${mib(WARM_UP_BYTES)} MiB) ${fmt(baseline.rss)} MiB`);
+    console.log(
+      `server rss at start ${fmt(startRss)} MiB; after warm-up upload (${mib(WARM_UP_BYTES)} MiB) ${fmt(baseline.rss)} MiB`,
+    );
     console.log(
       `upload ${uploadMiB} MiB: ${(big.ms / 1000).toFixed(2)} s, ${(uploadMiB / (big.ms / 1000)).toFixed(0)} MiB/s, media ${big.media.status} (${big.media.size} bytes)` +
-        (ready ? '' : ` — expected ready with ${size} bytes${big.media.failureReason ? `: ${big.media.failureReason}` : ''}`),
+        (ready
+          ? ''
+          : ` — expected ready with ${size} bytes${big.media.failureReason ? `: ${big.media.failureReason}` : ''}`),
     );
-    console.log(`server rss after the upload ${fmt(after.rss)} MiB; lifetime max (getrusage) ${fmt(after.maxRssLifetime)} MiB`);
-    const parts = (m: NodeJS.MemoryUsage) => `heap used ${fmt(m.heapUsed)} / total ${fmt(m.heapTotal)}, external ${fmt(m.external)} (array buffers ${fmt(m.arrayBuffers)}) MiB`;
+    console.log(
+      `server rss after the upload ${fmt(after.rss)} MiB; lifetime max (getrusage) ${fmt(after.maxRssLifetime)} MiB`,
+    );
+    const parts = (m: NodeJS.MemoryUsage) =>
+      `heap used ${fmt(m.heapUsed)} / total ${fmt(m.heapTotal)}, external ${fmt(m.external)} (array buffers ${fmt(m.arrayBuffers)}) MiB`;
     console.log(`  at baseline: ${parts(baseline.atMax)}`);
     console.log(`  at peak:     ${parts(after.atMax)}`);
     console.log(
@@ -330,7 +356,10 @@ if (process.argv[2] === '--server') {
   const dataDir = process.argv[3];
   if (!dataDir) throw new Error('usage: upload-memory.ts --server DATA_DIR');
   serve(dataDir).catch((err: unknown) => {
-    process.send?.({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies FromChild);
+    process.send?.({
+      type: 'error',
+      message: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    } satisfies FromChild);
     process.exitCode = 1;
     process.disconnect?.();
   });

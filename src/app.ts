@@ -1,5 +1,5 @@
 import cookie from '@fastify/cookie';
-import Fastify, { LogController, type FastifyInstance, type FastifySchemaCompiler } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifySchemaCompiler, LogController } from 'fastify';
 import { Redis } from 'ioredis';
 import type { ZodType } from 'zod';
 import type { Config } from './config.js';
@@ -11,14 +11,14 @@ import { RequestValidationError, zodIssuesToDetails } from './lib/validation.js'
 import apiKeyRoutes from './modules/api-keys/api-keys.routes.js';
 import authRoutes from './modules/auth/auth.routes.js';
 import categoryRoutes from './modules/categories/categories.routes.js';
+import communityRoutes from './modules/communities/communities.routes.js';
 import courseRoutes from './modules/courses/courses.routes.js';
 import curriculumRoutes from './modules/courses/curriculum.routes.js';
-import mediaRoutes from './modules/media/media.routes.js';
-import userRoutes from './modules/users/users.routes.js';
 import enrollmentRoutes, { learningRoutes } from './modules/enrollments/enrollments.routes.js';
-import communityRoutes from './modules/communities/communities.routes.js';
 import healthRoutes from './modules/health/health.routes.js';
+import mediaRoutes from './modules/media/media.routes.js';
 import schoolRoutes from './modules/schools/schools.routes.js';
+import userRoutes from './modules/users/users.routes.js';
 import videoRoutes from './modules/videos/videos.routes.js';
 import { VERSION } from './paths.js';
 import authPlugin from './plugins/auth.js';
@@ -47,14 +47,18 @@ const zodValidator: FastifySchemaCompiler<ZodType> =
     // Fastify gives a missing body as null; Zod then reports it as "Required".
     const result = schema.safeParse(httpPart === 'body' && data === null ? undefined : data);
     if (result.success) return { value: result.data };
-    return { error: new RequestValidationError(PARTS[httpPart ?? 'body'] ?? 'body', zodIssuesToDetails(result.error.issues)) };
+    return {
+      error: new RequestValidationError(PARTS[httpPart ?? 'body'] ?? 'body', zodIssuesToDetails(result.error.issues)),
+    };
   };
 
 /** Builds the HTTP app (never listens): used by the server, the tests and the CLI. */
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const { database } = deps;
   const services = deps.services ?? createServices(database, config);
-  const redis = deps.redis ?? (config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false }) : undefined);
+  const redis =
+    deps.redis ??
+    (config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false }) : undefined);
 
   const app = Fastify({
     logger: {
@@ -87,7 +91,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     // URL decoding errors happen before routing: they get the one error shape too.
     frameworkErrors: (error, request, reply) => {
-      void sendError(request, reply, new AppError('validation_error', `The request URL is malformed: ${error.message}`));
+      void sendError(
+        request,
+        reply,
+        new AppError('validation_error', `The request URL is malformed: ${error.message}`),
+      );
     },
   });
 
@@ -136,12 +144,20 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await api.register(schoolRoutes, { schools: services.schools });
       await api.register(categoryRoutes, { categories: services.categories });
       await api.register(courseRoutes, { courses: services.courses });
-      await api.register(curriculumRoutes, { sections: services.sections, lessons: services.lessons, plans: services.plans });
+      await api.register(curriculumRoutes, {
+        sections: services.sections,
+        lessons: services.lessons,
+        plans: services.plans,
+      });
       await api.register(mediaRoutes, { media: services.media, local: services.localStorage });
       await api.register(userRoutes, { users: services.users });
       await api.register(enrollmentRoutes, { enrollments: services.enrollments });
       await api.register(communityRoutes, { communities: services.communities });
-      await api.register(learningRoutes, { enrollments: services.enrollments, certificates: services.certificates, learning: services.learning });
+      await api.register(learningRoutes, {
+        enrollments: services.enrollments,
+        certificates: services.certificates,
+        learning: services.learning,
+      });
       await api.register(videoRoutes);
     },
     { prefix: '/api/v1' },

@@ -22,7 +22,12 @@ const EnvSchema = z.object({
     .int()
     .min(1024)
     .default(5 * 1024 * 1024),
-  SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(24 * 7),
+  SESSION_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 365)
+    .default(24 * 7),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   S3_BUCKET: z.string().min(3).max(63).optional(),
   S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
@@ -32,8 +37,16 @@ const EnvSchema = z.object({
   /** MinIO-style servers address buckets in the path, not the host name. */
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
   /** Largest single upload, and each school's total storage (a school may be given its own). */
-  MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(2 * 1024 ** 3),
-  MEDIA_QUOTA_BYTES: z.coerce.number().int().min(1).default(20 * 1024 ** 3),
+  MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(2 * 1024 ** 3),
+  MEDIA_QUOTA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(20 * 1024 ** 3),
   /** Behind a reverse proxy: `true`, a hop count or a comma-separated list of proxy addresses. */
   TRUST_PROXY: z.string().default('false'),
   OWNER_EMAIL: z.email().default('owner@example.com'),
@@ -54,7 +67,16 @@ export type Config = {
   sessionTtlHours: number;
   dbPoolSize: number;
   /** S3-compatible media storage; unset: files under DATA_DIR/media. */
-  s3: { bucket: string; endpoint: string | undefined; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined; forcePathStyle: boolean } | undefined;
+  s3:
+    | {
+        bucket: string;
+        endpoint: string | undefined;
+        region: string;
+        accessKeyId: string | undefined;
+        secretAccessKey: string | undefined;
+        forcePathStyle: boolean;
+      }
+    | undefined;
   maxUploadBytes: number;
   mediaQuotaBytes: number;
   /** Fastify's trustProxy: which X-Forwarded-For hops to believe for the client IP. */
@@ -99,7 +121,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     mediaQuotaBytes: e.MEDIA_QUOTA_BYTES,
-    trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
+    trustProxy:
+      e.TRUST_PROXY === 'true'
+        ? true
+        : e.TRUST_PROXY === 'false'
+          ? false
+          : /^\d+$/.test(e.TRUST_PROXY)
+            ? Number(e.TRUST_PROXY)
+            : e.TRUST_PROXY,
     bootstrap: { ownerEmail: e.OWNER_EMAIL, schoolName: e.SCHOOL_NAME },
   };
 }

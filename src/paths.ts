@@ -8,4 +8,6 @@ export const PACKAGE_ROOT = (() => {
   return here.split(path.sep).includes('dist') ? path.resolve(here, '../..') : path.resolve(here, '..');
 })();
 
-export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+export const VERSION: string = (
+  JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;

@@ -1,7 +1,7 @@
 import { buildApp } from './app.js';
+import { printBootstrap } from './cli/output.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/open.js';
-import { printBootstrap } from './cli/output.js';
 import { createServices } from './services.js';
 
 /** Entry point: config, database (embedded or external), first-start bootstrap, listen, graceful close. */
@@ -11,7 +11,10 @@ async function main() {
   const database = await openDatabase(config, 'server', log);
   const services = createServices(database, config);
 
-  const created = await services.schools.bootstrapIfEmpty({ name: config.bootstrap.schoolName, ownerEmail: config.bootstrap.ownerEmail });
+  const created = await services.schools.bootstrapIfEmpty({
+    name: config.bootstrap.schoolName,
+    ownerEmail: config.bootstrap.ownerEmail,
+  });
   if (created) printBootstrap(created, config.publicUrl);
 
   const app = await buildApp(config, { database, services });
@@ -37,6 +40,8 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`syllabus: ${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `syllabus: ${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

@@ -1,8 +1,16 @@
 import path from 'node:path';
 import type { Config } from './config.js';
+import type { Database } from './db/client.js';
 import { instanceSecret } from './db/secrets.js';
 import type { SafeFetchOptions } from './lib/safe-fetch.js';
+import { createApiKeyService } from './modules/api-keys/api-keys.service.js';
+import { createAuthService } from './modules/auth/auth.service.js';
+import { createCategoryService } from './modules/categories/categories.service.js';
 import { createCommunityService } from './modules/communities/communities.service.js';
+import { createCourseService } from './modules/courses/courses.service.js';
+import { createLessonService } from './modules/courses/lessons.service.js';
+import { createPaymentPlanService } from './modules/courses/payment-plans.service.js';
+import { createSectionService } from './modules/courses/sections.service.js';
 import { createCertificateService } from './modules/enrollments/certificates.service.js';
 import { createEnrollmentService } from './modules/enrollments/enrollments.service.js';
 import { createLearningService } from './modules/enrollments/learning.service.js';
@@ -10,20 +18,16 @@ import { createProgressService } from './modules/enrollments/progress.service.js
 import { createMediaService } from './modules/media/media.service.js';
 import { createLocalDriver } from './modules/media/storage/local.js';
 import { createS3Driver } from './modules/media/storage/s3.js';
-import type { Database } from './db/client.js';
-import { createApiKeyService } from './modules/api-keys/api-keys.service.js';
-import { createAuthService } from './modules/auth/auth.service.js';
-import { createCategoryService } from './modules/categories/categories.service.js';
-import { createCourseService } from './modules/courses/courses.service.js';
-import { createLessonService } from './modules/courses/lessons.service.js';
-import { createPaymentPlanService } from './modules/courses/payment-plans.service.js';
-import { createSectionService } from './modules/courses/sections.service.js';
 import { createSchoolService } from './modules/schools/schools.service.js';
 import { createUserService } from './modules/users/users.service.js';
 
 /** Every service, wired once with its dependencies; used by the HTTP app and the CLI alike. */
 /** `imageFetch` lets tests pin where fetched image URLs may connect (see lib/safe-fetch); `now` is the clock of the learning rules. */
-export function createServices(database: Database, config: Config, extras: { imageFetch?: SafeFetchOptions; now?: () => Date } = {}) {
+export function createServices(
+  database: Database,
+  config: Config,
+  extras: { imageFetch?: SafeFetchOptions; now?: () => Date } = {},
+) {
   const { db } = database;
   const apiKeys = createApiKeyService({ db, notifier: database.notifier });
   const users = createUserService({ db });
@@ -31,7 +35,11 @@ export function createServices(database: Database, config: Config, extras: { ima
     db,
     apiKeys,
     users,
-    defaults: { rateLimitPerMinute: config.rateLimitPerMinute, mediaQuotaBytes: config.mediaQuotaBytes, maxUploadBytes: config.maxUploadBytes },
+    defaults: {
+      rateLimitPerMinute: config.rateLimitPerMinute,
+      mediaQuotaBytes: config.mediaQuotaBytes,
+      maxUploadBytes: config.maxUploadBytes,
+    },
   });
   const categories = createCategoryService({ db });
   const storage = config.s3
@@ -69,8 +77,9 @@ export type Services = ReturnType<typeof createServices>;
 /** A lazily computed value, computed once (a failed attempt is retried next time). */
 function memo<T>(make: () => Promise<T>): () => Promise<T> {
   let value: Promise<T> | undefined;
-  return () => (value ??= make().catch((err: unknown) => {
-    value = undefined;
-    throw err;
-  }));
+  return () =>
+    (value ??= make().catch((err: unknown) => {
+      value = undefined;
+      throw err;
+    }));
 }

@@ -1,9 +1,9 @@
-import { describe, expect, it, vi } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { apiKeys } from '../src/db/schema/index.js';
-import { generateApiKey } from '../src/lib/api-keys.js';
+import { describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { createDb } from '../src/db/client.js';
+import { apiKeys } from '../src/db/schema/index.js';
+import { generateApiKey } from '../src/lib/api-keys.js';
 import { call, createKey, createSchool, setupApp, waitUntilLive } from './helpers.js';
 
 const ctx = await setupApp();
@@ -59,7 +59,10 @@ describe('API key authentication', () => {
 
   it('rejects an expired key, also when its look-up is cached', async () => {
     const stored = await createKey(ctx, schoolA.id, ['*'], { expiresInDays: 1 });
-    await ctx.database.db.update(apiKeys).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(apiKeys.id, stored.id));
+    await ctx.database.db
+      .update(apiKeys)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(apiKeys.id, stored.id));
     const res = await call(ctx.app, 'GET', '/api/v1/categories', { key: stored.key });
     expect(res.statusCode).toBe(401);
     expect(res.json().message).toMatch(/expired/);
@@ -106,7 +109,9 @@ describe('scopes', () => {
     const writer = await createKey(ctx, schoolA.id, ['courses:write']);
     expect((await call(ctx.app, 'GET', '/api/v1/categories', { key: writer.key })).statusCode).toBe(200);
     const star = await createKey(ctx, schoolA.id, ['courses:*']);
-    expect((await call(ctx.app, 'POST', '/api/v1/categories', { key: star.key, body: { name: 'Scoped' } })).statusCode).toBe(201);
+    expect(
+      (await call(ctx.app, 'POST', '/api/v1/categories', { key: star.key, body: { name: 'Scoped' } })).statusCode,
+    ).toBe(201);
     const other = await createKey(ctx, schoolA.id, ['students:write']);
     const res = await call(ctx.app, 'GET', '/api/v1/categories', { key: other.key });
     expect(res.statusCode).toBe(403);
@@ -125,7 +130,11 @@ describe('owner session and key management', () => {
   it('logs in with a secure-by-config HTTP-only cookie, answers /auth/me, logs out', async () => {
     const { res, cookie, raw } = await login(schoolA.ownerEmail.toUpperCase(), schoolA.password);
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ object: 'session', user: { email: schoolA.ownerEmail, role: 'owner' }, school: { id: schoolA.id } });
+    expect(res.json()).toMatchObject({
+      object: 'session',
+      user: { email: schoolA.ownerEmail, role: 'owner' },
+      school: { id: schoolA.id },
+    });
     expect(raw).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
     const me = await call(ctx.app, 'GET', '/api/v1/auth/me', { headers: { cookie: cookie! } });
     expect(me.statusCode).toBe(200);
@@ -155,7 +164,10 @@ describe('owner session and key management', () => {
       ['POST', '/api/v1/api-keys'],
       ['DELETE', '/api/v1/api-keys/key_x'],
     ] as const) {
-      const res = await call(ctx.app, method, url, { key: schoolA.key, body: method === 'POST' ? { name: 'x', permissions: ['*'] } : undefined });
+      const res = await call(ctx.app, method, url, {
+        key: schoolA.key,
+        body: method === 'POST' ? { name: 'x', permissions: ['*'] } : undefined,
+      });
       expect(res.statusCode).toBe(401);
       expect(res.json().message).toMatch(/session/);
     }
@@ -169,7 +181,13 @@ describe('owner session and key management', () => {
     });
     expect(created.statusCode).toBe(201);
     const key = created.json();
-    expect(key).toMatchObject({ object: 'api_key', name: 'CMS', permissions: ['courses:write'], revokedAt: null, lastUsedAt: null });
+    expect(key).toMatchObject({
+      object: 'api_key',
+      name: 'CMS',
+      permissions: ['courses:write'],
+      revokedAt: null,
+      lastUsedAt: null,
+    });
     expect(key.key).toMatch(/^syl_/);
     expect(key.prefix).toBe(key.key.slice(0, 12));
     expect(new Date(key.expiresAt).getTime()).toBeGreaterThan(Date.now() + 29 * 86_400_000);
@@ -190,8 +208,13 @@ describe('owner session and key management', () => {
     expect(after.statusCode).toBe(401);
     expect(after.json().message).toMatch(/revoked/);
 
-    const again = await call(ctx.app, 'POST', '/api/v1/api-keys', { headers: { cookie: cookie! }, body: { name: 'Q', permissions: ['*'] } });
-    const byQuery = await call(ctx.app, 'DELETE', `/api/v1/api-keys?id=${again.json().id}`, { headers: { cookie: cookie! } });
+    const again = await call(ctx.app, 'POST', '/api/v1/api-keys', {
+      headers: { cookie: cookie! },
+      body: { name: 'Q', permissions: ['*'] },
+    });
+    const byQuery = await call(ctx.app, 'DELETE', `/api/v1/api-keys?id=${again.json().id}`, {
+      headers: { cookie: cookie! },
+    });
     expect(byQuery.statusCode).toBe(204);
     expect((await call(ctx.app, 'GET', '/api/v1/school', { key: again.json().key })).statusCode).toBe(401);
   });
@@ -203,7 +226,10 @@ describe('owner session and key management', () => {
       body: { name: '', permissions: ['courses:admin'], expiresInDays: 0, schoolId: 'sch_other' },
     });
     expect(bad.statusCode).toBe(400);
-    const paths = bad.json().details.map((d: { path: string }) => d.path).sort();
+    const paths = bad
+      .json()
+      .details.map((d: { path: string }) => d.path)
+      .sort();
     expect(paths).toEqual(['expiresInDays', 'name', 'permissions.0', 'schoolId']);
   });
 
@@ -223,16 +249,34 @@ describe('school', () => {
   it('reads and updates the key’s own school with an ETag', async () => {
     const get = await call(ctx.app, 'GET', '/api/v1/school', { key: schoolA.key });
     expect(get.statusCode).toBe(200);
-    expect(get.json()).toMatchObject({ object: 'school', id: schoolA.id, currency: 'USD', timezone: 'UTC', rateLimitPerMinute: 100000 });
+    expect(get.json()).toMatchObject({
+      object: 'school',
+      id: schoolA.id,
+      currency: 'USD',
+      timezone: 'UTC',
+      rateLimitPerMinute: 100000,
+    });
     const etag = get.headers.etag as string;
     const patch = await call(ctx.app, 'PATCH', '/api/v1/school', {
       key: schoolA.key,
       headers: { 'if-match': etag },
-      body: { currency: 'eur', timezone: 'Europe/Berlin', customFields: [{ key: 'level_code', label: 'Level code', type: 'text' }] },
+      body: {
+        currency: 'eur',
+        timezone: 'Europe/Berlin',
+        customFields: [{ key: 'level_code', label: 'Level code', type: 'text' }],
+      },
     });
     expect(patch.statusCode).toBe(200);
-    expect(patch.json()).toMatchObject({ currency: 'EUR', timezone: 'Europe/Berlin', customFields: [{ key: 'level_code' }] });
-    const stale = await call(ctx.app, 'PATCH', '/api/v1/school', { key: schoolA.key, headers: { 'if-match': etag }, body: { name: 'Stale' } });
+    expect(patch.json()).toMatchObject({
+      currency: 'EUR',
+      timezone: 'Europe/Berlin',
+      customFields: [{ key: 'level_code' }],
+    });
+    const stale = await call(ctx.app, 'PATCH', '/api/v1/school', {
+      key: schoolA.key,
+      headers: { 'if-match': etag },
+      body: { name: 'Stale' },
+    });
     expect(stale.statusCode).toBe(412);
     expect(stale.json().error).toBe('precondition_failed');
   });
@@ -240,7 +284,14 @@ describe('school', () => {
   it('validates school settings', async () => {
     const res = await call(ctx.app, 'PATCH', '/api/v1/school', {
       key: schoolA.key,
-      body: { currency: 'EURO', timezone: 'Mars/Olympus', customFields: [{ key: 'a', label: 'A', type: 'text' }, { key: 'a', label: 'B', type: 'color' }] },
+      body: {
+        currency: 'EURO',
+        timezone: 'Mars/Olympus',
+        customFields: [
+          { key: 'a', label: 'A', type: 'text' },
+          { key: 'a', label: 'B', type: 'color' },
+        ],
+      },
     });
     expect(res.statusCode).toBe(400);
     const paths = res.json().details.map((d: { path: string }) => d.path);
@@ -268,10 +319,15 @@ describe('cached credentials across instances', () => {
     const other = await secondInstance();
     try {
       const key = await createKey(ctx, schoolA.id, ['*']);
-      for (const app of [ctx.app, other.app]) expect((await call(app, 'GET', '/api/v1/categories', { key: key.key })).statusCode).toBe(200);
+      for (const app of [ctx.app, other.app])
+        expect((await call(app, 'GET', '/api/v1/categories', { key: key.key })).statusCode).toBe(200);
       await ctx.services.apiKeys.revoke(schoolA.id, key.id);
       expect((await call(ctx.app, 'GET', '/api/v1/categories', { key: key.key })).statusCode).toBe(401);
-      expect(await until(async () => (await call(other.app, 'GET', '/api/v1/categories', { key: key.key })).statusCode === 401)).toBe(true);
+      expect(
+        await until(
+          async () => (await call(other.app, 'GET', '/api/v1/categories', { key: key.key })).statusCode === 401,
+        ),
+      ).toBe(true);
     } finally {
       await other.close();
     }
@@ -282,7 +338,9 @@ describe('cached credentials across instances', () => {
     try {
       const key = await createKey(ctx, schoolA.id, ['*']);
       expect((await call(other.app, 'GET', '/api/v1/categories', { key: key.key })).statusCode).toBe(200);
-      await ctx.database.pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'syllabus-listen' AND datname = current_database()");
+      await ctx.database.pool.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'syllabus-listen' AND datname = current_database()",
+      );
       expect(await until(async () => !other.database.notifier.live)).toBe(true);
       await ctx.database.db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, key.id)); // no notification at all
       expect((await call(other.app, 'GET', '/api/v1/categories', { key: key.key })).statusCode).toBe(401);
@@ -296,9 +354,16 @@ describe('cached credentials across instances', () => {
     const other = await secondInstance();
     try {
       const s = await createSchool(ctx);
-      expect((await call(other.app, 'GET', '/api/v1/categories', { key: s.key })).headers['ratelimit-limit']).toBe('100000');
+      expect((await call(other.app, 'GET', '/api/v1/categories', { key: s.key })).headers['ratelimit-limit']).toBe(
+        '100000',
+      );
       await call(ctx.app, 'PATCH', '/api/v1/school', { key: s.key, body: { rateLimitPerMinute: 50 } });
-      expect(await until(async () => (await call(other.app, 'GET', '/api/v1/categories', { key: s.key })).headers['ratelimit-limit'] === '50')).toBe(true);
+      expect(
+        await until(
+          async () =>
+            (await call(other.app, 'GET', '/api/v1/categories', { key: s.key })).headers['ratelimit-limit'] === '50',
+        ),
+      ).toBe(true);
     } finally {
       await other.close();
     }

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
 import { categories } from '../src/db/schema/index.js';
 import { call, createSchool, listen, setupApp, tally } from './helpers.js';
 
@@ -14,7 +14,13 @@ describe('categories CRUD', () => {
     const res = await create(A.key, { name: 'Web Development', icon: '🌐' });
     expect(res.statusCode).toBe(201);
     const cat = res.json();
-    expect(cat).toMatchObject({ object: 'category', name: 'Web Development', slug: 'web-development', icon: '🌐', order: 1 });
+    expect(cat).toMatchObject({
+      object: 'category',
+      name: 'Web Development',
+      slug: 'web-development',
+      icon: '🌐',
+      order: 1,
+    });
     expect(cat.id).toMatch(/^cat_/);
     expect(res.headers.etag).toBe(`"${cat.id}.1"`);
     expect(res.headers.location).toBe(`/api/v1/categories/${cat.id}`);
@@ -37,7 +43,12 @@ describe('categories CRUD', () => {
   it('validates slug, name, order and icon', async () => {
     const res = await create(A.key, { name: ' ', slug: 'Bad Slug--x', order: 0 });
     expect(res.statusCode).toBe(400);
-    expect(res.json().details.map((d: { path: string }) => d.path).sort()).toEqual(['name', 'order', 'slug']);
+    expect(
+      res
+        .json()
+        .details.map((d: { path: string }) => d.path)
+        .sort(),
+    ).toEqual(['name', 'order', 'slug']);
     const long = await create(A.key, { name: 'n'.repeat(101) });
     expect(long.statusCode).toBe(400);
     expect(long.json().details[0]).toMatchObject({ path: 'name', code: 'too_big' });
@@ -105,15 +116,25 @@ describe('categories CRUD', () => {
     expect(patched.json()).toMatchObject({ name: 'Music & Audio', icon: null, order: 9, slug: 'music' });
     expect(patched.headers.etag).not.toBe(etag);
 
-    const stale = await call(ctx.app, 'PATCH', `/api/v1/categories/${cat.id}`, { key: A.key, headers: { 'if-match': etag }, body: { name: 'Lost update' } });
+    const stale = await call(ctx.app, 'PATCH', `/api/v1/categories/${cat.id}`, {
+      key: A.key,
+      headers: { 'if-match': etag },
+      body: { name: 'Lost update' },
+    });
     expect(stale.statusCode).toBe(412);
     expect(stale.json().error).toBe('precondition_failed');
-    const staleDelete = await call(ctx.app, 'DELETE', `/api/v1/categories/${cat.id}`, { key: A.key, headers: { 'if-match': etag } });
+    const staleDelete = await call(ctx.app, 'DELETE', `/api/v1/categories/${cat.id}`, {
+      key: A.key,
+      headers: { 'if-match': etag },
+    });
     expect(staleDelete.statusCode).toBe(412);
     const [stored] = await ctx.database.db.select().from(categories).where(eq(categories.id, cat.id));
     expect(stored!.name).toBe('Music & Audio');
 
-    const del = await call(ctx.app, 'DELETE', `/api/v1/categories/${cat.id}`, { key: A.key, headers: { 'if-match': patched.headers.etag as string } });
+    const del = await call(ctx.app, 'DELETE', `/api/v1/categories/${cat.id}`, {
+      key: A.key,
+      headers: { 'if-match': patched.headers.etag as string },
+    });
     expect(del.statusCode).toBe(204);
     expect((await call(ctx.app, 'GET', `/api/v1/categories/${cat.id}`, { key: A.key })).statusCode).toBe(404);
   });
@@ -133,7 +154,10 @@ describe('school isolation', () => {
     }
     const listB = await call(ctx.app, 'GET', '/api/v1/categories?limit=100', { key: B.key });
     expect(listB.json().categories.every((c: { id: string }) => c.id !== cat.id)).toBe(true);
-    const [stored] = await ctx.database.db.select().from(categories).where(and(eq(categories.id, cat.id), eq(categories.schoolId, A.id)));
+    const [stored] = await ctx.database.db
+      .select()
+      .from(categories)
+      .where(and(eq(categories.id, cat.id), eq(categories.schoolId, A.id)));
     expect(stored!.name).toBe('Private to A');
   });
 });
@@ -149,7 +173,9 @@ describe('lists', () => {
     expect(page3.categories.map((c: { order: number }) => c.order)).toEqual([7]);
     expect(page3.pagination).toMatchObject({ page: 3, hasMore: false, nextCursor: null });
 
-    const next = (await call(ctx.app, 'GET', `/api/v1/categories?limit=3&cursor=${page1.pagination.nextCursor}`, { key: C.key })).json();
+    const next = (
+      await call(ctx.app, 'GET', `/api/v1/categories?limit=3&cursor=${page1.pagination.nextCursor}`, { key: C.key })
+    ).json();
     expect(next.categories.map((c: { order: number }) => c.order)).toEqual([4, 5, 6]);
     expect(next.pagination).toMatchObject({ page: null, total: null, totalPages: null, hasMore: true });
 

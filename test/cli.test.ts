@@ -3,7 +3,7 @@
  * the CLI alone (it starts and stops its own Postgres), the CLI beside a running server (it uses
  * the server's), a graceful stop (Postgres stopped too) and a crash (the next start adopts it).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
@@ -27,7 +27,11 @@ function env(extra: Record<string, string> = {}) {
 }
 
 async function cli(args: string[], extra: Record<string, string> = {}) {
-  const { stdout } = await exec(process.execPath, [...TSX, 'src/cli/main.ts', ...args], { cwd: ROOT, env: env(extra), timeout: 60_000 });
+  const { stdout } = await exec(process.execPath, [...TSX, 'src/cli/main.ts', ...args], {
+    cwd: ROOT,
+    env: env(extra),
+    timeout: 60_000,
+  });
   return stdout;
 }
 
@@ -42,7 +46,10 @@ async function freePort(): Promise<number> {
 
 async function startServer(): Promise<{ base: string; child: ChildProcess; output: () => string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...TSX, 'src/server.ts'], { cwd: ROOT, env: env({ PORT: String(port), HOST: '127.0.0.1' }) });
+  const child = spawn(process.execPath, [...TSX, 'src/server.ts'], {
+    cwd: ROOT,
+    env: env({ PORT: String(port), HOST: '127.0.0.1' }),
+  });
   children.push(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -50,14 +57,20 @@ async function startServer(): Promise<{ base: string; child: ChildProcess; outpu
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 150; i++) {
     if (child.exitCode !== null) throw new Error(`server exited: ${out}`);
-    const ok = await fetch(`${base}/api/v1/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${base}/api/v1/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return { base, child, output: () => out };
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`server did not start: ${out}`);
 }
 
-const exited = (child: ChildProcess) => new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (code) => r(code))));
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((r) =>
+    child.exitCode !== null ? r(child.exitCode) : child.once('exit', (code) => r(code)),
+  );
 
 async function postmasterRunning(): Promise<boolean> {
   try {
@@ -81,7 +94,9 @@ describe('syllabus CLI and embedded PostgreSQL', () => {
   let firstKey = '';
 
   it('school create --json works with no server running, and leaves no Postgres running', async () => {
-    const out = JSON.parse(await cli(['school', 'create', '--name', 'CLI Academy', '--owner-email', 'cli@example.com', '--json']));
+    const out = JSON.parse(
+      await cli(['school', 'create', '--name', 'CLI Academy', '--owner-email', 'cli@example.com', '--json']),
+    );
     expect(out).toMatchObject({ school: { name: 'CLI Academy' }, owner: { email: 'cli@example.com' } });
     expect(out.school.id).toMatch(/^sch_/);
     expect(out.owner.id).toMatch(/^usr_/);
@@ -93,7 +108,11 @@ describe('syllabus CLI and embedded PostgreSQL', () => {
 
   it('concurrent CLI commands share one Postgres and the last one out stops it', async () => {
     const outs = await Promise.all(
-      [1, 2, 3].map(async (i) => JSON.parse(await cli(['school', 'create', '--name', `Parallel ${i}`, '--owner-email', `p${i}@example.com`, '--json']))),
+      [1, 2, 3].map(async (i) =>
+        JSON.parse(
+          await cli(['school', 'create', '--name', `Parallel ${i}`, '--owner-email', `p${i}@example.com`, '--json']),
+        ),
+      ),
     );
     expect(new Set(outs.map((o) => o.school.id)).size).toBe(3);
     expect(await postmasterRunning()).toBe(false);
@@ -101,11 +120,15 @@ describe('syllabus CLI and embedded PostgreSQL', () => {
 
   it('the package bin (bin/syllabus.js → dist) runs the same commands', async () => {
     await exec('npm', ['run', 'build', '--silent'], { cwd: ROOT, timeout: 120_000 });
-    const { stdout } = await exec(process.execPath, ['bin/syllabus.js', 'school', 'create', '--name', 'Via bin', '--json'], {
-      cwd: ROOT,
-      env: env(),
-      timeout: 60_000,
-    });
+    const { stdout } = await exec(
+      process.execPath,
+      ['bin/syllabus.js', 'school', 'create', '--name', 'Via bin', '--json'],
+      {
+        cwd: ROOT,
+        env: env(),
+        timeout: 60_000,
+      },
+    );
     const out = JSON.parse(stdout);
     expect(out.school.name).toBe('Via bin');
     expect(out.apiKey).toMatch(/^syl_/);
@@ -114,10 +137,18 @@ describe('syllabus CLI and embedded PostgreSQL', () => {
   });
 
   it('validates its arguments', async () => {
-    await expect(cli(['school', 'create', '--json'])).rejects.toMatchObject({ code: 2, stdout: expect.stringContaining('--name is required') });
-    await expect(cli(['key', 'create', '--school', 'sch_x', '--permissions', 'root', '--json'])).rejects.toMatchObject({ code: 2 });
+    await expect(cli(['school', 'create', '--json'])).rejects.toMatchObject({
+      code: 2,
+      stdout: expect.stringContaining('--name is required'),
+    });
+    await expect(cli(['key', 'create', '--school', 'sch_x', '--permissions', 'root', '--json'])).rejects.toMatchObject({
+      code: 2,
+    });
     await expect(cli(['frobnicate'])).rejects.toMatchObject({ code: 2 });
-    await expect(cli(['key', 'create', '--school', 'sch_x', '--name', ' ', '--json'])).rejects.toMatchObject({ code: 2, stdout: expect.stringContaining('--name') });
+    await expect(cli(['key', 'create', '--school', 'sch_x', '--name', ' ', '--json'])).rejects.toMatchObject({
+      code: 2,
+      stdout: expect.stringContaining('--name'),
+    });
   });
 
   it('the server uses the same data; the CLI talks to the running server’s Postgres; keys work against the server', async () => {
@@ -128,8 +159,14 @@ describe('syllabus CLI and embedded PostgreSQL', () => {
     expect(school.status).toBe(200);
     expect(((await school.json()) as { name: string }).name).toBe('CLI Academy');
 
-    const key = JSON.parse(await cli(['key', 'create', '--school', schoolId, '--name', 'reader', '--permissions', 'courses:read', '--json']));
-    expect(key).toMatchObject({ id: expect.stringMatching(/^key_/), key: expect.stringMatching(/^syl_/), permissions: ['courses:read'] });
+    const key = JSON.parse(
+      await cli(['key', 'create', '--school', schoolId, '--name', 'reader', '--permissions', 'courses:read', '--json']),
+    );
+    expect(key).toMatchObject({
+      id: expect.stringMatching(/^key_/),
+      key: expect.stringMatching(/^syl_/),
+      permissions: ['courses:read'],
+    });
     const list = await fetch(`${server.base}/api/v1/categories`, { headers: { 'x-api-key': key.key } });
     expect(list.status).toBe(200);
     const write = await fetch(`${server.base}/api/v1/categories`, {
@@ -139,8 +176,12 @@ describe('syllabus CLI and embedded PostgreSQL', () => {
     });
     expect(write.status).toBe(403);
 
-    const second = JSON.parse(await cli(['school', 'create', '--name', 'Second', '--owner-password', 'long enough pw', '--json']));
-    const secondSchool = await fetch(`${server.base}/api/v1/school`, { headers: { authorization: `Bearer ${second.apiKey}` } });
+    const second = JSON.parse(
+      await cli(['school', 'create', '--name', 'Second', '--owner-password', 'long enough pw', '--json']),
+    );
+    const secondSchool = await fetch(`${server.base}/api/v1/school`, {
+      headers: { authorization: `Bearer ${second.apiKey}` },
+    });
     expect(((await secondSchool.json()) as { id: string }).id).toBe(second.school.id);
     // The server still runs its Postgres after the CLI finished.
     expect((await fetch(`${server.base}/api/v1/health`)).status).toBe(200);
@@ -172,7 +213,11 @@ describe('syllabus CLI and embedded PostgreSQL', () => {
   it('a second server on the same DATA_DIR is refused', async () => {
     const first = await startServer();
     const port = await freePort();
-    const second = await exec(process.execPath, [...TSX, 'src/server.ts'], { cwd: ROOT, env: env({ PORT: String(port) }), timeout: 30_000 }).then(
+    const second = await exec(process.execPath, [...TSX, 'src/server.ts'], {
+      cwd: ROOT,
+      env: env({ PORT: String(port) }),
+      timeout: 30_000,
+    }).then(
       () => ({ code: 0, stderr: '' }),
       (e: { code: number; stderr: string }) => e,
     );
@@ -200,7 +245,15 @@ describe('syllabus CLI and embedded PostgreSQL', () => {
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
-    for (let i = 0; i < 150 && !(await fetch(`http://127.0.0.1:${port}/api/v1/health`).then((r) => r.ok, () => false)); i++) {
+    for (
+      let i = 0;
+      i < 150 &&
+      !(await fetch(`http://127.0.0.1:${port}/api/v1/health`).then(
+        (r) => r.ok,
+        () => false,
+      ));
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 200));
     }
     const key = /API key \(\*\):\s+(syl_\w+)/.exec(out)?.[1];

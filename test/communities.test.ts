@@ -1,6 +1,7 @@
 /** Communities: every rule, trees of comments, counts under concurrency, isolation. */
-import { describe, expect, it } from 'vitest';
+
 import { count, eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
 import { comments, communityMedia, communityMembers, threads } from '../src/db/schema/index.js';
 import { newId } from '../src/lib/ids.js';
 import { call, createKey, createSchool, listen, setupApp, tally } from './helpers.js';
@@ -9,7 +10,11 @@ const ctx = await setupApp();
 const A = await createSchool(ctx);
 const B = await createSchool(ctx);
 const post = (url: string, body: unknown, key = A.key) => call(ctx.app, 'POST', url, { key, body });
-const paths = (res: { json(): { details: { path: string }[] } }) => res.json().details.map((d) => d.path).sort();
+const paths = (res: { json(): { details: { path: string }[] } }) =>
+  res
+    .json()
+    .details.map((d) => d.path)
+    .sort();
 
 async function community(slug = `c-${Math.random().toString(36).slice(2, 8)}`) {
   const res = await post('/api/v1/communities', { name: 'Rust learners', slug });
@@ -17,7 +22,8 @@ async function community(slug = `c-${Math.random().toString(36).slice(2, 8)}`) {
   return res.json().id as string;
 }
 async function student(key = A.key) {
-  return (await post('/api/v1/students', { name: 'Member', email: `m${Math.random()}@example.com` }, key)).json().id as string;
+  return (await post('/api/v1/students', { name: 'Member', email: `m${Math.random()}@example.com` }, key)).json()
+    .id as string;
 }
 async function memberOf(c: string) {
   const id = await student();
@@ -28,21 +34,44 @@ async function memberOf(c: string) {
 describe('communities', () => {
   it('CRUD with unique slugs per school, defaults, and delete with everything in it', async () => {
     const res = await post('/api/v1/communities', { name: 'Rust', slug: 'rust', description: 'Ask' });
-    expect(res.json()).toMatchObject({ object: 'community', slug: 'rust', isFree: true, price: 0, isPublic: true, memberCount: 0 });
+    expect(res.json()).toMatchObject({
+      object: 'community',
+      slug: 'rust',
+      isFree: true,
+      price: 0,
+      isPublic: true,
+      memberCount: 0,
+    });
     expect((await post('/api/v1/communities', { name: 'Again', slug: 'rust' })).json().error).toBe('duplicate_slug');
     expect((await post('/api/v1/communities', { name: 'Rust', slug: 'rust' }, B.key)).statusCode).toBe(201);
     const id = res.json().id;
-    const patched = await call(ctx.app, 'PATCH', `/api/v1/communities/${id}`, { key: A.key, body: { isFree: false, price: 999, isPublic: false } });
+    const patched = await call(ctx.app, 'PATCH', `/api/v1/communities/${id}`, {
+      key: A.key,
+      body: { isFree: false, price: 999, isPublic: false },
+    });
     expect(patched.json()).toMatchObject({ isFree: false, price: 999, isPublic: false });
     const m = await memberOf(id);
     const t = (await post(`/api/v1/communities/${id}/threads`, { title: 'Hi', content: 'Hello', userId: m })).json();
     await post(`/api/v1/communities/${id}/threads/${t.id}/comments`, { content: 'c', userId: m });
-    await post(`/api/v1/communities/${id}/media`, { type: 'image', title: 'i', url: 'https://x.example/i.png', fileName: 'i.png', fileSize: 10, userId: m });
+    await post(`/api/v1/communities/${id}/media`, {
+      type: 'image',
+      title: 'i',
+      url: 'https://x.example/i.png',
+      fileName: 'i.png',
+      fileSize: 10,
+      userId: m,
+    });
     expect((await call(ctx.app, 'DELETE', `/api/v1/communities/${id}`, { key: A.key })).statusCode).toBe(204);
-    for (const [table, col] of [[threads, threads.communityId], [communityMembers, communityMembers.communityId], [communityMedia, communityMedia.communityId]] as const) {
+    for (const [table, col] of [
+      [threads, threads.communityId],
+      [communityMembers, communityMembers.communityId],
+      [communityMedia, communityMedia.communityId],
+    ] as const) {
       expect((await ctx.database.db.select({ n: count() }).from(table).where(eq(col, id)))[0]!.n).toBe(0);
     }
-    expect((await ctx.database.db.select({ n: count() }).from(comments).where(eq(comments.threadId, t.id)))[0]!.n).toBe(0);
+    expect((await ctx.database.db.select({ n: count() }).from(comments).where(eq(comments.threadId, t.id)))[0]!.n).toBe(
+      0,
+    );
   });
 
   it.each([
@@ -72,11 +101,19 @@ describe('members', () => {
     const list = (await call(ctx.app, 'GET', `/api/v1/communities/${c}/members`, { key: A.key })).json();
     expect(list.data[0]).toMatchObject({ userId: u, email: expect.stringContaining('@example.com'), avatarUrl: null });
     const t = (await post(`/api/v1/communities/${c}/threads`, { title: 'Mine', content: 'x', userId: u })).json();
-    expect((await call(ctx.app, 'DELETE', `/api/v1/communities/${c}/members?userId=${u}`, { key: A.key })).statusCode).toBe(204);
-    expect((await call(ctx.app, 'DELETE', `/api/v1/communities/${c}/members?userId=${u}`, { key: A.key })).statusCode).toBe(404);
-    expect((await call(ctx.app, 'GET', `/api/v1/communities/${c}/threads/${t.id}`, { key: A.key })).json().userId).toBe(u);
+    expect(
+      (await call(ctx.app, 'DELETE', `/api/v1/communities/${c}/members?userId=${u}`, { key: A.key })).statusCode,
+    ).toBe(204);
+    expect(
+      (await call(ctx.app, 'DELETE', `/api/v1/communities/${c}/members?userId=${u}`, { key: A.key })).statusCode,
+    ).toBe(404);
+    expect((await call(ctx.app, 'GET', `/api/v1/communities/${c}/threads/${t.id}`, { key: A.key })).json().userId).toBe(
+      u,
+    );
     // No longer a member: may not post.
-    expect(paths(await post(`/api/v1/communities/${c}/threads`, { title: 'x', content: 'x', userId: u }))).toEqual(['userId']);
+    expect(paths(await post(`/api/v1/communities/${c}/threads`, { title: 'x', content: 'x', userId: u }))).toEqual([
+      'userId',
+    ]);
   });
 });
 
@@ -84,10 +121,18 @@ describe('threads and comments', () => {
   it('authors: members, or the school’s admins, owner and bots', async () => {
     const c = await community();
     const outsider = await student();
-    const bot = (await post('/api/v1/users', { name: 'Bot', email: `bot${Math.random()}@example.com`, role: 'bot' })).json().id;
-    expect(paths(await post(`/api/v1/communities/${c}/threads`, { title: 't', content: 'c', userId: outsider }))).toEqual(['userId']);
-    expect((await post(`/api/v1/communities/${c}/threads`, { title: 't', content: 'c', userId: bot })).statusCode).toBe(201);
-    expect((await post(`/api/v1/communities/${c}/threads`, { title: 't', content: 'c', userId: A.owner.id })).statusCode).toBe(201);
+    const bot = (
+      await post('/api/v1/users', { name: 'Bot', email: `bot${Math.random()}@example.com`, role: 'bot' })
+    ).json().id;
+    expect(
+      paths(await post(`/api/v1/communities/${c}/threads`, { title: 't', content: 'c', userId: outsider })),
+    ).toEqual(['userId']);
+    expect((await post(`/api/v1/communities/${c}/threads`, { title: 't', content: 'c', userId: bot })).statusCode).toBe(
+      201,
+    );
+    expect(
+      (await post(`/api/v1/communities/${c}/threads`, { title: 't', content: 'c', userId: A.owner.id })).statusCode,
+    ).toBe(201);
   });
 
   it.each([
@@ -105,7 +150,13 @@ describe('threads and comments', () => {
   it('content is Markdown rendered safely: no HTML injection', async () => {
     const c = await community();
     const m = await memberOf(c);
-    const t = (await post(`/api/v1/communities/${c}/threads`, { title: 't', content: 'Hello **world** <script>alert(1)</script> <img src=x onerror=alert(1)>', userId: m })).json();
+    const t = (
+      await post(`/api/v1/communities/${c}/threads`, {
+        title: 't',
+        content: 'Hello **world** <script>alert(1)</script> <img src=x onerror=alert(1)>',
+        userId: m,
+      })
+    ).json();
     expect(t.content).toContain('<script>'); // kept as written
     expect(t.contentHtml).toContain('<strong>world</strong>');
     expect(t.contentHtml).not.toMatch(/<script|onerror/);
@@ -115,16 +166,30 @@ describe('threads and comments', () => {
     const c = await community();
     const m = await memberOf(c);
     const made: string[] = [];
-    for (let i = 0; i < 6; i++) made.push((await post(`/api/v1/communities/${c}/threads`, { title: `t${i}`, content: 'x', userId: m, pinned: i === 1 })).json().id);
+    for (let i = 0; i < 6; i++)
+      made.push(
+        (
+          await post(`/api/v1/communities/${c}/threads`, { title: `t${i}`, content: 'x', userId: m, pinned: i === 1 })
+        ).json().id,
+      );
     const first = (await call(ctx.app, 'GET', `/api/v1/communities/${c}/threads?limit=4`, { key: A.key })).json();
     expect(first.data[0].id).toBe(made[1]);
     expect(first.data.slice(1).map((t: { id: string }) => t.id)).toEqual([made[5], made[4], made[3]]);
     expect(first.pagination).toMatchObject({ total: 6, hasMore: true });
     await post(`/api/v1/communities/${c}/threads`, { title: 'late', content: 'x', userId: m });
-    const next = (await call(ctx.app, 'GET', `/api/v1/communities/${c}/threads?limit=4&cursor=${first.pagination.nextCursor}`, { key: A.key })).json();
+    const next = (
+      await call(ctx.app, 'GET', `/api/v1/communities/${c}/threads?limit=4&cursor=${first.pagination.nextCursor}`, {
+        key: A.key,
+      })
+    ).json();
     expect(next.data.map((t: { id: string }) => t.id)).toEqual([made[2], made[0]]);
-    expect((await call(ctx.app, 'GET', `/api/v1/communities/${c}/threads?cursor=garbage`, { key: A.key })).json().error).toBe('invalid_cursor');
-    const pin = await call(ctx.app, 'PATCH', `/api/v1/communities/${c}/threads/${made[0]}`, { key: A.key, body: { pinned: true, title: 'Now pinned' } });
+    expect(
+      (await call(ctx.app, 'GET', `/api/v1/communities/${c}/threads?cursor=garbage`, { key: A.key })).json().error,
+    ).toBe('invalid_cursor');
+    const pin = await call(ctx.app, 'PATCH', `/api/v1/communities/${c}/threads/${made[0]}`, {
+      key: A.key,
+      body: { pinned: true, title: 'Now pinned' },
+    });
     expect(pin.json()).toMatchObject({ pinned: true, title: 'Now pinned' });
   });
 
@@ -138,7 +203,9 @@ describe('threads and comments', () => {
     const reply = (await post(url, { content: 'reply', userId: m, parentId: root.id })).json();
     await post(url, { content: 'deep', userId: m, parentId: reply.id });
     await post(url, { content: 'second root', userId: m });
-    const otherComment = (await post(`/api/v1/communities/${c}/threads/${other.id}/comments`, { content: 'elsewhere', userId: m })).json();
+    const otherComment = (
+      await post(`/api/v1/communities/${c}/threads/${other.id}/comments`, { content: 'elsewhere', userId: m })
+    ).json();
     expect(paths(await post(url, { content: 'x', userId: m, parentId: otherComment.id }))).toEqual(['parentId']);
     const full = (await call(ctx.app, 'GET', `/api/v1/communities/${c}/threads/${t.id}`, { key: A.key })).json();
     expect(full.commentCount).toBe(4);
@@ -148,7 +215,10 @@ describe('threads and comments', () => {
     const after = (await call(ctx.app, 'GET', `/api/v1/communities/${c}/threads/${t.id}`, { key: A.key })).json();
     expect(after.commentCount).toBe(1);
     expect(after.comments.map((x: { content: string }) => x.content)).toEqual(['second root']);
-    const edited = await call(ctx.app, 'PATCH', `${url}/${after.comments[0].id}`, { key: A.key, body: { content: '*edited*' } });
+    const edited = await call(ctx.app, 'PATCH', `${url}/${after.comments[0].id}`, {
+      key: A.key,
+      body: { content: '*edited*' },
+    });
     expect(edited.json().contentHtml).toContain('<em>edited</em>');
     expect((await call(ctx.app, 'GET', url, { key: A.key })).json().pagination.total).toBe(1);
   });
@@ -158,8 +228,12 @@ describe('threads and comments', () => {
     const c2 = await community();
     const m = await memberOf(c1);
     const t = (await post(`/api/v1/communities/${c1}/threads`, { title: 't', content: 'x', userId: m })).json();
-    expect((await call(ctx.app, 'GET', `/api/v1/communities/${c2}/threads/${t.id}`, { key: A.key })).statusCode).toBe(404);
-    expect((await post(`/api/v1/communities/${c2}/threads/${t.id}/comments`, { content: 'x', userId: m })).statusCode).toBe(404);
+    expect((await call(ctx.app, 'GET', `/api/v1/communities/${c2}/threads/${t.id}`, { key: A.key })).statusCode).toBe(
+      404,
+    );
+    expect(
+      (await post(`/api/v1/communities/${c2}/threads/${t.id}/comments`, { content: 'x', userId: m })).statusCode,
+    ).toBe(404);
   });
 
   it('a 1,000-comment thread comes back as a tree in a bounded number of queries', async () => {
@@ -169,7 +243,16 @@ describe('threads and comments', () => {
     const rows: (typeof comments.$inferInsert)[] = [];
     for (let i = 0; i < 1000; i++) {
       const parent = i > 0 && i % 3 !== 0 ? rows[i - 1]!.id! : null;
-      rows.push({ id: newId('comment', Date.now() + i), schoolId: A.id, threadId: t.id, parentId: parent, userId: m, content: `c${i}`, contentHtml: `<p>c${i}</p>`, createdAt: new Date(Date.now() + i) });
+      rows.push({
+        id: newId('comment', Date.now() + i),
+        schoolId: A.id,
+        threadId: t.id,
+        parentId: parent,
+        userId: m,
+        content: `c${i}`,
+        contentHtml: `<p>c${i}</p>`,
+        createdAt: new Date(Date.now() + i),
+      });
     }
     await ctx.database.db.insert(comments).values(rows);
     const before = ctx.database.queryCount();
@@ -177,7 +260,8 @@ describe('threads and comments', () => {
     const used = ctx.database.queryCount() - before;
     expect(res.statusCode).toBe(200);
     expect(used).toBeLessThanOrEqual(3);
-    const countAll = (nodes: { replies: unknown[] }[]): number => nodes.reduce((n, x) => n + 1 + countAll(x.replies as { replies: unknown[] }[]), 0);
+    const countAll = (nodes: { replies: unknown[] }[]): number =>
+      nodes.reduce((n, x) => n + 1 + countAll(x.replies as { replies: unknown[] }[]), 0);
     expect(countAll(res.json().comments)).toBe(1000);
     expect(res.json().comments).toHaveLength(334);
   });
@@ -197,7 +281,9 @@ describe('threads and comments', () => {
       ),
     );
     expect(tally(statuses)).toEqual({ 201: 20 });
-    expect((await call(ctx.app, 'GET', `/api/v1/communities/${c}/threads/${t.id}`, { key: A.key })).json().commentCount).toBe(20);
+    expect(
+      (await call(ctx.app, 'GET', `/api/v1/communities/${c}/threads/${t.id}`, { key: A.key })).json().commentCount,
+    ).toBe(20);
   });
 });
 
@@ -205,9 +291,18 @@ describe('community media', () => {
   it('create and list by type; every field rule', async () => {
     const c = await community();
     const m = await memberOf(c);
-    const base = { type: 'video', title: 'Intro', url: 'https://cdn.example.com/v.mp4', fileName: 'v.mp4', fileSize: 1000, userId: m };
+    const base = {
+      type: 'video',
+      title: 'Intro',
+      url: 'https://cdn.example.com/v.mp4',
+      fileName: 'v.mp4',
+      fileSize: 1000,
+      userId: m,
+    };
     expect((await post(`/api/v1/communities/${c}/media`, base)).statusCode).toBe(201);
-    expect((await post(`/api/v1/communities/${c}/media`, { ...base, type: 'image', fileName: 'i.png' })).statusCode).toBe(201);
+    expect(
+      (await post(`/api/v1/communities/${c}/media`, { ...base, type: 'image', fileName: 'i.png' })).statusCode,
+    ).toBe(201);
     const videos = (await call(ctx.app, 'GET', `/api/v1/communities/${c}/media?type=video`, { key: A.key })).json();
     expect(videos.data.map((x: { type: string }) => x.type)).toEqual(['video']);
     for (const [patch, path] of [
@@ -256,13 +351,20 @@ describe('isolation and scopes', () => {
 describe('review follow-ups', () => {
   it('a price needs isFree: false; PATCH keeps the rule; duplicate slug on PATCH is 409', async () => {
     expect(paths(await post('/api/v1/communities', { name: 'Paid?', slug: 'paid-q', price: 500 }))).toEqual(['price']);
-    const paid = (await post('/api/v1/communities', { name: 'Paid', slug: 'paid-ok', isFree: false, price: 500 })).json();
+    const paid = (
+      await post('/api/v1/communities', { name: 'Paid', slug: 'paid-ok', isFree: false, price: 500 })
+    ).json();
     expect(paid).toMatchObject({ isFree: false, price: 500 });
     const free = await call(ctx.app, 'PATCH', `/api/v1/communities/${paid.id}`, { key: A.key, body: { isFree: true } });
     expect(free.json()).toMatchObject({ isFree: true, price: 0 });
-    expect(paths(await call(ctx.app, 'PATCH', `/api/v1/communities/${paid.id}`, { key: A.key, body: { price: 5 } }))).toEqual(['price']);
+    expect(
+      paths(await call(ctx.app, 'PATCH', `/api/v1/communities/${paid.id}`, { key: A.key, body: { price: 5 } })),
+    ).toEqual(['price']);
     const other = await community();
-    expect((await call(ctx.app, 'PATCH', `/api/v1/communities/${other}`, { key: A.key, body: { slug: 'paid-ok' } })).json().error).toBe('duplicate_slug');
+    expect(
+      (await call(ctx.app, 'PATCH', `/api/v1/communities/${other}`, { key: A.key, body: { slug: 'paid-ok' } })).json()
+        .error,
+    ).toBe('duplicate_slug');
   });
 
   it('comments under another thread are 404; other schools’ users cannot post; removed members cannot comment', async () => {
@@ -271,17 +373,50 @@ describe('review follow-ups', () => {
     const t1 = (await post(`/api/v1/communities/${c}/threads`, { title: 'a', content: 'x', userId: m })).json();
     const t2 = (await post(`/api/v1/communities/${c}/threads`, { title: 'b', content: 'x', userId: m })).json();
     const cm = (await post(`/api/v1/communities/${c}/threads/${t1.id}/comments`, { content: 'x', userId: m })).json();
-    expect((await call(ctx.app, 'PATCH', `/api/v1/communities/${c}/threads/${t2.id}/comments/${cm.id}`, { key: A.key, body: { content: 'y' } })).statusCode).toBe(404);
-    expect((await call(ctx.app, 'DELETE', `/api/v1/communities/${c}/threads/${t2.id}/comments/${cm.id}`, { key: A.key })).statusCode).toBe(404);
+    expect(
+      (
+        await call(ctx.app, 'PATCH', `/api/v1/communities/${c}/threads/${t2.id}/comments/${cm.id}`, {
+          key: A.key,
+          body: { content: 'y' },
+        })
+      ).statusCode,
+    ).toBe(404);
+    expect(
+      (await call(ctx.app, 'DELETE', `/api/v1/communities/${c}/threads/${t2.id}/comments/${cm.id}`, { key: A.key }))
+        .statusCode,
+    ).toBe(404);
     const foreign = await student(B.key);
-    expect(paths(await post(`/api/v1/communities/${c}/threads`, { title: 'x', content: 'x', userId: foreign }))).toEqual(['userId']);
-    expect(paths(await post(`/api/v1/communities/${c}/threads/${t1.id}/comments`, { content: 'x', userId: foreign }))).toEqual(['userId']);
-    expect(paths(await post(`/api/v1/communities/${c}/media`, { type: 'file', title: 'f', url: 'https://x.example/f', fileName: 'f', fileSize: 1, userId: foreign }))).toEqual(['userId']);
+    expect(
+      paths(await post(`/api/v1/communities/${c}/threads`, { title: 'x', content: 'x', userId: foreign })),
+    ).toEqual(['userId']);
+    expect(
+      paths(await post(`/api/v1/communities/${c}/threads/${t1.id}/comments`, { content: 'x', userId: foreign })),
+    ).toEqual(['userId']);
+    expect(
+      paths(
+        await post(`/api/v1/communities/${c}/media`, {
+          type: 'file',
+          title: 'f',
+          url: 'https://x.example/f',
+          fileName: 'f',
+          fileSize: 1,
+          userId: foreign,
+        }),
+      ),
+    ).toEqual(['userId']);
     await call(ctx.app, 'DELETE', `/api/v1/communities/${c}/members?userId=${m}`, { key: A.key });
-    expect(paths(await post(`/api/v1/communities/${c}/threads/${t1.id}/comments`, { content: 'x', userId: m }))).toEqual(['userId']);
-    expect(paths(await post(`/api/v1/communities/${c}/threads/${t1.id}/comments`, { content: '   ', userId: A.owner.id }))).toEqual(['content']);
-    expect((await call(ctx.app, 'DELETE', `/api/v1/communities/${c}/threads/${t1.id}`, { key: A.key })).statusCode).toBe(204);
-    expect((await ctx.database.db.select({ n: count() }).from(comments).where(eq(comments.threadId, t1.id)))[0]!.n).toBe(0);
+    expect(
+      paths(await post(`/api/v1/communities/${c}/threads/${t1.id}/comments`, { content: 'x', userId: m })),
+    ).toEqual(['userId']);
+    expect(
+      paths(await post(`/api/v1/communities/${c}/threads/${t1.id}/comments`, { content: '   ', userId: A.owner.id })),
+    ).toEqual(['content']);
+    expect(
+      (await call(ctx.app, 'DELETE', `/api/v1/communities/${c}/threads/${t1.id}`, { key: A.key })).statusCode,
+    ).toBe(204);
+    expect(
+      (await ctx.database.db.select({ n: count() }).from(comments).where(eq(comments.threadId, t1.id)))[0]!.n,
+    ).toBe(0);
   });
 
   it('a 1,000-deep reply chain is read as a tree and deleted from its root', async () => {
@@ -290,7 +425,16 @@ describe('review follow-ups', () => {
     const t = (await post(`/api/v1/communities/${c}/threads`, { title: 'deep', content: 'x', userId: m })).json();
     const rows: (typeof comments.$inferInsert)[] = [];
     for (let i = 0; i < 1000; i++) {
-      rows.push({ id: newId('comment', Date.now() + i), schoolId: A.id, threadId: t.id, parentId: i ? rows[i - 1]!.id! : null, userId: m, content: `d${i}`, contentHtml: `<p>d${i}</p>`, createdAt: new Date(Date.now() + i) });
+      rows.push({
+        id: newId('comment', Date.now() + i),
+        schoolId: A.id,
+        threadId: t.id,
+        parentId: i ? rows[i - 1]!.id! : null,
+        userId: m,
+        content: `d${i}`,
+        contentHtml: `<p>d${i}</p>`,
+        createdAt: new Date(Date.now() + i),
+      });
     }
     await ctx.database.db.insert(comments).values(rows);
     const res = await call(ctx.app, 'GET', `/api/v1/communities/${c}/threads/${t.id}`, { key: A.key });
@@ -298,8 +442,12 @@ describe('review follow-ups', () => {
     let depth = 0;
     for (let node = res.json().comments[0]; node; node = node.replies[0]) depth++;
     expect(depth).toBe(1000);
-    const del = await call(ctx.app, 'DELETE', `/api/v1/communities/${c}/threads/${t.id}/comments/${rows[0]!.id}`, { key: A.key });
+    const del = await call(ctx.app, 'DELETE', `/api/v1/communities/${c}/threads/${t.id}/comments/${rows[0]!.id}`, {
+      key: A.key,
+    });
     expect(del.statusCode).toBe(204);
-    expect((await call(ctx.app, 'GET', `/api/v1/communities/${c}/threads/${t.id}`, { key: A.key })).json()).toMatchObject({ commentCount: 0, comments: [] });
+    expect(
+      (await call(ctx.app, 'GET', `/api/v1/communities/${c}/threads/${t.id}`, { key: A.key })).json(),
+    ).toMatchObject({ commentCount: 0, comments: [] });
   });
 });

@@ -1,6 +1,7 @@
 /** Sections, lessons and payment plans: every rule, dense positions under concurrency. */
-import { describe, expect, it } from 'vitest';
+
 import { asc, eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
 import { lessons, sections } from '../src/db/schema/index.js';
 import { call, createSchool, listen, setupApp, tally } from './helpers.js';
 
@@ -10,7 +11,11 @@ const key = A.key;
 const post = (url: string, body: unknown) => call(ctx.app, 'POST', url, { key, body });
 const patch = (url: string, body: unknown) => call(ctx.app, 'PATCH', url, { key, body });
 const get = (url: string) => call(ctx.app, 'GET', url, { key });
-const paths = (res: { json(): { details: { path: string }[] } }) => res.json().details.map((d) => d.path).sort();
+const paths = (res: { json(): { details: { path: string }[] } }) =>
+  res
+    .json()
+    .details.map((d) => d.path)
+    .sort();
 
 async function newCourse(body: Record<string, unknown> = {}) {
   const res = await post('/api/v1/courses', { title: `Course ${Math.random()}`, ...body });
@@ -26,7 +31,9 @@ describe('sections', () => {
   it('create appends or inserts, keeps positions dense, titles unique (409 duplicate_title)', async () => {
     const c = await newCourse();
     const s1 = (await post(`/api/v1/courses/${c.id}/sections`, { title: 'One' })).json();
-    const s2 = (await post(`/api/v1/courses/${c.id}/sections`, { title: 'Two', drip: { type: 'days', days: 7 } })).json();
+    const s2 = (
+      await post(`/api/v1/courses/${c.id}/sections`, { title: 'Two', drip: { type: 'days', days: 7 } })
+    ).json();
     const s0 = (await post(`/api/v1/courses/${c.id}/sections`, { title: 'Zero', order: 1 })).json();
     expect([s1.position, s2.position, s0.position]).toEqual([1, 2, 1]);
     const list = (await get(`/api/v1/courses/${c.id}/sections`)).json().data;
@@ -75,7 +82,10 @@ describe('sections', () => {
     expect(foreign.statusCode).toBe(400);
     // Deleting a prerequisite removes it from the sections that named it.
     await call(ctx.app, 'DELETE', `/api/v1/courses/${c.id}/sections/${a}`, { key });
-    expect((await get(`/api/v1/courses/${c.id}/sections/${b}`)).json()).toMatchObject({ prerequisites: [], position: 1 });
+    expect((await get(`/api/v1/courses/${c.id}/sections/${b}`)).json()).toMatchObject({
+      prerequisites: [],
+      position: 1,
+    });
   });
 
   it('reorder must be an exact permutation', async () => {
@@ -84,7 +94,10 @@ describe('sections', () => {
     for (const [ids, expected] of [
       [[a, b], ['sectionIds']],
       [[a, b, cc, a], ['sectionIds.3']],
-      [[a, b, 'sec_x'], ['sectionIds', 'sectionIds.2']],
+      [
+        [a, b, 'sec_x'],
+        ['sectionIds', 'sectionIds.2'],
+      ],
     ] as const) {
       const res = await post(`/api/v1/courses/${c.id}/sections/reorder`, { sectionIds: ids });
       expect(res.statusCode).toBe(400);
@@ -95,7 +108,9 @@ describe('sections', () => {
     expect(ok.json().data.map((s: { id: string }) => s.id)).toEqual([cc, a, b]);
     const moved = await patch(`/api/v1/courses/${c.id}/sections/${b}`, { position: 1 });
     expect(moved.json().position).toBe(1);
-    const order = (await ctx.database.db.select().from(sections).where(eq(sections.courseId, c.id)).orderBy(asc(sections.position))).map((s) => [s.id, s.position]);
+    const order = (
+      await ctx.database.db.select().from(sections).where(eq(sections.courseId, c.id)).orderBy(asc(sections.position))
+    ).map((s) => [s.id, s.position]);
     expect(order).toEqual([
       [b, 1],
       [cc, 2],
@@ -104,11 +119,17 @@ describe('sections', () => {
   });
 
   it('delete removes its lessons and closes the gap', async () => {
-    const c = await newCourse({ sections: [{ title: 'A', lessons: [{ title: 'a1' }, { title: 'a2' }] }, { title: 'B' }] });
+    const c = await newCourse({
+      sections: [{ title: 'A', lessons: [{ title: 'a1' }, { title: 'a2' }] }, { title: 'B' }],
+    });
     const del = await call(ctx.app, 'DELETE', `/api/v1/courses/${c.id}/sections/${c.sections[0]!.id}`, { key });
     expect(del.statusCode).toBe(204);
     expect(await ctx.database.db.select().from(lessons).where(eq(lessons.courseId, c.id))).toHaveLength(0);
-    expect((await get(`/api/v1/courses/${c.id}`)).json().sections.map((s: { title: string; position: number }) => [s.title, s.position])).toEqual([['B', 1]]);
+    expect(
+      (await get(`/api/v1/courses/${c.id}`))
+        .json()
+        .sections.map((s: { title: string; position: number }) => [s.title, s.position]),
+    ).toEqual([['B', 1]]);
   });
 });
 
@@ -135,7 +156,9 @@ describe('lessons', () => {
     // Nested routes only see their section's lessons.
     expect((await get(`/api/v1/courses/${c.id}/sections/${s2}/lessons/${l2.id}`)).statusCode).toBe(404);
     expect((await get(`/api/v1/courses/${c.id}/sections/${s1}/lessons/${l2.id}`)).statusCode).toBe(200);
-    expect((await get(`/api/v1/courses/${c.id}/sections/${s1}/lessons`)).json().data.map((l: { title: string }) => l.title)).toEqual(['L2']);
+    expect(
+      (await get(`/api/v1/courses/${c.id}/sections/${s1}/lessons`)).json().data.map((l: { title: string }) => l.title),
+    ).toEqual(['L2']);
     const del = await call(ctx.app, 'DELETE', `/api/v1/courses/${c.id}/lessons/${l0.id}`, { key });
     expect(del.statusCode).toBe(204);
     expect(await lessonPositions(c.id, null)).toEqual([1]);
@@ -154,7 +177,11 @@ describe('lessons', () => {
     [{ title: 'x', unlock: { type: 'date' } }, 'validation_error', ['unlock.at']],
     [{ title: 'x', unlock: { type: 'sometimes' } }, 'validation_error', ['unlock.type']],
     [{ title: 'x', completion: { type: 'video' } }, 'validation_error', ['completion.type']],
-    [{ title: 'x', type: 'video', videoUrl: 'https://youtu.be/dQw4w9WgXcQ', completion: { type: 'quiz' } }, 'validation_error', ['completion.type']],
+    [
+      { title: 'x', type: 'video', videoUrl: 'https://youtu.be/dQw4w9WgXcQ', completion: { type: 'quiz' } },
+      'validation_error',
+      ['completion.type'],
+    ],
     [{ title: 'x', type: 'video' }, 'validation_error', ['videoUrl']],
     [{ title: 'x', videoUrl: 'https://youtu.be/dQw4w9WgXcQ', type: 'text' }, 'validation_error', ['videoUrl']],
     [{ title: 'x', type: 'video', videoUrl: 'https://example.com/page' }, 'invalid_video_url', ['videoUrl']],
@@ -163,7 +190,17 @@ describe('lessons', () => {
     [{ title: 'x', instructorId: 'usr_nobody' }, 'validation_error', ['instructorId']],
     [{ title: 'x', sectionId: 'sec_nope' }, 'validation_error', ['sectionId']],
     [{ title: 'x', thumbnailUrl: 'https://x/a.png', removeThumbnail: true }, 'validation_error', ['removeThumbnail']],
-    [{ title: 'x', content: { type: 'doc', content: [{ type: 'heading', attrs: { level: 5 }, content: [{ type: 'text', text: 'h' }] }] } }, 'validation_error', ['content.content.0.attrs.level']],
+    [
+      {
+        title: 'x',
+        content: {
+          type: 'doc',
+          content: [{ type: 'heading', attrs: { level: 5 }, content: [{ type: 'text', text: 'h' }] }],
+        },
+      },
+      'validation_error',
+      ['content.content.0.attrs.level'],
+    ],
     [{ title: 'x', content: '<p>a</p>', contentMarkdown: '# a' }, 'validation_error', ['contentMarkdown']],
     [{ title: 'x', order: 2, position: 3 }, 'validation_error', ['order']],
   ])('%j → %s at %j', async (body, code, expected) => {
@@ -176,15 +213,43 @@ describe('lessons', () => {
 
   it('quiz content is validated: ≥ 2 options, ≥ 1 correct, passingScore 0–100', async () => {
     const c = await newCourse();
-    const quiz = (questions: unknown, passingScore: unknown = 70) => post(`/api/v1/courses/${c.id}/lessons`, { title: 'Q', type: 'quiz', content: { questions, passingScore } });
-    const ok = await quiz([{ text: '2+2?', options: [{ text: '4', correct: true }, { text: '5', correct: false }] }]);
+    const quiz = (questions: unknown, passingScore: unknown = 70) =>
+      post(`/api/v1/courses/${c.id}/lessons`, { title: 'Q', type: 'quiz', content: { questions, passingScore } });
+    const ok = await quiz([
+      {
+        text: '2+2?',
+        options: [
+          { text: '4', correct: true },
+          { text: '5', correct: false },
+        ],
+      },
+    ]);
     expect(ok.statusCode).toBe(201);
     expect(ok.json()).toMatchObject({ type: 'quiz', completion: { type: 'quiz' }, content: { passingScore: 70 } });
     const one = await quiz([{ text: 'q', options: [{ text: 'a', correct: true }] }]);
     expect(paths(one)).toEqual(['content.questions.0.options']);
-    const none = await quiz([{ text: 'q', options: [{ text: 'a', correct: false }, { text: 'b', correct: false }] }]);
+    const none = await quiz([
+      {
+        text: 'q',
+        options: [
+          { text: 'a', correct: false },
+          { text: 'b', correct: false },
+        ],
+      },
+    ]);
     expect(paths(none)).toEqual(['content.questions.0.options']);
-    const score = await quiz([{ text: 'q', options: [{ text: 'a', correct: true }, { text: 'b', correct: false }] }], 101);
+    const score = await quiz(
+      [
+        {
+          text: 'q',
+          options: [
+            { text: 'a', correct: true },
+            { text: 'b', correct: false },
+          ],
+        },
+      ],
+      101,
+    );
     expect(paths(score)).toEqual(['content.passingScore']);
     const missing = await post(`/api/v1/courses/${c.id}/lessons`, { title: 'Q', type: 'quiz' });
     expect(missing.statusCode).toBe(400);
@@ -192,11 +257,31 @@ describe('lessons', () => {
 
   it('instructor, externalId, Markdown content, thumbnails', async () => {
     const c = await newCourse();
-    const teacher = await ctx.services.users.create({ schoolId: A.id, email: `t${Date.now()}@example.com`, name: 'Teach', role: 'instructor' });
-    const student = await ctx.services.users.create({ schoolId: A.id, email: `s${Date.now()}@example.com`, name: 'Stu', role: 'student' });
-    const l = await post(`/api/v1/courses/${c.id}/lessons`, { title: 'MD', contentMarkdown: '# Title\n\n- one\n- **two**', instructorId: teacher.id, externalId: 'L-1', thumbnailUrl: 'http://cdn.example.com/t.png' });
+    const teacher = await ctx.services.users.create({
+      schoolId: A.id,
+      email: `t${Date.now()}@example.com`,
+      name: 'Teach',
+      role: 'instructor',
+    });
+    const student = await ctx.services.users.create({
+      schoolId: A.id,
+      email: `s${Date.now()}@example.com`,
+      name: 'Stu',
+      role: 'student',
+    });
+    const l = await post(`/api/v1/courses/${c.id}/lessons`, {
+      title: 'MD',
+      contentMarkdown: '# Title\n\n- one\n- **two**',
+      instructorId: teacher.id,
+      externalId: 'L-1',
+      thumbnailUrl: 'http://cdn.example.com/t.png',
+    });
     expect(l.statusCode).toBe(201);
-    expect(l.json()).toMatchObject({ instructorId: teacher.id, externalId: 'L-1', thumbnailUrl: 'http://cdn.example.com/t.png' });
+    expect(l.json()).toMatchObject({
+      instructorId: teacher.id,
+      externalId: 'L-1',
+      thumbnailUrl: 'http://cdn.example.com/t.png',
+    });
     expect(l.json().contentHtml).toContain('<h1>Title</h1>');
     const dupExt = await post(`/api/v1/courses/${c.id}/lessons`, { title: 'Other', externalId: 'L-1' });
     expect(dupExt.statusCode).toBe(409);
@@ -219,10 +304,20 @@ describe('payment plans', () => {
     const again = await post(url, { name: 'Again', type: 'one_time', amount: 10 });
     expect(again.statusCode).toBe(409);
     expect(again.json().error).toBe('conflict');
-    const monthly = await post(url, { name: 'Monthly', type: 'subscription', amount: 999, interval: 'month', currency: 'eur' });
+    const monthly = await post(url, {
+      name: 'Monthly',
+      type: 'subscription',
+      amount: 999,
+      interval: 'month',
+      currency: 'eur',
+    });
     expect(monthly.json()).toMatchObject({ isDefault: false, currency: 'EUR', interval: 'month' });
-    expect((await post(url, { name: 'Yearly', type: 'subscription', amount: 9999, interval: 'year' })).statusCode).toBe(201);
-    expect((await post(url, { name: 'Monthly 2', type: 'subscription', amount: 5, interval: 'month' })).statusCode).toBe(409);
+    expect((await post(url, { name: 'Yearly', type: 'subscription', amount: 9999, interval: 'year' })).statusCode).toBe(
+      201,
+    );
+    expect(
+      (await post(url, { name: 'Monthly 2', type: 'subscription', amount: 5, interval: 'month' })).statusCode,
+    ).toBe(409);
     const inst = await post(url, { name: '3x', type: 'installments', amount: 2000, installments: { count: 3 } });
     expect(inst.json().installments).toEqual({ count: 3 });
 
@@ -237,7 +332,12 @@ describe('payment plans', () => {
     expect((await post(url, { name: 'Once again', type: 'one_time', amount: 10 })).statusCode).toBe(201);
     expect((await get(url)).json().data).toHaveLength(5);
     const course = (await get(`/api/v1/courses/${c.id}`)).json();
-    expect(course).toMatchObject({ price: 999, isFree: false, currency: 'EUR', defaultPaymentPlanId: monthly.json().id });
+    expect(course).toMatchObject({
+      price: 999,
+      isFree: false,
+      currency: 'EUR',
+      defaultPaymentPlanId: monthly.json().id,
+    });
   });
 
   it.each([
@@ -261,7 +361,11 @@ describe('payment plans', () => {
 
 describe('concurrency (real connections)', () => {
   const send = async (base: string, method: string, url: string, body: unknown) =>
-    fetch(base + url, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({
+    fetch(base + url, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }).then(async (r) => ({
       status: r.status,
       body: (await r.json()) as Record<string, unknown>,
     }));
@@ -270,11 +374,20 @@ describe('concurrency (real connections)', () => {
     const base = await listen(ctx.app);
     const c = await newCourse({ sections: [{ title: 'S1' }, { title: 'S2' }] });
     const [s1, s2] = c.sections.map((s) => s.id) as [string, string];
-    const created = await Promise.all(Array.from({ length: 20 }, (_, i) => send(base, 'POST', `/api/v1/courses/${c.id}/lessons`, { title: `L${i}`, sectionId: s1, position: 1 })));
+    const created = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        send(base, 'POST', `/api/v1/courses/${c.id}/lessons`, { title: `L${i}`, sectionId: s1, position: 1 }),
+      ),
+    );
     expect(tally(created.map((r) => r.status))).toEqual({ 201: 20 });
     expect(await lessonPositions(c.id, s1)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     const moves = await Promise.all(
-      created.map((r, i) => send(base, 'POST', `/api/v1/courses/${c.id}/lessons/${r.body.id as string}/move`, { sectionId: i % 2 ? s2 : null, position: 1 })),
+      created.map((r, i) =>
+        send(base, 'POST', `/api/v1/courses/${c.id}/lessons/${r.body.id as string}/move`, {
+          sectionId: i % 2 ? s2 : null,
+          position: 1,
+        }),
+      ),
     );
     expect(tally(moves.map((r) => r.status))).toEqual({ 200: 20 });
     expect(await lessonPositions(c.id, s1)).toEqual([]);
@@ -285,12 +398,18 @@ describe('concurrency (real connections)', () => {
   it('concurrent section creates, course creates with one title, and default plans stay consistent', async () => {
     const base = await listen(ctx.app);
     const c = await newCourse();
-    const secs = await Promise.all(Array.from({ length: 20 }, (_, i) => send(base, 'POST', `/api/v1/courses/${c.id}/sections`, { title: `S${i}` })));
+    const secs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => send(base, 'POST', `/api/v1/courses/${c.id}/sections`, { title: `S${i}` })),
+    );
     expect(tally(secs.map((r) => r.status))).toEqual({ 201: 20 });
-    const positions = (await ctx.database.db.select().from(sections).where(eq(sections.courseId, c.id))).map((s) => s.position).sort((a, b) => a - b);
+    const positions = (await ctx.database.db.select().from(sections).where(eq(sections.courseId, c.id)))
+      .map((s) => s.position)
+      .sort((a, b) => a - b);
     expect(positions).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
 
-    const sameTitle = await Promise.all(Array.from({ length: 20 }, () => send(base, 'POST', '/api/v1/courses', { title: 'Race Course' })));
+    const sameTitle = await Promise.all(
+      Array.from({ length: 20 }, () => send(base, 'POST', '/api/v1/courses', { title: 'Race Course' })),
+    );
     expect(tally(sameTitle.map((r) => r.status))).toEqual({ 201: 20 });
     expect(new Set(sameTitle.map((r) => r.body.slug)).size).toBe(20);
 
@@ -323,7 +442,13 @@ describe('review follow-ups', () => {
     expect(paths(toAudio)).toEqual(['media']);
     const toVideo = await patch(`/api/v1/courses/${c.id}/lessons/${text.id}`, { type: 'video' });
     expect(paths(toVideo)).toEqual(['videoUrl']);
-    const video = (await post(`/api/v1/courses/${c.id}/lessons`, { title: 'V', type: 'video', videoUrl: 'https://vimeo.com/76979871' })).json();
+    const video = (
+      await post(`/api/v1/courses/${c.id}/lessons`, {
+        title: 'V',
+        type: 'video',
+        videoUrl: 'https://vimeo.com/76979871',
+      })
+    ).json();
     const toText = await patch(`/api/v1/courses/${c.id}/lessons/${video.id}`, { type: 'text' });
     expect(toText.json()).toMatchObject({ type: 'text', videoUrl: null, videoMeta: null });
   });

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { count } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
 import { categories } from '../src/db/schema/index.js';
 import { call, createSchool, setupApp } from './helpers.js';
 
@@ -42,7 +42,11 @@ describe('one error shape for everything', () => {
   });
 
   it('bad JSON → 400 invalid_json', async () => {
-    const res = await call(ctx.app, 'POST', '/api/v1/categories', { key, headers: { 'content-type': 'application/json' }, body: '{"name": ' });
+    const res = await call(ctx.app, 'POST', '/api/v1/categories', {
+      key,
+      headers: { 'content-type': 'application/json' },
+      body: '{"name": ',
+    });
     expect(res.statusCode).toBe(400);
     expectErrorShape(res.json(), 'invalid_json');
   });
@@ -55,7 +59,11 @@ describe('one error shape for everything', () => {
 
   it('a body that is not JSON → 415 unsupported_media_type', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
-      const res = await call(ctx.app, 'POST', '/api/v1/categories', { key, headers: { 'content-type': type }, body: 'name=x' });
+      const res = await call(ctx.app, 'POST', '/api/v1/categories', {
+        key,
+        headers: { 'content-type': type },
+        body: 'name=x',
+      });
       expect(res.statusCode).toBe(415);
       expectErrorShape(res.json(), 'unsupported_media_type');
     }
@@ -68,7 +76,10 @@ describe('one error shape for everything', () => {
     expectErrorShape(body, 'validation_error');
     expect(body.message).toBe("Field 'name' is required (and 2 more problems).");
     expect(body.details.map((d: { path: string }) => d.path).sort()).toEqual(['icon', 'name', 'order']);
-    expect(body.details.find((d: { path: string }) => d.path === 'name')).toMatchObject({ message: 'Required', code: 'invalid_type' });
+    expect(body.details.find((d: { path: string }) => d.path === 'name')).toMatchObject({
+      message: 'Required',
+      code: 'invalid_type',
+    });
   });
 
   it('unknown and ownership fields → 400 naming them, and nothing is written', async () => {
@@ -76,7 +87,9 @@ describe('one error shape for everything', () => {
     for (const field of ['schoolId', 'creatorId', 'ownerId', 'colour']) {
       const res = await call(ctx.app, 'POST', '/api/v1/categories', { key, body: { name: 'Sneaky', [field]: 'x' } });
       expect(res.statusCode).toBe(400);
-      expect(res.json().details).toEqual([{ path: field, message: `Unknown field '${field}'.`, code: 'unknown_field' }]);
+      expect(res.json().details).toEqual([
+        { path: field, message: `Unknown field '${field}'.`, code: 'unknown_field' },
+      ]);
       expect(res.json().message).toContain(field);
     }
     expect((await ctx.database.db.select({ n: count() }).from(categories))[0]!.n).toBe(before);
@@ -127,7 +140,11 @@ describe('one error shape for everything', () => {
   });
 
   it('an empty POST body says the body is required', async () => {
-    const res = await call(ctx.app, 'POST', '/api/v1/categories', { key, headers: { 'content-type': 'application/json' }, body: '' });
+    const res = await call(ctx.app, 'POST', '/api/v1/categories', {
+      key,
+      headers: { 'content-type': 'application/json' },
+      body: '',
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().message).toBe('The request body is required.');
   });

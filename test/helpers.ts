@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { afterAll, inject } from 'vitest';
-import { buildApp, type AppDeps } from '../src/app.js';
-import { loadConfig, type Config } from '../src/config.js';
+import { type AppDeps, buildApp } from '../src/app.js';
+import { type Config, loadConfig } from '../src/config.js';
 import { createDb, type Database } from '../src/db/client.js';
 import { createServices, type Services } from '../src/services.js';
 import { databaseUrl } from './global-setup.js';
@@ -39,7 +39,12 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
 }
 
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000', DATA_DIR: '/tmp/syllabus-test-unused', ...env });
+  return loadConfig({
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_PER_MINUTE: '100000',
+    DATA_DIR: '/tmp/syllabus-test-unused',
+    ...env,
+  });
 }
 
 export type TestContext = {
@@ -54,13 +59,27 @@ export type TestContext = {
 
 /** Builds an app on a fresh database for one test file; closed and dropped after the file. */
 export async function setupApp(
-  options: { env?: Record<string, string>; deps?: Partial<AppDeps>; captureLogs?: boolean; routes?: (app: FastifyInstance) => void; now?: () => Date } = {},
+  options: {
+    env?: Record<string, string>;
+    deps?: Partial<AppDeps>;
+    captureLogs?: boolean;
+    routes?: (app: FastifyInstance) => void;
+    now?: () => Date;
+  } = {},
 ): Promise<TestContext> {
   const testDb = await createTestDatabase();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'syllabus-test-data-'));
-  const config = testConfig({ DATABASE_URL: testDb.url, DATA_DIR: dataDir, ...(options.captureLogs ? { LOG_LEVEL: 'info' } : {}), ...options.env });
+  const config = testConfig({
+    DATABASE_URL: testDb.url,
+    DATA_DIR: dataDir,
+    ...(options.captureLogs ? { LOG_LEVEL: 'info' } : {}),
+    ...options.env,
+  });
   const database = createDb(testDb.url, 10);
-  const services = createServices(database, config, { imageFetch: await testImageFetch(), ...(options.now ? { now: options.now } : {}) });
+  const services = createServices(database, config, {
+    imageFetch: await testImageFetch(),
+    ...(options.now ? { now: options.now } : {}),
+  });
   const logs: string[] = [];
   const logStream = options.captureLogs
     ? new Writable({
@@ -93,14 +112,24 @@ export async function createSchool(ctx: TestContext, name = `School ${++schoolCo
 }
 
 /** A key of a school with the given scopes. */
-export async function createKey(ctx: TestContext, schoolId: string, permissions: string[], extra: { expiresInDays?: number } = {}) {
+export async function createKey(
+  ctx: TestContext,
+  schoolId: string,
+  permissions: string[],
+  extra: { expiresInDays?: number } = {},
+) {
   return ctx.services.apiKeys.create(schoolId, { name: 'test', permissions, ...extra }, null);
 }
 
 type Req = Omit<InjectOptions, 'method' | 'url' | 'payload' | 'body'> & { body?: unknown; key?: string | null };
 
 /** `app.inject` with the key as a Bearer token and a JSON body. */
-export function call(app: FastifyInstance, method: InjectOptions['method'], url: string, req: Req = {}): Promise<LightMyRequestResponse> {
+export function call(
+  app: FastifyInstance,
+  method: InjectOptions['method'],
+  url: string,
+  req: Req = {},
+): Promise<LightMyRequestResponse> {
   const headers: Record<string, string> = { ...(req.headers as Record<string, string>) };
   if (req.key) headers.authorization = `Bearer ${req.key}`;
   const { body, key: _key, ...rest } = req;
@@ -164,7 +193,9 @@ export async function testImageFetch() {
   });
   const port = await imageServer;
   return {
-    resolve: async (hostname: string) => [{ address: hostname.startsWith('internal.') ? '10.0.0.1' : TEST_PUBLIC_IP, family: 4 as const }],
+    resolve: async (hostname: string) => [
+      { address: hostname.startsWith('internal.') ? '10.0.0.1' : TEST_PUBLIC_IP, family: 4 as const },
+    ],
     connect: (o: { host: string; port: number; tls: boolean }) => {
       if (o.host !== TEST_PUBLIC_IP || o.tls) {
         strayConnections.push(`${o.host}:${o.port}`);

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { count, eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
 import { categories, idempotencyKeys } from '../src/db/schema/index.js';
 import { call, createSchool, listen, setupApp, tally } from './helpers.js';
 
@@ -64,9 +64,17 @@ describe('Idempotency-Key', () => {
   it('stores error responses of requests that ran (a 409 replays as 409)', async () => {
     await call(ctx.app, 'POST', '/api/v1/categories', { key: A.key, body: { name: 'Taken', slug: 'taken' } });
     const headers = { 'idempotency-key': 'dup-slug' };
-    const first = await call(ctx.app, 'POST', '/api/v1/categories', { key: A.key, headers, body: { name: 'T', slug: 'taken' } });
+    const first = await call(ctx.app, 'POST', '/api/v1/categories', {
+      key: A.key,
+      headers,
+      body: { name: 'T', slug: 'taken' },
+    });
     expect(first.statusCode).toBe(409);
-    const retry = await call(ctx.app, 'POST', '/api/v1/categories', { key: A.key, headers, body: { name: 'T', slug: 'taken' } });
+    const retry = await call(ctx.app, 'POST', '/api/v1/categories', {
+      key: A.key,
+      headers,
+      body: { name: 'T', slug: 'taken' },
+    });
     expect(retry.statusCode).toBe(409);
     expect(retry.headers['idempotent-replayed']).toBe('true');
   });
@@ -75,7 +83,10 @@ describe('Idempotency-Key', () => {
     const headers = { 'idempotency-key': 'rejected-first' };
     const invalid = await call(ctx.app, 'POST', '/api/v1/categories', { key: A.key, headers, body: { name: '' } });
     expect(invalid.statusCode).toBe(400);
-    const unauth = await call(ctx.app, 'POST', '/api/v1/categories', { headers: { ...headers, authorization: 'Bearer syl_bad' }, body: { name: 'X' } });
+    const unauth = await call(ctx.app, 'POST', '/api/v1/categories', {
+      headers: { ...headers, authorization: 'Bearer syl_bad' },
+      body: { name: 'X' },
+    });
     expect(unauth.statusCode).toBe(401);
     const rows = await ctx.database.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, 'rejected-first'));
     expect(rows).toHaveLength(0);
@@ -110,7 +121,11 @@ describe('Idempotency-Key', () => {
 
   it('validates the header', async () => {
     for (const value of ['k'.repeat(256), '']) {
-      const res = await call(ctx.app, 'POST', '/api/v1/categories', { key: A.key, headers: { 'idempotency-key': value }, body: { name: 'Bad key' } });
+      const res = await call(ctx.app, 'POST', '/api/v1/categories', {
+        key: A.key,
+        headers: { 'idempotency-key': value },
+        body: { name: 'Bad key' },
+      });
       expect(res.statusCode).toBe(400);
       expect(res.json().details[0].path).toBe('Idempotency-Key');
     }
@@ -119,10 +134,16 @@ describe('Idempotency-Key', () => {
   it('a key abandoned by a crash (no answer for 2 minutes) is taken over by the retry', async () => {
     const headers = { 'idempotency-key': 'crashed-1' };
     const body = { name: 'After crash' };
-    await ctx.database.db.insert(idempotencyKeys).values({ schoolId: A.id, key: 'crashed-1', fingerprint: 'x', createdAt: new Date(Date.now() - 180_000) });
+    await ctx.database.db
+      .insert(idempotencyKeys)
+      .values({ schoolId: A.id, key: 'crashed-1', fingerprint: 'x', createdAt: new Date(Date.now() - 180_000) });
     // The stale row's fingerprint differs: a different request may not take it over.
     expect((await call(ctx.app, 'POST', '/api/v1/categories', { key: A.key, headers, body })).statusCode).toBe(422);
-    const first = await call(ctx.app, 'POST', '/api/v1/categories', { key: A.key, headers: { 'idempotency-key': 'probe' }, body });
+    const first = await call(ctx.app, 'POST', '/api/v1/categories', {
+      key: A.key,
+      headers: { 'idempotency-key': 'probe' },
+      body,
+    });
     const [probe] = await ctx.database.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, 'probe'));
     await ctx.database.db
       .update(idempotencyKeys)
@@ -136,8 +157,15 @@ describe('Idempotency-Key', () => {
 
   it('after 24 h a key is free again', async () => {
     const headers = { 'idempotency-key': 'old-1' };
-    const first = await call(ctx.app, 'POST', '/api/v1/categories', { key: A.key, headers, body: { name: 'Yesterday' } });
-    await ctx.database.db.update(idempotencyKeys).set({ createdAt: new Date(Date.now() - 25 * 3_600_000) }).where(eq(idempotencyKeys.key, 'old-1'));
+    const first = await call(ctx.app, 'POST', '/api/v1/categories', {
+      key: A.key,
+      headers,
+      body: { name: 'Yesterday' },
+    });
+    await ctx.database.db
+      .update(idempotencyKeys)
+      .set({ createdAt: new Date(Date.now() - 25 * 3_600_000) })
+      .where(eq(idempotencyKeys.key, 'old-1'));
     const later = await call(ctx.app, 'POST', '/api/v1/categories', { key: A.key, headers, body: { name: 'Today' } });
     expect(later.statusCode).toBe(201);
     expect(later.headers['idempotent-replayed']).toBeUndefined();

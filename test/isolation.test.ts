@@ -14,26 +14,68 @@ const cat = (await call(ctx.app, 'POST', '/api/v1/categories', { key: A.key, bod
 const course = (
   await call(ctx.app, 'POST', '/api/v1/courses', {
     key: A.key,
-    body: { title: 'A course', isFree: true, categoryId: cat.id, sections: [{ title: 'A sec', lessons: [{ title: 'A lesson' }] }] },
+    body: {
+      title: 'A course',
+      isFree: true,
+      categoryId: cat.id,
+      sections: [{ title: 'A sec', lessons: [{ title: 'A lesson' }] }],
+    },
   })
 ).json();
 const sec = course.sections[0].id as string;
 const les = course.sections[0].lessons[0].id as string;
 const plan = course.defaultPaymentPlanId as string;
 const c = course.id as string;
-const stu = (await call(ctx.app, 'POST', '/api/v1/students', { key: A.key, body: { name: 'A student', email: 'a-student@example.com' } })).json().id as string;
-const pub = (
-  await call(ctx.app, 'POST', '/api/v1/courses', { key: A.key, body: { title: 'A published', isFree: true, status: 'published', sections: [{ title: 'S', lessons: [{ title: 'L' }] }] } })
+const stu = (
+  await call(ctx.app, 'POST', '/api/v1/students', {
+    key: A.key,
+    body: { name: 'A student', email: 'a-student@example.com' },
+  })
 ).json().id as string;
-const enr = (await call(ctx.app, 'POST', '/api/v1/enrollments', { key: A.key, body: { studentId: stu, courseId: pub } })).json().id as string;
-const pubLesson = (await call(ctx.app, 'GET', `/api/v1/courses/${pub}`, { key: A.key })).json().sections[0].lessons[0].id as string;
-await call(ctx.app, 'PATCH', `/api/v1/enrollments/${enr}`, { key: A.key, body: { lessonId: pubLesson, completed: true } });
-const crt = (await call(ctx.app, 'GET', `/api/v1/certificates?studentId=${stu}`, { key: A.key })).json().data[0].id as string;
-const com = (await call(ctx.app, 'POST', '/api/v1/communities', { key: A.key, body: { name: 'A community', slug: 'a-community' } })).json().id as string;
+const pub = (
+  await call(ctx.app, 'POST', '/api/v1/courses', {
+    key: A.key,
+    body: {
+      title: 'A published',
+      isFree: true,
+      status: 'published',
+      sections: [{ title: 'S', lessons: [{ title: 'L' }] }],
+    },
+  })
+).json().id as string;
+const enr = (
+  await call(ctx.app, 'POST', '/api/v1/enrollments', { key: A.key, body: { studentId: stu, courseId: pub } })
+).json().id as string;
+const pubLesson = (await call(ctx.app, 'GET', `/api/v1/courses/${pub}`, { key: A.key })).json().sections[0].lessons[0]
+  .id as string;
+await call(ctx.app, 'PATCH', `/api/v1/enrollments/${enr}`, {
+  key: A.key,
+  body: { lessonId: pubLesson, completed: true },
+});
+const crt = (await call(ctx.app, 'GET', `/api/v1/certificates?studentId=${stu}`, { key: A.key })).json().data[0]
+  .id as string;
+const com = (
+  await call(ctx.app, 'POST', '/api/v1/communities', { key: A.key, body: { name: 'A community', slug: 'a-community' } })
+).json().id as string;
 await call(ctx.app, 'POST', `/api/v1/communities/${com}/members`, { key: A.key, body: { userId: stu } });
-const thr = (await call(ctx.app, 'POST', `/api/v1/communities/${com}/threads`, { key: A.key, body: { title: 'T', content: 'x', userId: stu } })).json().id as string;
-const cmt = (await call(ctx.app, 'POST', `/api/v1/communities/${com}/threads/${thr}/comments`, { key: A.key, body: { content: 'x', userId: stu } })).json().id as string;
-const med = (await call(ctx.app, 'POST', '/api/v1/media/presigned', { key: A.key, body: { fileName: 'a.pdf', mimeType: 'application/pdf', size: 10 } })).json().mediaId as string;
+const thr = (
+  await call(ctx.app, 'POST', `/api/v1/communities/${com}/threads`, {
+    key: A.key,
+    body: { title: 'T', content: 'x', userId: stu },
+  })
+).json().id as string;
+const cmt = (
+  await call(ctx.app, 'POST', `/api/v1/communities/${com}/threads/${thr}/comments`, {
+    key: A.key,
+    body: { content: 'x', userId: stu },
+  })
+).json().id as string;
+const med = (
+  await call(ctx.app, 'POST', '/api/v1/media/presigned', {
+    key: A.key,
+    body: { fileName: 'a.pdf', mimeType: 'application/pdf', size: 10 },
+  })
+).json().mediaId as string;
 
 type Route = [method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, write?: boolean];
 /** Every route that takes an id of school A. */
@@ -102,33 +144,60 @@ const ROUTES: Route[] = [
   ['PATCH', `/api/v1/communities/${com}/threads/${thr}/comments/${cmt}`, { content: 'x' }, true],
   ['DELETE', `/api/v1/communities/${com}/threads/${thr}/comments/${cmt}`, undefined, true],
   ['GET', `/api/v1/communities/${com}/media`],
-  ['POST', `/api/v1/communities/${com}/media`, { type: 'file', title: 'f', url: 'https://x.example/f', fileName: 'f', fileSize: 1, userId: stu }, true],
+  [
+    'POST',
+    `/api/v1/communities/${com}/media`,
+    { type: 'file', title: 'f', url: 'https://x.example/f', fileName: 'f', fileSize: 1, userId: stu },
+    true,
+  ],
 ];
 /** The catalogue routes (categories, courses and their parts) use the courses scopes. */
 const CATALOGUE = ROUTES.filter(([, url]) => /^\/api\/v1\/(courses|categories)/.test(url));
 
 describe('school isolation', () => {
   it('the table covers every route that takes an id (checked against the OpenAPI document)', async () => {
-    const doc = (await call(ctx.app, 'GET', '/api/v1/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
-    const covered = new Set(ROUTES.map(([m, u]) => `${m} ${u.split('?')[0]!.replace(/(cat|crs|sec|les|pln|med|usr|enr|crt|com|thr|cmt)_[0-9A-Za-z]+/g, '{}')}`));
+    const doc = (await call(ctx.app, 'GET', '/api/v1/openapi.json')).json() as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const covered = new Set(
+      ROUTES.map(
+        ([m, u]) =>
+          `${m} ${u.split('?')[0]!.replace(/(cat|crs|sec|les|pln|med|usr|enr|crt|com|thr|cmt)_[0-9A-Za-z]+/g, '{}')}`,
+      ),
+    );
     const withIds = Object.entries(doc.paths)
-      .filter(([path]) => /\{(id|sectionId|lessonId|planId|threadId|commentId)\}/.test(path) && !path.includes('api-keys'))
+      .filter(
+        ([path]) => /\{(id|sectionId|lessonId|planId|threadId|commentId)\}/.test(path) && !path.includes('api-keys'),
+      )
       .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{[^}]+\}/g, '{}')}`));
     expect(withIds.filter((r) => !covered.has(r))).toEqual([]);
   });
 
   it('ids of school A in request bodies are refused for school B', async () => {
-    const bCourse = (await call(ctx.app, 'POST', '/api/v1/courses', { key: B.key, body: { title: 'B own', sections: [{ title: 'B sec' }] } })).json();
+    const bCourse = (
+      await call(ctx.app, 'POST', '/api/v1/courses', {
+        key: B.key,
+        body: { title: 'B own', sections: [{ title: 'B sec' }] },
+      })
+    ).json();
     const cases: [string, string, unknown, string][] = [
       ['PATCH', `/api/v1/courses/${bCourse.id}`, { categoryId: cat.id }, 'categoryId'],
       ['POST', `/api/v1/courses/${bCourse.id}/lessons`, { title: 'x', sectionId: sec }, 'sectionId'],
-      ['PATCH', `/api/v1/courses/${bCourse.id}/sections/${bCourse.sections[0].id}`, { prerequisites: [sec] }, 'prerequisites.0'],
+      [
+        'PATCH',
+        `/api/v1/courses/${bCourse.id}/sections/${bCourse.sections[0].id}`,
+        { prerequisites: [sec] },
+        'prerequisites.0',
+      ],
       ['POST', `/api/v1/courses/${bCourse.id}/lessons`, { title: 'x', instructorId: A.owner.id }, 'instructorId'],
     ];
     for (const [method, url, body, path] of cases) {
       const res = await call(ctx.app, method as 'POST', url, { key: B.key, body });
       expect(res.statusCode, url).toBe(400);
-      expect(res.json().details.map((d: { path: string }) => d.path), url).toContain(path);
+      expect(
+        res.json().details.map((d: { path: string }) => d.path),
+        url,
+      ).toContain(path);
     }
   });
 
@@ -151,7 +220,10 @@ describe('school isolation', () => {
     const listA = (await call(ctx.app, 'GET', '/api/v1/courses?limit=100', { key: A.key })).json();
     expect(listA.data.map((x: { title: string }) => x.title)).not.toContain('B course');
     // B may not attach A's category either.
-    const foreign = await call(ctx.app, 'POST', '/api/v1/courses', { key: B.key, body: { title: 'Sneaky', categoryId: cat.id } });
+    const foreign = await call(ctx.app, 'POST', '/api/v1/courses', {
+      key: B.key,
+      body: { title: 'Sneaky', categoryId: cat.id },
+    });
     expect(foreign.statusCode).toBe(400);
     expect(foreign.json().details[0].path).toBe('categoryId');
   });
@@ -161,11 +233,14 @@ describe('scopes', async () => {
   const reader = (await createKey(ctx, A.id, ['courses:read'])).key;
   const students = (await createKey(ctx, A.id, ['students:write'])).key;
 
-  it.each(CATALOGUE.filter((r) => r[3]))('courses:read cannot %s %s (403 naming courses:write)', async (method, url, body) => {
-    const res = await call(ctx.app, method, url, { key: reader, body });
-    expect(res.statusCode).toBe(403);
-    expect(res.json().message).toContain("'courses:write'");
-  });
+  it.each(CATALOGUE.filter((r) => r[3]))(
+    'courses:read cannot %s %s (403 naming courses:write)',
+    async (method, url, body) => {
+      const res = await call(ctx.app, method, url, { key: reader, body });
+      expect(res.statusCode).toBe(403);
+      expect(res.json().message).toContain("'courses:write'");
+    },
+  );
 
   it.each(CATALOGUE.filter((r) => !r[3]))('courses:read can %s %s; students:write cannot', async (method, url) => {
     expect((await call(ctx.app, method, url, { key: reader })).statusCode).toBe(200);

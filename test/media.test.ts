@@ -9,7 +9,10 @@ const A = await createSchool(ctx);
 const B = await createSchool(ctx);
 
 /** A real 1×1 PNG, and a minimal PDF. */
-const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4d00000000049454e44ae426082', 'hex');
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4d00000000049454e44ae426082',
+  'hex',
+);
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
 
 async function presign(key: string, body: Record<string, unknown>) {
@@ -33,7 +36,10 @@ describe('presigned upload, local driver', () => {
     expect(mediaId).toMatch(/^med_/);
     expect(target).toMatchObject({ method: 'PUT', headers: { 'content-type': 'image/png' } });
     expect(new Date(target.expiresAt).getTime() - Date.now()).toBeGreaterThan(14 * 60_000);
-    expect((await call(ctx.app, 'GET', `/api/v1/media/${mediaId}`, { key: A.key })).json()).toMatchObject({ status: 'pending', url: null });
+    expect((await call(ctx.app, 'GET', `/api/v1/media/${mediaId}`, { key: A.key })).json()).toMatchObject({
+      status: 'pending',
+      url: null,
+    });
 
     const put = await call(ctx.app, 'PUT', pathOf(target.url), { headers: target.headers, body: PNG });
     expect(put.statusCode).toBe(200);
@@ -89,7 +95,12 @@ describe('presigned upload, local driver', () => {
   });
 
   it('a Content-Length above the declared size → 413 before anything is read; the link stays usable', async () => {
-    const { mediaId, target, put } = await upload(A.key, Buffer.concat([PDF, Buffer.alloc(100)]), 'application/pdf', PDF.length);
+    const { mediaId, target, put } = await upload(
+      A.key,
+      Buffer.concat([PDF, Buffer.alloc(100)]),
+      'application/pdf',
+      PDF.length,
+    );
     expect(put.statusCode).toBe(413);
     expect(put.json().error).toBe('payload_too_large');
     expect((await call(ctx.app, 'GET', `/api/v1/media/${mediaId}`, { key: A.key })).json().status).toBe('pending');
@@ -110,7 +121,12 @@ describe('presigned upload, local driver', () => {
         controller.close();
       },
     });
-    const put = await fetch(base + pathOf(target.url), { method: 'PUT', headers: target.headers, body, duplex: 'half' } as RequestInit);
+    const put = await fetch(base + pathOf(target.url), {
+      method: 'PUT',
+      headers: target.headers,
+      body,
+      duplex: 'half',
+    } as RequestInit);
     expect(put.status).toBe(413);
     expect(((await put.json()) as { error: string }).error).toBe('payload_too_large');
     const got = (await call(ctx.app, 'GET', `/api/v1/media/${mediaId}`, { key: A.key })).json();
@@ -134,7 +150,10 @@ describe('presigned upload, local driver', () => {
 
   it('the school quota counts pending and ready uploads', async () => {
     const Q = await createSchool(ctx);
-    for (let i = 0; i < 3; i++) expect((await presign(Q.key, { fileName: `${i}.bin`, mimeType: 'application/zip', size: 1_000_000 })).statusCode).toBe(201);
+    for (let i = 0; i < 3; i++)
+      expect(
+        (await presign(Q.key, { fileName: `${i}.bin`, mimeType: 'application/zip', size: 1_000_000 })).statusCode,
+      ).toBe(201);
     const over = await presign(Q.key, { fileName: 'more.bin', mimeType: 'application/zip', size: 1 });
     expect(over.statusCode).toBe(413);
     expect(over.json().details[0]).toMatchObject({ path: 'size', code: 'quota_exceeded' });
@@ -169,7 +188,11 @@ describe('media API', () => {
       const res = await call(ctx.app, method, url, { key: B.key, body: method === 'POST' ? {} : undefined });
       expect(res.statusCode, url).toBe(404);
     }
-    expect((await call(ctx.app, 'GET', '/api/v1/media?limit=100', { key: B.key })).json().data.map((m: { id: string }) => m.id)).not.toContain(mediaId);
+    expect(
+      (await call(ctx.app, 'GET', '/api/v1/media?limit=100', { key: B.key }))
+        .json()
+        .data.map((m: { id: string }) => m.id),
+    ).not.toContain(mediaId);
     const reader = (await createKey(ctx, A.id, ['media:read'])).key;
     expect((await call(ctx.app, 'GET', `/api/v1/media/${mediaId}`, { key: reader })).statusCode).toBe(200);
     expect((await presign(reader, { fileName: 'a.png', mimeType: 'image/png', size: 1 })).statusCode).toBe(403);
@@ -185,8 +208,11 @@ describe('media-backed lessons', () => {
     const failed = await upload(A.key, PDF, 'video/mp4');
     const pending = (await presign(A.key, { fileName: 'p.pdf', mimeType: 'application/pdf', size: 10 })).json().mediaId;
     const foreign = await upload(B.key, PDF, 'application/pdf');
-    const course = (await call(ctx.app, 'POST', '/api/v1/courses', { key: A.key, body: { title: 'With media' } })).json();
-    const lesson = (body: unknown) => call(ctx.app, 'POST', `/api/v1/courses/${course.id}/lessons`, { key: A.key, body });
+    const course = (
+      await call(ctx.app, 'POST', '/api/v1/courses', { key: A.key, body: { title: 'With media' } })
+    ).json();
+    const lesson = (body: unknown) =>
+      call(ctx.app, 'POST', `/api/v1/courses/${course.id}/lessons`, { key: A.key, body });
 
     const ok = await lesson({ title: 'Slides', type: 'pdf', media: { mediaId: pdf.mediaId }, downloadable: true });
     expect(ok.statusCode).toBe(201);
@@ -207,8 +233,15 @@ describe('media-backed lessons', () => {
       expect(res.json().details[0].message).toMatch(message);
     }
 
-    const doc = (await call(ctx.app, 'GET', `/api/v1/courses/${course.id}?include=lessons.media`, { key: A.key })).json();
-    expect(doc.unsectionedLessons[0].media).toMatchObject({ object: 'media', id: pdf.mediaId, mimeType: 'application/pdf', status: 'ready' });
+    const doc = (
+      await call(ctx.app, 'GET', `/api/v1/courses/${course.id}?include=lessons.media`, { key: A.key })
+    ).json();
+    expect(doc.unsectionedLessons[0].media).toMatchObject({
+      object: 'media',
+      id: pdf.mediaId,
+      mimeType: 'application/pdf',
+      status: 'ready',
+    });
 
     // Media in use cannot be deleted; once the lesson is gone it can.
     const inUse = await call(ctx.app, 'DELETE', `/api/v1/media/${pdf.mediaId}`, { key: A.key });
@@ -224,9 +257,14 @@ describe('per-school limits', () => {
     const S = await createSchool(ctx);
     const school = (await call(ctx.app, 'GET', '/api/v1/school', { key: S.key })).json();
     expect(school).toMatchObject({ maxUploadBytes: 1_000_000, mediaQuotaBytes: 3_000_000 });
-    const patched = await call(ctx.app, 'PATCH', '/api/v1/school', { key: S.key, body: { maxUploadBytes: 100, mediaQuotaBytes: 150 } });
+    const patched = await call(ctx.app, 'PATCH', '/api/v1/school', {
+      key: S.key,
+      body: { maxUploadBytes: 100, mediaQuotaBytes: 150 },
+    });
     expect(patched.json()).toMatchObject({ maxUploadBytes: 100, mediaQuotaBytes: 150 });
-    expect((await presign(S.key, { fileName: 'a', mimeType: 'application/zip', size: 101 })).json().details[0].path).toBe('size');
+    expect(
+      (await presign(S.key, { fileName: 'a', mimeType: 'application/zip', size: 101 })).json().details[0].path,
+    ).toBe('size');
     expect((await presign(S.key, { fileName: 'a', mimeType: 'application/zip', size: 100 })).statusCode).toBe(201);
     const quota = await presign(S.key, { fileName: 'b', mimeType: 'application/zip', size: 100 });
     expect(quota.statusCode).toBe(413);
@@ -234,7 +272,10 @@ describe('per-school limits', () => {
     for (const body of [{ maxUploadBytes: 0 }, { mediaQuotaBytes: -1 }, { maxUploadBytes: 1.5 }]) {
       expect((await call(ctx.app, 'PATCH', '/api/v1/school', { key: S.key, body })).statusCode).toBe(400);
     }
-    const reset = await call(ctx.app, 'PATCH', '/api/v1/school', { key: S.key, body: { maxUploadBytes: null, mediaQuotaBytes: null } });
+    const reset = await call(ctx.app, 'PATCH', '/api/v1/school', {
+      key: S.key,
+      body: { maxUploadBytes: null, mediaQuotaBytes: null },
+    });
     expect(reset.json()).toMatchObject({ maxUploadBytes: 1_000_000, mediaQuotaBytes: 3_000_000 });
   });
 });
@@ -247,7 +288,13 @@ describe('images from URLs (copied as media, SSRF-safe)', () => {
       body: {
         title: 'Pictures',
         thumbnailUrl: 'http://cdn.example.com/cover.png',
-        sections: [{ title: 'S', posterImageUrl: 'http://cdn.example.com/poster.png', lessons: [{ title: 'L', thumbnailUrl: 'http://cdn.example.com/thumb.png' }] }],
+        sections: [
+          {
+            title: 'S',
+            posterImageUrl: 'http://cdn.example.com/poster.png',
+            lessons: [{ title: 'L', thumbnailUrl: 'http://cdn.example.com/thumb.png' }],
+          },
+        ],
       },
     });
     expect(course.statusCode).toBe(201);
@@ -272,21 +319,34 @@ describe('images from URLs (copied as media, SSRF-safe)', () => {
     ['http://cdn.example.com/text', 'not_an_image'],
   ])('%s is refused (%s) and nothing is stored', async (url, code) => {
     const { strayConnections } = await import('./helpers.js');
-    const course = (await call(ctx.app, 'POST', '/api/v1/courses', { key: A.key, body: { title: `Refused ${url}` } })).json();
+    const course = (
+      await call(ctx.app, 'POST', '/api/v1/courses', { key: A.key, body: { title: `Refused ${url}` } })
+    ).json();
     const before = (await call(ctx.app, 'GET', '/api/v1/media?limit=100', { key: A.key })).json().pagination.total;
-    const res = await call(ctx.app, 'POST', `/api/v1/courses/${course.id}/lessons`, { key: A.key, body: { title: 'L', thumbnailUrl: url } });
+    const res = await call(ctx.app, 'POST', `/api/v1/courses/${course.id}/lessons`, {
+      key: A.key,
+      body: { title: 'L', thumbnailUrl: url },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().details[0]).toMatchObject({ path: 'thumbnailUrl', code });
-    expect((await call(ctx.app, 'GET', '/api/v1/media?limit=100', { key: A.key })).json().pagination.total).toBe(before);
+    expect((await call(ctx.app, 'GET', '/api/v1/media?limit=100', { key: A.key })).json().pagination.total).toBe(
+      before,
+    );
     expect(strayConnections).toEqual([]);
   });
 
   it('featuredImage takes an uploaded image of the school', async () => {
     const img = await upload(A.key, PNG, 'image/png');
     const pdf = await upload(A.key, PDF, 'application/pdf');
-    const ok = await call(ctx.app, 'POST', '/api/v1/courses', { key: A.key, body: { title: 'Featured', featuredImage: { mediaId: img.mediaId } } });
+    const ok = await call(ctx.app, 'POST', '/api/v1/courses', {
+      key: A.key,
+      body: { title: 'Featured', featuredImage: { mediaId: img.mediaId } },
+    });
     expect(ok.json().featuredImage).toEqual({ mediaId: img.mediaId });
-    const bad = await call(ctx.app, 'POST', '/api/v1/courses', { key: A.key, body: { title: 'Featured pdf', featuredImage: { mediaId: pdf.mediaId } } });
+    const bad = await call(ctx.app, 'POST', '/api/v1/courses', {
+      key: A.key,
+      body: { title: 'Featured pdf', featuredImage: { mediaId: pdf.mediaId } },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().details[0].path).toBe('featuredImage.mediaId');
   });
@@ -302,15 +362,21 @@ describe('review follow-ups', () => {
     expect(res.headers['content-disposition']).toMatch(/^attachment;/);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['content-security-policy']).toContain('sandbox');
-    const png = (await call(ctx.app, 'GET', `/api/v1/media/${(await upload(A.key, PNG, 'image/png')).mediaId}`, { key: A.key })).json().url;
+    const png = (
+      await call(ctx.app, 'GET', `/api/v1/media/${(await upload(A.key, PNG, 'image/png')).mediaId}`, { key: A.key })
+    ).json().url;
     expect((await call(ctx.app, 'GET', pathOf(png))).headers['content-disposition']).toMatch(/^inline;/);
   });
 
   it('forged download links are 401; an unsatisfiable range is 416', async () => {
-    const url = (await call(ctx.app, 'GET', `/api/v1/media/${(await upload(A.key, PNG, 'image/png')).mediaId}`, { key: A.key })).json().url;
+    const url = (
+      await call(ctx.app, 'GET', `/api/v1/media/${(await upload(A.key, PNG, 'image/png')).mediaId}`, { key: A.key })
+    ).json().url;
     const p = pathOf(url);
     const at = p.length - 10;
-    expect((await call(ctx.app, 'GET', p.slice(0, at) + (p[at] === 'A' ? 'B' : 'A') + p.slice(at + 1))).statusCode).toBe(401);
+    expect(
+      (await call(ctx.app, 'GET', p.slice(0, at) + (p[at] === 'A' ? 'B' : 'A') + p.slice(at + 1))).statusCode,
+    ).toBe(401);
     const upload2 = (await presign(A.key, { fileName: 'x.png', mimeType: 'image/png', size: 10 })).json();
     const asDownload = pathOf(upload2.upload.url).replace('/uploads/', '/media-files/');
     expect((await call(ctx.app, 'GET', asDownload)).statusCode).toBe(401); // an upload token is not a download token
@@ -322,9 +388,14 @@ describe('review follow-ups', () => {
     const { listen } = await import('./helpers.js');
     const http = await import('node:http');
     const base = await listen(ctx.app);
-    const { mediaId, upload: target } = (await presign(A.key, { fileName: 'big.pdf', mimeType: 'application/pdf', size: 1_000_000 })).json();
+    const { mediaId, upload: target } = (
+      await presign(A.key, { fileName: 'big.pdf', mimeType: 'application/pdf', size: 1_000_000 })
+    ).json();
     await new Promise<void>((resolve) => {
-      const req = http.request(base + pathOf(target.url), { method: 'PUT', headers: { ...target.headers, 'content-length': '1000000' } });
+      const req = http.request(base + pathOf(target.url), {
+        method: 'PUT',
+        headers: { ...target.headers, 'content-length': '1000000' },
+      });
       req.on('error', () => resolve());
       req.write(PDF);
       setTimeout(() => {
@@ -345,42 +416,92 @@ describe('review follow-ups', () => {
 
   it('media in use as a course image or thumbnail cannot be deleted; replaced copies are removed', async () => {
     const img = await upload(A.key, PNG, 'image/png');
-    const course = (await call(ctx.app, 'POST', '/api/v1/courses', { key: A.key, body: { title: 'Featured use', featuredImage: { mediaId: img.mediaId } } })).json();
+    const course = (
+      await call(ctx.app, 'POST', '/api/v1/courses', {
+        key: A.key,
+        body: { title: 'Featured use', featuredImage: { mediaId: img.mediaId } },
+      })
+    ).json();
     expect((await call(ctx.app, 'DELETE', `/api/v1/media/${img.mediaId}`, { key: A.key })).statusCode).toBe(409);
-    const lesson = (await call(ctx.app, 'POST', `/api/v1/courses/${course.id}/lessons`, { key: A.key, body: { title: 'T', thumbnailUrl: 'http://cdn.example.com/one.png' } })).json();
+    const lesson = (
+      await call(ctx.app, 'POST', `/api/v1/courses/${course.id}/lessons`, {
+        key: A.key,
+        body: { title: 'T', thumbnailUrl: 'http://cdn.example.com/one.png' },
+      })
+    ).json();
     const first = lesson.thumbnailMediaId;
     expect((await call(ctx.app, 'DELETE', `/api/v1/media/${first}`, { key: A.key })).statusCode).toBe(409);
-    const replaced = (await call(ctx.app, 'PATCH', `/api/v1/courses/${course.id}/lessons/${lesson.id}`, { key: A.key, body: { thumbnailUrl: 'http://cdn.example.com/two.png' } })).json();
+    const replaced = (
+      await call(ctx.app, 'PATCH', `/api/v1/courses/${course.id}/lessons/${lesson.id}`, {
+        key: A.key,
+        body: { thumbnailUrl: 'http://cdn.example.com/two.png' },
+      })
+    ).json();
     expect(replaced.thumbnailMediaId).not.toBe(first);
     expect((await call(ctx.app, 'GET', `/api/v1/media/${first}`, { key: A.key })).statusCode).toBe(404);
   });
 
   it('a failed request leaves no image copies behind', async () => {
-    const before = (await call(ctx.app, 'GET', '/api/v1/media?limit=100&type=image', { key: A.key })).json().pagination.total;
+    const before = (await call(ctx.app, 'GET', '/api/v1/media?limit=100&type=image', { key: A.key })).json().pagination
+      .total;
     const res = await call(ctx.app, 'POST', '/api/v1/courses', {
       key: A.key,
-      body: { title: 'Half', sections: [{ title: 'S', lessons: [{ title: 'ok', thumbnailUrl: 'http://cdn.example.com/a.png' }, { title: 'bad', thumbnailUrl: 'http://cdn.example.com/text' }] }] },
+      body: {
+        title: 'Half',
+        sections: [
+          {
+            title: 'S',
+            lessons: [
+              { title: 'ok', thumbnailUrl: 'http://cdn.example.com/a.png' },
+              { title: 'bad', thumbnailUrl: 'http://cdn.example.com/text' },
+            ],
+          },
+        ],
+      },
     });
     expect(res.statusCode).toBe(400);
     expect(res.json().details[0].path).toBe('sections.0.lessons.1.thumbnailUrl');
-    expect((await call(ctx.app, 'GET', '/api/v1/media?limit=100&type=image', { key: A.key })).json().pagination.total).toBe(before);
+    expect(
+      (await call(ctx.app, 'GET', '/api/v1/media?limit=100&type=image', { key: A.key })).json().pagination.total,
+    ).toBe(before);
   });
 
   it('changing a lesson type checks its media again', async () => {
-    const vid = Buffer.concat([Buffer.from('000000206674797069736f6d0000020069736f6d69736f32617663316d703431', 'hex'), Buffer.alloc(64)]);
+    const vid = Buffer.concat([
+      Buffer.from('000000206674797069736f6d0000020069736f6d69736f32617663316d703431', 'hex'),
+      Buffer.alloc(64),
+    ]);
     const video = await upload(A.key, vid, 'video/mp4');
     expect(video.put.json().status).toBe('ready');
     const course = (await call(ctx.app, 'POST', '/api/v1/courses', { key: A.key, body: { title: 'Retype' } })).json();
-    const lesson = (await call(ctx.app, 'POST', `/api/v1/courses/${course.id}/lessons`, { key: A.key, body: { title: 'V', type: 'video', media: { mediaId: video.mediaId } } })).json();
-    const toAudio = await call(ctx.app, 'PATCH', `/api/v1/courses/${course.id}/lessons/${lesson.id}`, { key: A.key, body: { type: 'pdf' } });
+    const lesson = (
+      await call(ctx.app, 'POST', `/api/v1/courses/${course.id}/lessons`, {
+        key: A.key,
+        body: { title: 'V', type: 'video', media: { mediaId: video.mediaId } },
+      })
+    ).json();
+    const toAudio = await call(ctx.app, 'PATCH', `/api/v1/courses/${course.id}/lessons/${lesson.id}`, {
+      key: A.key,
+      body: { type: 'pdf' },
+    });
     expect(toAudio.statusCode).toBe(400);
     expect(toAudio.json().details[0]).toMatchObject({ path: 'type' });
-    expect((await call(ctx.app, 'PATCH', `/api/v1/courses/${course.id}/lessons/${lesson.id}`, { key: A.key, body: { type: 'file' } })).statusCode).toBe(200);
+    expect(
+      (
+        await call(ctx.app, 'PATCH', `/api/v1/courses/${course.id}/lessons/${lesson.id}`, {
+          key: A.key,
+          body: { type: 'file' },
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 
   it('DELETE honours If-Match', async () => {
     const { mediaId } = await upload(A.key, PNG, 'image/png');
-    const stale = await call(ctx.app, 'DELETE', `/api/v1/media/${mediaId}`, { key: A.key, headers: { 'if-match': '"med_x.1"' } });
+    const stale = await call(ctx.app, 'DELETE', `/api/v1/media/${mediaId}`, {
+      key: A.key,
+      headers: { 'if-match': '"med_x.1"' },
+    });
     expect(stale.statusCode).toBe(412);
   });
 });
@@ -389,9 +510,15 @@ describe('media concurrency (real connections)', () => {
   it('concurrent PUTs to one link: one succeeds, the others are refused', async () => {
     const { listen } = await import('./helpers.js');
     const base = await listen(ctx.app);
-    const { upload: target } = (await presign(A.key, { fileName: 'c.png', mimeType: 'image/png', size: PNG.length })).json();
+    const { upload: target } = (
+      await presign(A.key, { fileName: 'c.png', mimeType: 'image/png', size: PNG.length })
+    ).json();
     const statuses = await Promise.all(
-      Array.from({ length: 6 }, () => fetch(base + pathOf(target.url), { method: 'PUT', headers: target.headers, body: new Uint8Array(PNG) }).then((r) => r.status)),
+      Array.from({ length: 6 }, () =>
+        fetch(base + pathOf(target.url), { method: 'PUT', headers: target.headers, body: new Uint8Array(PNG) }).then(
+          (r) => r.status,
+        ),
+      ),
     );
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 403)).toHaveLength(5);

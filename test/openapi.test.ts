@@ -24,8 +24,17 @@ describe('OpenAPI and reference', () => {
     for (const name of ['Category', 'Course', 'Section', 'Lesson', 'PaymentPlan', 'VideoMeta']) {
       expect(doc.components.schemas[name].examples ?? doc.components.schemas[name].example, name).toBeDefined();
     }
-    for (const op of ['createCourse', 'getCourse', 'createLesson', 'createPaymentPlan', 'reorderSections', 'parseVideoUrl']) {
-      const found = Object.values(doc.paths as Record<string, Record<string, { operationId?: string }>>).some((item) => Object.values(item).some((o) => o.operationId === op));
+    for (const op of [
+      'createCourse',
+      'getCourse',
+      'createLesson',
+      'createPaymentPlan',
+      'reorderSections',
+      'parseVideoUrl',
+    ]) {
+      const found = Object.values(doc.paths as Record<string, Record<string, { operationId?: string }>>).some((item) =>
+        Object.values(item).some((o) => o.operationId === op),
+      );
       expect(found, op).toBe(true);
     }
     expect(doc.paths['/api/v1/health'].get.security).toEqual([]);

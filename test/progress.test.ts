@@ -1,7 +1,7 @@
 /** Progress, lock and completion rules, quizzes, streaks, achievements and certificates over HTTP. */
 import { inflateSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
 import { certificates } from '../src/db/schema/index.js';
 import { call, createSchool, listen, setupApp, tally } from './helpers.js';
 
@@ -16,7 +16,8 @@ function pdfText(pdf: Buffer): string {
     } catch {
       // not compressed
     }
-    for (const hex of body.toString('latin1').matchAll(/<([0-9A-Fa-f]+)>\s*Tj/g)) text += Buffer.from(hex[1]!, 'hex').toString('latin1') + '\n';
+    for (const hex of body.toString('latin1').matchAll(/<([0-9A-Fa-f]+)>\s*Tj/g))
+      text += Buffer.from(hex[1]!, 'hex').toString('latin1') + '\n';
   }
   return text;
 }
@@ -36,27 +37,46 @@ async function enrolled(lessons: Record<string, unknown>[], sections?: Record<st
   });
   expect(course.statusCode).toBe(201);
   const c = course.json();
-  const student = (await post('/api/v1/students', { name: `Ada Lovelace ${Math.random().toString(36).slice(2, 6)}`, email: `s${Math.random()}@example.com` })).json();
+  const student = (
+    await post('/api/v1/students', {
+      name: `Ada Lovelace ${Math.random().toString(36).slice(2, 6)}`,
+      email: `s${Math.random()}@example.com`,
+    })
+  ).json();
   const enrollment = (await post('/api/v1/enrollments', { studentId: student.id, courseId: c.id })).json();
   const lessonIds = c.sections.flatMap((s: { lessons: { id: string }[] }) => s.lessons.map((l) => l.id));
   return { course: c, student, enrollment, lessonIds };
 }
-const progress = (id: string, body: unknown, key = A.key) => call(ctx.app, 'PATCH', `/api/v1/enrollments/${id}`, { key, body });
+const progress = (id: string, body: unknown, key = A.key) =>
+  call(ctx.app, 'PATCH', `/api/v1/enrollments/${id}`, { key, body });
 
 describe('the Blohko flow', () => {
   it('register, enrol, complete every lesson → 100 %, certificate, PDF, public verification', async () => {
-    const { student, enrollment, lessonIds, course } = await enrolled([{ title: 'One' }, { title: 'Two' }, { title: 'Draft', status: 'draft' }]);
+    const { student, enrollment, lessonIds, course } = await enrolled([
+      { title: 'One' },
+      { title: 'Two' },
+      { title: 'Draft', status: 'draft' },
+    ]);
     const start = (await call(ctx.app, 'GET', `/api/v1/enrollments/${enrollment.id}`, { key: A.key })).json();
     expect(start.progress).toMatchObject({ percent: 0, completedLessons: 0, totalLessons: 2 });
     expect(start.progress.lessons.map((l: { locked: boolean }) => l.locked)).toEqual([false, false]);
 
-    expect((await progress(enrollment.id, { lessonId: lessonIds[0], completed: true })).json().progress).toMatchObject({ percent: 50, completedLessons: 1 });
+    expect((await progress(enrollment.id, { lessonId: lessonIds[0], completed: true })).json().progress).toMatchObject({
+      percent: 50,
+      completedLessons: 1,
+    });
     const done = await progress(enrollment.id, { lessonId: lessonIds[1], completed: true });
     expect(done.json().progress).toMatchObject({ percent: 100, completedLessons: 2, totalLessons: 2 });
 
-    const certs = (await call(ctx.app, 'GET', `/api/v1/certificates?studentId=${student.id}`, { key: A.key })).json().data;
+    const certs = (await call(ctx.app, 'GET', `/api/v1/certificates?studentId=${student.id}`, { key: A.key })).json()
+      .data;
     expect(certs).toHaveLength(1);
-    expect(certs[0]).toMatchObject({ object: 'certificate', studentName: student.name, courseTitle: course.title, courseId: course.id });
+    expect(certs[0]).toMatchObject({
+      object: 'certificate',
+      studentName: student.name,
+      courseTitle: course.title,
+      courseId: course.id,
+    });
     expect(certs[0].verifyUrl).toMatch(new RegExp(`/api/v1/verify/${certs[0].code}$`));
 
     const pdf = await call(ctx.app, 'GET', `/api/v1/certificates/${certs[0].id}/pdf`, { key: A.key });
@@ -67,11 +87,20 @@ describe('the Blohko flow', () => {
 
     const verify = await call(ctx.app, 'GET', `/api/v1/verify/${certs[0].code}`);
     expect(verify.statusCode).toBe(200);
-    expect(verify.json()).toEqual({ valid: true, code: certs[0].code, studentName: student.name, courseTitle: course.title, schoolName: expect.any(String), issuedAt: expect.any(String) });
+    expect(verify.json()).toEqual({
+      valid: true,
+      code: certs[0].code,
+      studentName: student.name,
+      courseTitle: course.title,
+      schoolName: expect.any(String),
+      issuedAt: expect.any(String),
+    });
     expect(verify.body).not.toContain(student.email);
     expect((await call(ctx.app, 'GET', '/api/v1/verify/nope')).statusCode).toBe(404);
 
-    const ach = (await call(ctx.app, 'GET', `/api/v1/students/${student.id}/achievements`, { key: A.key })).json().data.map((a: { code: string }) => a.code);
+    const ach = (await call(ctx.app, 'GET', `/api/v1/students/${student.id}/achievements`, { key: A.key }))
+      .json()
+      .data.map((a: { code: string }) => a.code);
     expect(ach.sort()).toEqual(['course_completed', 'first_lesson']);
   });
 });
@@ -86,10 +115,15 @@ describe('lock rules', () => {
     ]);
     const seq = await progress(enrollment.id, { lessonId: lessonIds[1], completed: true });
     expect(seq.statusCode).toBe(409);
-    expect(seq.json()).toMatchObject({ error: 'lesson_locked', details: [{ path: 'lessonId', code: 'lesson_locked' }] });
+    expect(seq.json()).toMatchObject({
+      error: 'lesson_locked',
+      details: [{ path: 'lessonId', code: 'lesson_locked' }],
+    });
     const timed = await progress(enrollment.id, { lessonId: lessonIds[2], completed: true });
     expect(timed.statusCode).toBe(409);
-    expect(timed.json().details[0].unlocksAt).toBe(new Date(Date.parse(enrollment.enrolledAt) + 3 * 86_400_000).toISOString());
+    expect(timed.json().details[0].unlocksAt).toBe(
+      new Date(Date.parse(enrollment.enrolledAt) + 3 * 86_400_000).toISOString(),
+    );
     await progress(enrollment.id, { lessonId: lessonIds[0], completed: true });
     expect((await progress(enrollment.id, { lessonId: lessonIds[1], completed: true })).statusCode).toBe(200);
     clock = new Date(Date.parse(enrollment.enrolledAt) + 3 * 86_400_000 + 1000);
@@ -102,7 +136,13 @@ describe('completion rules', () => {
   it('none cannot be completed; video needs 90 % watched', async () => {
     const { enrollment, lessonIds } = await enrolled([
       { title: 'Read only', completion: { type: 'none' } },
-      { title: 'Watch', type: 'video', videoUrl: 'https://youtu.be/dQw4w9WgXcQ', duration: 100, completion: { type: 'video' } },
+      {
+        title: 'Watch',
+        type: 'video',
+        videoUrl: 'https://youtu.be/dQw4w9WgXcQ',
+        duration: 100,
+        completion: { type: 'video' },
+      },
     ]);
     const none = await progress(enrollment.id, { lessonId: lessonIds[0], completed: true });
     expect(none.statusCode).toBe(400);
@@ -117,8 +157,21 @@ describe('completion rules', () => {
   it('quiz: exact-set scoring, every attempt stored, only a passing one completes', async () => {
     const quiz = {
       questions: [
-        { text: '2+2', options: [{ text: '4', correct: true }, { text: '5', correct: false }] },
-        { text: 'primes', options: [{ text: '2', correct: true }, { text: '3', correct: true }, { text: '4', correct: false }] },
+        {
+          text: '2+2',
+          options: [
+            { text: '4', correct: true },
+            { text: '5', correct: false },
+          ],
+        },
+        {
+          text: 'primes',
+          options: [
+            { text: '2', correct: true },
+            { text: '3', correct: true },
+            { text: '4', correct: false },
+          ],
+        },
       ],
       passingScore: 100,
     };
@@ -146,14 +199,21 @@ describe('completion rules', () => {
 
 describe('streaks and isolation', () => {
   it('learning days in the school time zone make streaks; streak_3 is awarded once', async () => {
-    const { enrollment, lessonIds, student } = await enrolled([{ title: 'a' }, { title: 'b' }, { title: 'c' }, { title: 'd' }]);
+    const { enrollment, lessonIds, student } = await enrolled([
+      { title: 'a' },
+      { title: 'b' },
+      { title: 'c' },
+      { title: 'd' },
+    ]);
     for (const [i, day] of ['2026-04-01', '2026-04-02', '2026-04-03'].entries()) {
       clock = new Date(`${day}T12:00:00Z`);
       expect((await progress(enrollment.id, { lessonId: lessonIds[i], completed: true })).statusCode).toBe(200);
     }
     const activity = (await call(ctx.app, 'GET', `/api/v1/students/${student.id}/activity`, { key: A.key })).json();
     expect(activity).toEqual({ currentStreak: 3, longestStreak: 3, days: ['2026-04-01', '2026-04-02', '2026-04-03'] });
-    const codes = (await call(ctx.app, 'GET', `/api/v1/students/${student.id}/achievements`, { key: A.key })).json().data.map((a: { code: string }) => a.code);
+    const codes = (await call(ctx.app, 'GET', `/api/v1/students/${student.id}/achievements`, { key: A.key }))
+      .json()
+      .data.map((a: { code: string }) => a.code);
     expect(codes.filter((c: string) => c === 'streak_3')).toHaveLength(1);
     clock = new Date('2026-03-02T10:00:00Z');
   });
@@ -163,7 +223,13 @@ describe('streaks and isolation', () => {
     await progress(enrollment.id, { lessonId: lessonIds[0], completed: true });
     const [cert] = await ctx.database.db.select().from(certificates).where(eq(certificates.studentId, student.id));
     expect((await progress(enrollment.id, { lessonId: lessonIds[0], completed: false }, B.key)).statusCode).toBe(404);
-    for (const url of [`/api/v1/enrollments/${enrollment.id}`, `/api/v1/certificates/${cert!.id}`, `/api/v1/certificates/${cert!.id}/pdf`, `/api/v1/students/${student.id}/activity`, `/api/v1/students/${student.id}/achievements`]) {
+    for (const url of [
+      `/api/v1/enrollments/${enrollment.id}`,
+      `/api/v1/certificates/${cert!.id}`,
+      `/api/v1/certificates/${cert!.id}/pdf`,
+      `/api/v1/students/${student.id}/activity`,
+      `/api/v1/students/${student.id}/achievements`,
+    ]) {
       expect((await call(ctx.app, 'GET', url, { key: B.key })).statusCode, url).toBe(404);
     }
     expect((await call(ctx.app, 'GET', '/api/v1/certificates?limit=100', { key: B.key })).json().data).toEqual([]);
@@ -185,7 +251,9 @@ describe('concurrency', () => {
         ),
       );
       expect(tally(statuses)).toEqual({ 200: 2 });
-      expect(await ctx.database.db.select().from(certificates).where(eq(certificates.studentId, student.id))).toHaveLength(1);
+      expect(
+        await ctx.database.db.select().from(certificates).where(eq(certificates.studentId, student.id)),
+      ).toHaveLength(1);
     }
   });
 });
@@ -199,8 +267,22 @@ describe('review follow-ups', () => {
   });
 
   it('a failed retake keeps a passed quiz completed; answers need completed: true', async () => {
-    const quiz = { questions: [{ text: 'q', options: [{ text: 'a', correct: true }, { text: 'b', correct: false }] }], passingScore: 100 };
-    const { enrollment, lessonIds } = await enrolled([{ title: 'Q', type: 'quiz', content: quiz }, { title: 'Next', unlock: { type: 'sequential' } }]);
+    const quiz = {
+      questions: [
+        {
+          text: 'q',
+          options: [
+            { text: 'a', correct: true },
+            { text: 'b', correct: false },
+          ],
+        },
+      ],
+      passingScore: 100,
+    };
+    const { enrollment, lessonIds } = await enrolled([
+      { title: 'Q', type: 'quiz', content: quiz },
+      { title: 'Next', unlock: { type: 'sequential' } },
+    ]);
     await progress(enrollment.id, { lessonId: lessonIds[0], completed: true, answers: [[0]] });
     const retake = await progress(enrollment.id, { lessonId: lessonIds[0], completed: true, answers: [[1]] });
     expect(retake.json().lastAttempt).toMatchObject({ passed: false });
@@ -216,7 +298,9 @@ describe('review follow-ups', () => {
     await progress(enrollment.id, { lessonId: lessonIds[0], completed: true, watchedSeconds: 50 });
     const reopened = await progress(enrollment.id, { lessonId: lessonIds[0], completed: false, watchedSeconds: 10 });
     expect(reopened.json().progress.lessons[0]).toMatchObject({ completed: false, watchedSeconds: 50 });
-    expect(await ctx.database.db.select().from(certificates).where(eq(certificates.studentId, student.id))).toHaveLength(1);
+    expect(
+      await ctx.database.db.select().from(certificates).where(eq(certificates.studentId, student.id)),
+    ).toHaveLength(1);
   });
 
   it('a school in another time zone counts its own calendar days', async () => {
@@ -236,15 +320,21 @@ describe('review follow-ups', () => {
   });
 
   it('section drip and prerequisites are enforced over HTTP', async () => {
-    const { enrollment, course } = await enrolled([], [
-      { title: 'First', lessons: [{ title: 'f1' }] },
-      { title: 'Dripped', drip: { type: 'days', days: 5 }, lessons: [{ title: 'd1' }] },
-    ]);
+    const { enrollment, course } = await enrolled(
+      [],
+      [
+        { title: 'First', lessons: [{ title: 'f1' }] },
+        { title: 'Dripped', drip: { type: 'days', days: 5 }, lessons: [{ title: 'd1' }] },
+      ],
+    );
     const [first, dripped] = course.sections;
     const drip = await progress(enrollment.id, { lessonId: dripped.lessons[0].id, completed: true });
     expect(drip.statusCode).toBe(409);
     expect(drip.json().details[0].unlocksAt).toBeDefined();
-    await call(ctx.app, 'PATCH', `/api/v1/courses/${course.id}/sections/${dripped.id}`, { key: A.key, body: { drip: { type: 'none' }, prerequisites: [first.id] } });
+    await call(ctx.app, 'PATCH', `/api/v1/courses/${course.id}/sections/${dripped.id}`, {
+      key: A.key,
+      body: { drip: { type: 'none' }, prerequisites: [first.id] },
+    });
     const prereq = await progress(enrollment.id, { lessonId: dripped.lessons[0].id, completed: true });
     expect(prereq.statusCode).toBe(409);
     expect(prereq.json().details[0].unlocksAt).toBeUndefined();
@@ -255,12 +345,16 @@ describe('review follow-ups', () => {
 
 describe('deleting a student and long streaks', () => {
   it('streak_7 after seven days in a row', async () => {
-    const { enrollment, lessonIds, student } = await enrolled(Array.from({ length: 7 }, (_, i) => ({ title: `d${i}` })));
+    const { enrollment, lessonIds, student } = await enrolled(
+      Array.from({ length: 7 }, (_, i) => ({ title: `d${i}` })),
+    );
     for (let i = 0; i < 7; i++) {
       clock = new Date(Date.UTC(2026, 5, 1 + i, 12));
       await progress(enrollment.id, { lessonId: lessonIds[i], completed: true });
     }
-    const codes = (await call(ctx.app, 'GET', `/api/v1/students/${student.id}/achievements`, { key: A.key })).json().data.map((a: { code: string }) => a.code);
+    const codes = (await call(ctx.app, 'GET', `/api/v1/students/${student.id}/achievements`, { key: A.key }))
+      .json()
+      .data.map((a: { code: string }) => a.code);
     expect(codes).toEqual(expect.arrayContaining(['first_lesson', 'streak_3', 'streak_7', 'course_completed']));
     expect(codes).not.toContain('streak_30');
     clock = new Date('2026-03-02T10:00:00Z');
@@ -272,9 +366,13 @@ describe('deleting a student and long streaks', () => {
     const [cert] = await ctx.database.db.select().from(certificates).where(eq(certificates.studentId, student.id));
     expect((await call(ctx.app, 'DELETE', `/api/v1/students/${student.id}`, { key: A.key })).statusCode).toBe(204);
     expect((await call(ctx.app, 'GET', `/api/v1/enrollments/${enrollment.id}`, { key: A.key })).statusCode).toBe(404);
-    expect((await call(ctx.app, 'GET', `/api/v1/students/${student.id}/activity`, { key: A.key })).statusCode).toBe(404);
+    expect((await call(ctx.app, 'GET', `/api/v1/students/${student.id}/activity`, { key: A.key })).statusCode).toBe(
+      404,
+    );
     const verify = await call(ctx.app, 'GET', `/api/v1/verify/${cert!.code}`);
     expect(verify.json()).toMatchObject({ valid: true, studentName: student.name });
-    expect((await call(ctx.app, 'GET', `/api/v1/certificates/${cert!.id}`, { key: A.key })).json().studentId).toBeNull();
+    expect(
+      (await call(ctx.app, 'GET', `/api/v1/certificates/${cert!.id}`, { key: A.key })).json().studentId,
+    ).toBeNull();
   });
 });

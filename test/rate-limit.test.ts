@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { createDb } from '../src/db/client.js';
 import { call, createKey, createSchool, setupApp, testConfig } from './helpers.js';
@@ -21,8 +21,12 @@ describe('rate limits', () => {
     const denied = await call(ctx.app, 'POST', '/api/v1/categories', { key: reader, body: { name: 'x' } });
     expect(denied.statusCode).toBe(403);
     expect(denied.headers['ratelimit-remaining']).toBe('99');
-    expect((await call(ctx.app, 'GET', '/api/v1/categories', { key: reader })).headers['ratelimit-remaining']).toBe('98');
-    const login = await call(ctx.app, 'POST', '/api/v1/auth/login', { body: { email: s.ownerEmail, password: s.password } });
+    expect((await call(ctx.app, 'GET', '/api/v1/categories', { key: reader })).headers['ratelimit-remaining']).toBe(
+      '98',
+    );
+    const login = await call(ctx.app, 'POST', '/api/v1/auth/login', {
+      body: { email: s.ownerEmail, password: s.password },
+    });
     const cookie = login.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
     const me = await call(ctx.app, 'GET', '/api/v1/auth/me', { headers: { cookie } });
     expect(me.headers['ratelimit-limit']).toBe('100');
@@ -73,7 +77,8 @@ describe.skipIf(!redisUp)('rate limits shared through Redis', () => {
     );
     try {
       const statuses = [];
-      for (let i = 0; i < 6; i++) statuses.push((await call(instances[i % 2]!.app, 'GET', '/api/v1/categories', { key })).statusCode);
+      for (let i = 0; i < 6; i++)
+        statuses.push((await call(instances[i % 2]!.app, 'GET', '/api/v1/categories', { key })).statusCode);
       expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
     } finally {
       for (const { app, database } of instances) {

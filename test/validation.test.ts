@@ -1,6 +1,7 @@
 /** Every validation rule of the foundation's routes, each with the bad input and the exact error. */
-import { describe, expect, it } from 'vitest';
+
 import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
 import { idempotencyKeys, sessions } from '../src/db/schema/index.js';
 import { call, createSchool, setupApp } from './helpers.js';
 
@@ -57,10 +58,16 @@ describe('POST /api-keys validation', () => {
   it('a retried key creation never replays (nor stores) the secret', async () => {
     const { cookie } = await session();
     const headers = { cookie, 'idempotency-key': 'mint-1' };
-    const first = await call(ctx.app, 'POST', '/api/v1/api-keys', { headers, body: { name: 'once', permissions: ['*'] } });
+    const first = await call(ctx.app, 'POST', '/api/v1/api-keys', {
+      headers,
+      body: { name: 'once', permissions: ['*'] },
+    });
     expect(first.statusCode).toBe(201);
     const secret = first.json().key as string;
-    const retry = await call(ctx.app, 'POST', '/api/v1/api-keys', { headers, body: { name: 'once', permissions: ['*'] } });
+    const retry = await call(ctx.app, 'POST', '/api/v1/api-keys', {
+      headers,
+      body: { name: 'once', permissions: ['*'] },
+    });
     expect(retry.statusCode).toBe(409);
     expect(retry.json().error).toBe('conflict');
     expect(retry.body).not.toContain(secret);
@@ -76,7 +83,15 @@ describe('PATCH /school validation', () => {
     [{ rateLimitPerMinute: 1.5 }, 'rateLimitPerMinute'],
     [{ rateLimitPerMinute: 100_001 }, 'rateLimitPerMinute'],
     [{ name: '  ' }, 'name'],
-    [{ customFields: [{ key: 'a', label: 'A', type: 'text' }, { key: 'a', label: 'B', type: 'number' }] }, 'customFields'],
+    [
+      {
+        customFields: [
+          { key: 'a', label: 'A', type: 'text' },
+          { key: 'a', label: 'B', type: 'number' },
+        ],
+      },
+      'customFields',
+    ],
     [{ customFields: [{ key: '1bad key', label: 'A', type: 'text' }] }, 'customFields.0.key'],
     [{ customFields: [{ key: 'ok', label: 'A', type: 'text', extra: true }] }, 'customFields.0.extra'],
     [{ id: 'sch_other' }, 'id'],
@@ -121,7 +136,13 @@ describe('login', () => {
   });
 
   it('students cannot log in to the owner session; expired sessions are refused', async () => {
-    await ctx.services.users.create({ schoolId: A.id, email: 'learner@example.com', name: 'L', role: 'student', password: 'student password' });
+    await ctx.services.users.create({
+      schoolId: A.id,
+      email: 'learner@example.com',
+      name: 'L',
+      role: 'student',
+      password: 'student password',
+    });
     const student = await session('learner@example.com', 'student password');
     expect(student.res.statusCode).toBe(401);
 
@@ -137,7 +158,9 @@ describe('secure cookies', async () => {
   const https = await setupApp({ env: { PUBLIC_URL: 'https://academy.example.com' } });
   it('are Secure when PUBLIC_URL is https', async () => {
     const s = await createSchool(https);
-    const res = await call(https.app, 'POST', '/api/v1/auth/login', { body: { email: s.ownerEmail, password: s.password } });
+    const res = await call(https.app, 'POST', '/api/v1/auth/login', {
+      body: { email: s.ownerEmail, password: s.password },
+    });
     expect(res.cookies.find((c) => c.name === 'syllabus_session')).toMatchObject({ secure: true, httpOnly: true });
     const plain = await session();
     expect(plain.res.cookies.find((c) => c.name === 'syllabus_session')?.secure).toBeFalsy();

@@ -4,7 +4,8 @@ import { call, createKey, createSchool, setupApp } from './helpers.js';
 const ctx = await setupApp();
 const A = await createSchool(ctx);
 
-const parse = (body: unknown, key: string | null = A.key) => call(ctx.app, 'POST', '/api/v1/videos/parse', { key, body });
+const parse = (body: unknown, key: string | null = A.key) =>
+  call(ctx.app, 'POST', '/api/v1/videos/parse', { key, body });
 const ID = 'dQw4w9WgXcQ';
 
 describe('POST /videos/parse', () => {
@@ -48,7 +49,16 @@ describe('POST /videos/parse', () => {
     const res = await parse({ url });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
-      video: { type: 'direct', provider: 'Direct', videoId: null, originalUrl: url, embedUrl: url, thumbnailUrl: null, icon: 'video', canEmbed: true },
+      video: {
+        type: 'direct',
+        provider: 'Direct',
+        videoId: null,
+        originalUrl: url,
+        embedUrl: url,
+        thumbnailUrl: null,
+        icon: 'video',
+        canEmbed: true,
+      },
     });
   });
 
@@ -110,7 +120,11 @@ describe('POST /videos/parse', () => {
     const res = await parse({ url });
     expect(res.statusCode).toBe(400);
     const body = res.json();
-    expect(body).toMatchObject({ error: 'invalid_video_url', message: expect.any(String), requestId: expect.any(String) });
+    expect(body).toMatchObject({
+      error: 'invalid_video_url',
+      message: expect.any(String),
+      requestId: expect.any(String),
+    });
     expect(body.details).toHaveLength(1);
     expect(body.details[0]).toMatchObject({ path: 'url', code: 'invalid_video_url' });
   });

@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/open.js';
 import { ScopeSchema } from '../modules/api-keys/api-keys.schemas.js';
-import { createServices } from '../services.js';
 import { VERSION } from '../paths.js';
+import { createServices } from '../services.js';
 
 const USAGE = `syllabus ${VERSION} — API-first course platform
 
@@ -64,8 +64,11 @@ async function run(argv: string[]): Promise<{ json: unknown; text: string } | un
       const email = z.email().safeParse(values['owner-email'] ?? 'owner@example.com');
       if (!email.success) throw new UsageError('--owner-email must be an email address.');
       const password = values['owner-password'];
-      if (password !== undefined && password.length < 8) throw new UsageError('--owner-password must be at least 8 characters.');
-      const created = await withServices((s) => s.schools.create({ name: name.data, ownerEmail: email.data, ownerPassword: password }));
+      if (password !== undefined && password.length < 8)
+        throw new UsageError('--owner-password must be at least 8 characters.');
+      const created = await withServices((s) =>
+        s.schools.create({ name: name.data, ownerEmail: email.data, ownerPassword: password }),
+      );
       return {
         json: created,
         text: [
@@ -78,9 +81,17 @@ async function run(argv: string[]): Promise<{ json: unknown; text: string } | un
 
     case 'key create': {
       if (!values.school) throw new UsageError('--school is required.');
-      const keyName = z.string().trim().min(1).max(100).safeParse(values.name ?? 'CLI key');
+      const keyName = z
+        .string()
+        .trim()
+        .min(1)
+        .max(100)
+        .safeParse(values.name ?? 'CLI key');
       if (!keyName.success) throw new UsageError('--name must be 1–100 characters.');
-      const permissions = (values.permissions ?? '*').split(',').map((p) => p.trim()).filter(Boolean);
+      const permissions = (values.permissions ?? '*')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean);
       const parsed = z.array(ScopeSchema).min(1).safeParse(permissions);
       if (!parsed.success) throw new UsageError(`--permissions: unknown scope in '${values.permissions}'.`);
       const schoolId = values.school;
@@ -88,7 +99,10 @@ async function run(argv: string[]): Promise<{ json: unknown; text: string } | un
         await s.schools.get(schoolId); // 404 as "School not found."
         return s.apiKeys.create(schoolId, { name: keyName.data, permissions: parsed.data }, null);
       });
-      return { json: { id: key.id, key: key.key, permissions: key.permissions }, text: `${key.key}\n(id ${key.id}, permissions ${key.permissions.join(',')})` };
+      return {
+        json: { id: key.id, key: key.key, permissions: key.permissions },
+        text: `${key.key}\n(id ${key.id}, permissions ${key.permissions.join(',')})`,
+      };
     }
 
     default:
@@ -106,7 +120,8 @@ run(argv).then(
   },
   (err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
-    if (json) process.stdout.write(`${JSON.stringify({ error: err instanceof UsageError ? 'usage' : 'failed', message })}\n`);
+    if (json)
+      process.stdout.write(`${JSON.stringify({ error: err instanceof UsageError ? 'usage' : 'failed', message })}\n`);
     else process.stderr.write(`syllabus: ${message}\n`);
     process.exit(err instanceof UsageError ? 2 : 1);
   },

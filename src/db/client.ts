@@ -22,7 +22,12 @@ export type Database = {
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 export function createDb(url: string, poolSize = 10): Database {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: 'syllabus', connectionTimeoutMillis: 5000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    application_name: 'syllabus',
+    connectionTimeoutMillis: 5000,
+  });
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   let queries = 0;

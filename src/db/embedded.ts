@@ -92,7 +92,10 @@ async function freePort(): Promise<number> {
 async function postgresUser(): Promise<{ uid: number; gid: number } | undefined> {
   if (process.getuid?.() !== 0) return undefined;
   const lookup = async () => {
-    const [{ stdout: uid }, { stdout: gid }] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
+    const [{ stdout: uid }, { stdout: gid }] = await Promise.all([
+      run('id', ['-u', 'postgres']),
+      run('id', ['-g', 'postgres']),
+    ]);
     return { uid: Number(uid), gid: Number(gid) };
   };
   try {
@@ -116,7 +119,13 @@ async function runningPostmaster(pgDir: string): Promise<{ pid: number; port: nu
 }
 
 async function connectAdmin(creds: Credentials, port: number): Promise<pg.Client> {
-  const client = new pg.Client({ host: '127.0.0.1', port, user: creds.user, password: creds.password, database: 'postgres' });
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user: creds.user,
+    password: creds.password,
+    database: 'postgres',
+  });
   await client.connect();
   return client;
 }
@@ -170,7 +179,8 @@ async function withLock<T>(dataDir: string, fn: () => Promise<T>): Promise<T> {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const holder = Number(await fs.readFile(lockFile, 'utf8').catch(() => '0'));
       if (holder > 0 && !isAlive(holder)) await fs.rm(lockFile, { force: true });
-      else if (Date.now() > until) throw new Error(`${lockFile} is held by pid ${holder}; is another syllabus command stuck?`);
+      else if (Date.now() > until)
+        throw new Error(`${lockFile} is held by pid ${holder}; is another syllabus command stuck?`);
       else await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -216,7 +226,9 @@ export async function startEmbeddedPostgres(
       if (owner) {
         await fs.chown(pgDir, owner.uid, owner.gid);
         await run('ls', [pgDir], asPostgres).catch(() => {
-          throw new Error(`The postgres OS user cannot reach ${pgDir}: every folder above DATA_DIR must be searchable (chmod o+x) by it.`);
+          throw new Error(
+            `The postgres OS user cannot reach ${pgDir}: every folder above DATA_DIR must be searchable (chmod o+x) by it.`,
+          );
         });
       }
       const pwFile = path.join(os.tmpdir(), `syllabus-pw-${randomBytes(8).toString('hex')}`);
@@ -227,7 +239,15 @@ export async function startEmbeddedPostgres(
           bin.initdb,
           // The builtin C.UTF-8 locale: byte-order sorting like C, but lower()/upper() know Unicode,
           // so case-insensitive rules (tags, titles, emails) hold for 'École' as for 'Ecole'.
-          [`--pgdata=${pgDir}`, '--auth=scram-sha-256', `--username=${creds.user}`, `--pwfile=${pwFile}`, '--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
+          [
+            `--pgdata=${pgDir}`,
+            '--auth=scram-sha-256',
+            `--username=${creds.user}`,
+            `--pwfile=${pwFile}`,
+            '--encoding=UTF8',
+            '--locale-provider=builtin',
+            '--builtin-locale=C.UTF-8',
+          ],
           asPostgres,
         );
       } finally {
@@ -241,12 +261,18 @@ export async function startEmbeddedPostgres(
     const ownerAlive = runtime !== undefined && runtime.pid !== process.pid && isAlive(runtime.pid);
     if (running) {
       if (ownerAlive && runtime.role === 'server' && role === 'server') {
-        throw new Error(`Another Syllabus server (pid ${runtime.pid}) is using ${dataDir}; stop it or use another DATA_DIR.`);
+        throw new Error(
+          `Another Syllabus server (pid ${runtime.pid}) is using ${dataDir}; stop it or use another DATA_DIR.`,
+        );
       }
       if (ownerAlive && role === 'cli') {
         log(`using the embedded PostgreSQL of pid ${runtime.pid}`);
       } else {
-        log(ownerAlive ? `taking over the embedded PostgreSQL from pid ${runtime.pid}` : `adopting embedded PostgreSQL left running on port ${running.port}`);
+        log(
+          ownerAlive
+            ? `taking over the embedded PostgreSQL from pid ${runtime.pid}`
+            : `adopting embedded PostgreSQL left running on port ${running.port}`,
+        );
         await writeJson(runtimeFile, { pid: process.pid, role, port: running.port } satisfies Runtime);
       }
       await ensureDatabase(creds, running.port);
@@ -258,10 +284,24 @@ export async function startEmbeddedPostgres(
     log(`starting embedded PostgreSQL on 127.0.0.1:${port}`);
     await run(
       bin.pg_ctl,
-      ['start', '-D', pgDir, '-w', '-t', '60', '-l', logFile, '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200`],
+      [
+        'start',
+        '-D',
+        pgDir,
+        '-w',
+        '-t',
+        '60',
+        '-l',
+        logFile,
+        '-o',
+        `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200`,
+      ],
       { ...asPostgres, env: { ...process.env, LC_MESSAGES: 'C' } },
     ).catch(async (e: Error) => {
-      const tail = await fs.readFile(logFile, 'utf8').then((t) => t.split('\n').slice(-15).join('\n'), () => '');
+      const tail = await fs.readFile(logFile, 'utf8').then(
+        (t) => t.split('\n').slice(-15).join('\n'),
+        () => '',
+      );
       throw new Error(`embedded PostgreSQL did not start: ${e.message}\n${tail}`);
     });
     await writeJson(runtimeFile, { pid: process.pid, role, port } satisfies Runtime);
@@ -294,5 +334,9 @@ export async function stopEmbeddedPostgres(dataDir: string): Promise<void> {
   if (!(await runningPostmaster(pgDir))) return;
   const bin = await binaries();
   const owner = await postgresUser();
-  await run(bin.pg_ctl, ['stop', '-D', pgDir, '-m', 'immediate', '-w'], owner ? { uid: owner.uid, gid: owner.gid } : {});
+  await run(
+    bin.pg_ctl,
+    ['stop', '-D', pgDir, '-m', 'immediate', '-w'],
+    owner ? { uid: owner.uid, gid: owner.gid } : {},
+  );
 }

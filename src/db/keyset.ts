@@ -1,8 +1,8 @@
-import { and, asc, desc, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { type AnyColumn, and, asc, desc, type SQL, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
-import type { DbOrTx } from './client.js';
 import { AppError } from '../lib/errors.js';
 import type { ListRequest } from '../lib/pagination.js';
+import type { DbOrTx } from './client.js';
 
 export type SortColumns = Record<string, { column: AnyColumn; kind: 'date' | 'string' | 'number' }>;
 
@@ -28,9 +28,11 @@ export function cursorValueFor(kind: 'date' | 'string' | 'number', raw: unknown)
   if (kind === 'number' && typeof raw === 'number' && Number.isSafeInteger(raw)) return raw;
   if (kind === 'string' && typeof raw === 'string' && !raw.includes('\u0000')) return raw;
   if (kind === 'date' && typeof raw === 'string' && !Number.isNaN(Date.parse(raw))) return new Date(raw);
-  throw new AppError('invalid_cursor', 'The cursor is not valid for this list and sort order; start again without it.', [
-    { path: 'cursor', message: 'Invalid cursor.' },
-  ]);
+  throw new AppError(
+    'invalid_cursor',
+    'The cursor is not valid for this list and sort order; start again without it.',
+    [{ path: 'cursor', message: 'Invalid cursor.' }],
+  );
 }
 
 /** The value a cursor records for a row's sort column (dates as ISO strings). */

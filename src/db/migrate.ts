@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { sql } from 'drizzle-orm';
-import type { Db } from './client.js';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { PACKAGE_ROOT } from '../paths.js';
+import type { Db } from './client.js';
 
 /** The committed SQL migrations live in src/db/migrations, also when running the built dist/. */
 const MIGRATIONS = path.join(PACKAGE_ROOT, 'src', 'db', 'migrations');

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { createDb, type Database } from './client.js';
-import { startEmbeddedPostgres, type EmbeddedRole } from './embedded.js';
+import { type EmbeddedRole, startEmbeddedPostgres } from './embedded.js';
 import { runMigrations } from './migrate.js';
 
 export type OpenDatabase = Database & {
@@ -9,7 +9,11 @@ export type OpenDatabase = Database & {
 };
 
 /** DATABASE_URL when set, else the embedded PostgreSQL under DATA_DIR/pg; migrated before use. */
-export async function openDatabase(config: Config, role: EmbeddedRole, log: (msg: string) => void = () => {}): Promise<OpenDatabase> {
+export async function openDatabase(
+  config: Config,
+  role: EmbeddedRole,
+  log: (msg: string) => void = () => {},
+): Promise<OpenDatabase> {
   const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir, role, log);
   try {
     const database = createDb(config.databaseUrl ?? embedded!.url, config.dbPoolSize);

@@ -1,7 +1,6 @@
-import type { Tx } from './client.js';
 import { slugCandidate } from '../lib/slug.js';
+import type { Tx } from './client.js';
 import { pgErrorOf } from './pg-error.js';
-
 
 /**
  * Inserts with a generated slug, taking `base`, `base-2`, `base-3`… The unique index decides:

@@ -11,7 +11,12 @@ export function assertIfMatch(ifMatch: string | undefined, row: { id: string; ve
   const current = etagOf(row);
   const tags = ifMatch.split(',').map((t) => t.trim());
   if (tags.includes('*') || tags.includes(current)) return;
-  throw new AppError('precondition_failed', 'The resource has changed since you read it (If-Match did not match); fetch it again.', undefined, {
-    etag: current,
-  });
+  throw new AppError(
+    'precondition_failed',
+    'The resource has changed since you read it (If-Match did not match); fetch it again.',
+    undefined,
+    {
+      etag: current,
+    },
+  );
 }

@@ -36,13 +36,16 @@ export function encodeCursor(sort: string, value: SortValue, id: string): string
 export function decodeCursor(cursor: string, sort: string): { value: SortValue; id: string } {
   try {
     const p = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as CursorPayload;
-    if (p.s === sort && typeof p.id === 'string' && ['string', 'number'].includes(typeof p.v)) return { value: p.v, id: p.id };
+    if (p.s === sort && typeof p.id === 'string' && ['string', 'number'].includes(typeof p.v))
+      return { value: p.v, id: p.id };
   } catch {
     // fall through
   }
-  throw new AppError('invalid_cursor', 'The cursor is not valid for this list and sort order; start again without it.', [
-    { path: 'cursor', message: 'Invalid cursor.' },
-  ]);
+  throw new AppError(
+    'invalid_cursor',
+    'The cursor is not valid for this list and sort order; start again without it.',
+    [{ path: 'cursor', message: 'Invalid cursor.' }],
+  );
 }
 
 /** The validated parts of a list request that repos need. */
@@ -54,7 +57,11 @@ export type ListRequest = {
   after?: { value: SortValue; id: string };
 };
 
-export function toListRequest(q: PaginationQuery & { sort?: string }, allowedSorts: readonly string[], defaultSort: string): ListRequest {
+export function toListRequest(
+  q: PaginationQuery & { sort?: string },
+  allowedSorts: readonly string[],
+  defaultSort: string,
+): ListRequest {
   if (q.page !== undefined && q.cursor !== undefined) {
     throw new AppError('validation_error', "Use either 'page' or 'cursor', not both.", [
       { path: 'cursor', message: "Not allowed together with 'page'." },
@@ -63,9 +70,11 @@ export function toListRequest(q: PaginationQuery & { sort?: string }, allowedSor
   const sortParam = q.sort ?? defaultSort;
   const key = sortParam.replace(/^-/, '');
   if (!allowedSorts.includes(key)) {
-    throw new AppError('validation_error', `Unknown sort '${sortParam}'; use one of ${allowedSorts.join(', ')} (prefix '-' for descending).`, [
-      { path: 'sort', message: `Must be one of ${allowedSorts.map((s) => `${s}, -${s}`).join(', ')}.` },
-    ]);
+    throw new AppError(
+      'validation_error',
+      `Unknown sort '${sortParam}'; use one of ${allowedSorts.join(', ')} (prefix '-' for descending).`,
+      [{ path: 'sort', message: `Must be one of ${allowedSorts.map((s) => `${s}, -${s}`).join(', ')}.` }],
+    );
   }
   const req: ListRequest = { limit: q.limit, sort: { key, desc: sortParam.startsWith('-') } };
   if (q.cursor !== undefined) req.after = decodeCursor(q.cursor, sortParam);

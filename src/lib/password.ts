@@ -1,5 +1,5 @@
-import { hash, verify } from '@node-rs/argon2';
 import { randomBytes } from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
 
 /** Argon2id with the library's defaults (memory-hard; ~19 MiB, 2 passes). */
 export function hashPassword(password: string): Promise<string> {

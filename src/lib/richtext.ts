@@ -7,7 +7,7 @@
  * content expressions, so what we accept is exactly what a Tiptap editor with these extensions can
  * load. On top of the schema we check attribute values (ProseMirror only knows attribute names).
  */
-import { getSchema, mergeAttributes, type Attributes, type Extensions, type JSONContent } from '@tiptap/core';
+import { type Attributes, type Extensions, getSchema, type JSONContent, mergeAttributes } from '@tiptap/core';
 import Highlight from '@tiptap/extension-highlight';
 import Image from '@tiptap/extension-image';
 import { Table, TableCell, TableHeader, TableRow } from '@tiptap/extension-table';
@@ -99,8 +99,24 @@ const EXTENSIONS: Extensions = [
 
 const schema = getSchema(EXTENSIONS);
 
-const NODES = ['doc', 'paragraph', 'heading', 'text', 'bulletList', 'orderedList', 'listItem', 'blockquote',
-  'horizontalRule', 'codeBlock', 'table', 'tableRow', 'tableHeader', 'tableCell', 'image', 'hardBreak'];
+const NODES = [
+  'doc',
+  'paragraph',
+  'heading',
+  'text',
+  'bulletList',
+  'orderedList',
+  'listItem',
+  'blockquote',
+  'horizontalRule',
+  'codeBlock',
+  'table',
+  'tableRow',
+  'tableHeader',
+  'tableCell',
+  'image',
+  'hardBreak',
+];
 const MARKS = ['bold', 'italic', 'underline', 'strike', 'code', 'link', 'highlight'];
 
 // ---------------------------------------------------------------------------------------------
@@ -112,28 +128,44 @@ const MARKS = ['bold', 'italic', 'underline', 'strike', 'code', 'link', 'highlig
 
 type AttrRule = { required?: true; check: (value: unknown, attrs: Record<string, unknown>) => string | undefined };
 
-const rule = (ok: (v: unknown, attrs: Record<string, unknown>) => boolean, message: string, required?: true): AttrRule =>
-  ({ ...(required ? { required } : {}), check: (v, attrs) => (ok(v, attrs) ? undefined : message) });
+const rule = (
+  ok: (v: unknown, attrs: Record<string, unknown>) => boolean,
+  message: string,
+  required?: true,
+): AttrRule => ({ ...(required ? { required } : {}), check: (v, attrs) => (ok(v, attrs) ? undefined : message) });
 const nullableString = rule((v) => v === null || typeof v === 'string', 'Must be a string or null.');
 const onlyNull = rule((v) => v === null, 'Not supported; must be null or left out.');
-const isIntIn = (v: unknown, min: number, max: number): v is number => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+const isIntIn = (v: unknown, min: number, max: number): v is number =>
+  Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
 const tableCellRules: Record<string, AttrRule> = {
   colspan: rule((v) => isIntIn(v, 1, 999), 'Must be an integer from 1 to 999.'),
   rowspan: rule((v) => isIntIn(v, 1, 999), 'Must be an integer from 1 to 999.'),
   colwidth: rule(
-    (v, attrs) => v === null || (Array.isArray(v) && v.every((w) => isIntIn(w, 0, 100_000)) && v.length === (attrs.colspan ?? 1)),
+    (v, attrs) =>
+      v === null || (Array.isArray(v) && v.every((w) => isIntIn(w, 0, 100_000)) && v.length === (attrs.colspan ?? 1)),
     'Must be null or one non-negative integer width per spanned column.',
   ),
-  align: rule((v) => v === null || v === 'left' || v === 'center' || v === 'right', "Must be 'left', 'center', 'right' or null."),
+  align: rule(
+    (v) => v === null || v === 'left' || v === 'center' || v === 'right',
+    "Must be 'left', 'center', 'right' or null.",
+  ),
 };
 
 const ATTR_RULES: Record<string, Record<string, AttrRule>> = {
   heading: { level: rule((v) => v === 1 || v === 2 || v === 3, 'Heading level must be 1, 2 or 3.') },
   // Becomes the class `language-<x>`, so one class-safe word.
-  codeBlock: { language: rule((v) => v === null || (typeof v === 'string' && /^[\w#+.-]{0,64}$/.test(v)), 'Must be null or a language name (letters, digits, _ # + . -).') },
+  codeBlock: {
+    language: rule(
+      (v) => v === null || (typeof v === 'string' && /^[\w#+.-]{0,64}$/.test(v)),
+      'Must be null or a language name (letters, digits, _ # + . -).',
+    ),
+  },
   orderedList: {
     start: rule((v) => isIntIn(v, -999_999, 999_999), 'Must be an integer from -999999 to 999999.'),
-    type: rule((v) => v === null || v === '1' || v === 'a' || v === 'A' || v === 'i' || v === 'I', "Must be '1', 'a', 'A', 'i', 'I' or null."),
+    type: rule(
+      (v) => v === null || v === '1' || v === 'a' || v === 'A' || v === 'i' || v === 'I',
+      "Must be '1', 'a', 'A', 'i', 'I' or null.",
+    ),
   },
   tableCell: tableCellRules,
   tableHeader: tableCellRules,
@@ -145,7 +177,11 @@ const ATTR_RULES: Record<string, Record<string, AttrRule>> = {
     height: onlyNull,
   },
   link: {
-    href: rule((v) => isUrlWithScheme(v, LINK_SCHEMES), 'Link href is required and must be an http, https or mailto URL.', true),
+    href: rule(
+      (v) => isUrlWithScheme(v, LINK_SCHEMES),
+      'Link href is required and must be an http, https or mailto URL.',
+      true,
+    ),
     title: nullableString,
     target: rule((v) => v === null || v === LINK_TARGET, `Must be '${LINK_TARGET}' or null.`),
     rel: rule((v) => v === LINK_REL, `Must be '${LINK_REL}' or left out.`),
@@ -158,7 +194,9 @@ const ATTR_RULES: Record<string, Record<string, AttrRule>> = {
 {
   const same = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
   if (!same(Object.keys(schema.nodes), NODES) || !same(Object.keys(schema.marks), MARKS)) {
-    throw new Error(`richtext: unexpected schema: nodes ${Object.keys(schema.nodes).join(',')}; marks ${Object.keys(schema.marks).join(',')}`);
+    throw new Error(
+      `richtext: unexpected schema: nodes ${Object.keys(schema.nodes).join(',')}; marks ${Object.keys(schema.marks).join(',')}`,
+    );
   }
   for (const type of [...Object.values(schema.nodes), ...Object.values(schema.marks)]) {
     for (const attr of Object.keys(type.spec.attrs ?? {})) {
@@ -207,7 +245,8 @@ function checkAttrs(owner: NodeType | MarkType, attrs: unknown, path: string, pr
     }
   }
   for (const [key, r] of Object.entries(rules)) {
-    if (r.required && !Object.hasOwn(given, key)) problems.add(`${path}.${key}`, `${owner.name} requires attribute '${key}'.`, 'required');
+    if (r.required && !Object.hasOwn(given, key))
+      problems.add(`${path}.${key}`, `${owner.name} requires attribute '${key}'.`, 'required');
   }
 }
 
@@ -226,11 +265,20 @@ function checkMarks(marks: unknown, parent: NodeType | undefined, path: string, 
       problems.add(at, `Unknown mark type${name}.`, 'unknown_mark');
       return;
     }
-    for (const key of Object.keys(mark)) if (!MARK_KEYS.has(key)) problems.add(`${at}.${key}`, `Unknown field '${key}' on a mark.`, 'unknown_field');
+    for (const key of Object.keys(mark))
+      if (!MARK_KEYS.has(key)) problems.add(`${at}.${key}`, `Unknown field '${key}' on a mark.`, 'unknown_field');
     checkAttrs(type, mark.attrs, `${at}.attrs`, problems);
     const conflict = seen.find((s) => s.excludes(type) || type.excludes(s));
-    if (!parent?.allowsMarkType(type)) problems.add(at, `The ${type.name} mark is not allowed in ${parent?.name ?? 'this position'}.`, 'invalid_mark');
-    else if (conflict) problems.add(at, conflict === type ? `Duplicate ${type.name} mark.` : `The ${type.name} mark cannot be combined with ${conflict.name}.`, 'invalid_mark');
+    if (!parent?.allowsMarkType(type))
+      problems.add(at, `The ${type.name} mark is not allowed in ${parent?.name ?? 'this position'}.`, 'invalid_mark');
+    else if (conflict)
+      problems.add(
+        at,
+        conflict === type
+          ? `Duplicate ${type.name} mark.`
+          : `The ${type.name} mark cannot be combined with ${conflict.name}.`,
+        'invalid_mark',
+      );
     seen.push(type);
   });
 }
@@ -243,7 +291,11 @@ function checkContent(type: NodeType, children: (NodeType | undefined)[], path: 
   for (const [i, child] of (children as NodeType[]).entries()) {
     const next = match.matchType(child);
     if (!next) {
-      problems.add(`${path}.content.${i}`, `A ${child.name} node is not allowed here in ${type.name} (${expected}).`, 'invalid_content');
+      problems.add(
+        `${path}.content.${i}`,
+        `A ${child.name} node is not allowed here in ${type.name} (${expected}).`,
+        'invalid_content',
+      );
       return;
     }
     match = next;
@@ -251,7 +303,13 @@ function checkContent(type: NodeType, children: (NodeType | undefined)[], path: 
   if (!match.validEnd) problems.add(path, `The ${type.name} node is incomplete (${expected}).`, 'invalid_content');
 }
 
-function checkNode(json: unknown, parent: NodeType | undefined, path: string, depth: number, problems: Problems): NodeType | undefined {
+function checkNode(
+  json: unknown,
+  parent: NodeType | undefined,
+  path: string,
+  depth: number,
+  problems: Problems,
+): NodeType | undefined {
   if (problems.full) return undefined;
   const type = isObject(json) ? own(schema.nodes, json.type) : undefined;
   if (!isObject(json) || !type) {
@@ -259,18 +317,25 @@ function checkNode(json: unknown, parent: NodeType | undefined, path: string, de
     problems.add(path, `Unknown node type${name}.`, 'unknown_node');
     return undefined;
   }
-  for (const key of Object.keys(json)) if (!NODE_KEYS.has(key)) problems.add(`${path}.${key}`, `Unknown field '${key}' on a ${type.name} node.`, 'unknown_field');
+  for (const key of Object.keys(json))
+    if (!NODE_KEYS.has(key))
+      problems.add(`${path}.${key}`, `Unknown field '${key}' on a ${type.name} node.`, 'unknown_field');
   checkAttrs(type, json.attrs, `${path}.attrs`, problems);
   if (type.isText) {
-    if (typeof json.text !== 'string' || json.text === '') problems.add(`${path}.text`, 'A text node needs a non-empty text string.', 'invalid_text');
-  } else if (json.text !== undefined) problems.add(`${path}.text`, `Only text nodes have text, not ${type.name}.`, 'unknown_field');
+    if (typeof json.text !== 'string' || json.text === '')
+      problems.add(`${path}.text`, 'A text node needs a non-empty text string.', 'invalid_text');
+  } else if (json.text !== undefined)
+    problems.add(`${path}.text`, `Only text nodes have text, not ${type.name}.`, 'unknown_field');
   if (json.marks !== undefined && json.marks !== null) checkMarks(json.marks, parent, `${path}.marks`, problems);
 
   const content = json.content ?? [];
   if (!Array.isArray(content)) problems.add(`${path}.content`, 'content must be an array.', 'invalid_content');
-  else if (depth >= MAX_DEPTH && content.length) problems.add(`${path}.content`, `The document is nested more than ${MAX_DEPTH} levels deep.`, 'invalid_content');
+  else if (depth >= MAX_DEPTH && content.length)
+    problems.add(`${path}.content`, `The document is nested more than ${MAX_DEPTH} levels deep.`, 'invalid_content');
   else {
-    const children = content.map((child: unknown, i) => checkNode(child, type, `${path}.content.${i}`, depth + 1, problems));
+    const children = content.map((child: unknown, i) =>
+      checkNode(child, type, `${path}.content.${i}`, depth + 1, problems),
+    );
     if (!problems.full) checkContent(type, children, path, problems);
   }
   return type;
@@ -284,7 +349,8 @@ function fail(path: string, details: ErrorDetail[]): never {
   throw new AppError('validation_error', `Field '${path}': invalid rich text: ${what}${at}${more}.`, details);
 }
 
-const NOT_A_DOC = "Expected a rich-text document ({ \"type\": \"doc\", \"content\": [...] }), its JSON string, or an HTML string.";
+const NOT_A_DOC =
+  'Expected a rich-text document ({ "type": "doc", "content": [...] }), its JSON string, or an HTML string.';
 
 /** Validates a document object and returns it unchanged (so stored documents round-trip). */
 function validated(value: unknown, path: string): RichTextDoc {
@@ -327,8 +393,37 @@ const cellAttrs = keepAttrsIf({ colspan: isSpan, rowspan: isSpan });
  * covers everything renderRichText produces, so sanitising rendered HTML changes nothing.
  */
 const SANITIZE_OPTIONS: sanitize.IOptions = {
-  allowedTags: ['p', 'h1', 'h2', 'h3', 'strong', 'b', 'em', 'i', 'u', 's', 'strike', 'del', 'code', 'pre', 'a',
-    'ul', 'ol', 'li', 'blockquote', 'hr', 'br', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'img', 'mark'],
+  allowedTags: [
+    'p',
+    'h1',
+    'h2',
+    'h3',
+    'strong',
+    'b',
+    'em',
+    'i',
+    'u',
+    's',
+    'strike',
+    'del',
+    'code',
+    'pre',
+    'a',
+    'ul',
+    'ol',
+    'li',
+    'blockquote',
+    'hr',
+    'br',
+    'table',
+    'thead',
+    'tbody',
+    'tr',
+    'th',
+    'td',
+    'img',
+    'mark',
+  ],
   allowedAttributes: {
     a: ['target', 'rel', 'href', 'title'],
     img: ['src', 'alt', 'title'],
@@ -375,7 +470,8 @@ const markdown = new Marked({ gfm: true, breaks: false }).use({
     // Images are blocks in the schema: a paragraph holding only images would leave an empty
     // paragraph behind, so such paragraphs render as their images alone.
     paragraph({ tokens }) {
-      const imagesOnly = tokens.length > 0 && tokens.every((t) => t.type === 'image' || (t.type === 'text' && !t.raw.trim()));
+      const imagesOnly =
+        tokens.length > 0 && tokens.every((t) => t.type === 'image' || (t.type === 'text' && !t.raw.trim()));
       return imagesOnly ? this.parser.parseInline(tokens) : false;
     },
   },
@@ -404,7 +500,9 @@ export function parseRichText(value: unknown, path: string): RichTextDoc {
   try {
     parsed = JSON.parse(value);
   } catch {
-    fail(path, [{ path, message: 'A string starting with { must be a JSON rich-text document.', code: 'invalid_json' }]);
+    fail(path, [
+      { path, message: 'A string starting with { must be a JSON rich-text document.', code: 'invalid_json' },
+    ]);
   }
   return validated(parsed, path);
 }
@@ -416,7 +514,8 @@ export function parseMarkdown(markdownText: string, path: string): RichTextDoc {
     html = markdown.parse(markdownText, { async: false });
   } catch (err) {
     // marked recurses once per nesting level, so absurdly deep Markdown overflows the stack.
-    if (err instanceof RangeError) fail(path, [{ path, message: 'The Markdown is nested too deeply.', code: 'too_deep' }]);
+    if (err instanceof RangeError)
+      fail(path, [{ path, message: 'The Markdown is nested too deeply.', code: 'too_deep' }]);
     throw err;
   }
   return fromHtml(html, path);

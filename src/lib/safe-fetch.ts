@@ -270,7 +270,8 @@ export async function fetchImage(url: string, path: string, options: SafeFetchOp
         const status = res.statusCode ?? 0;
         if (REDIRECT_STATUSES.has(status)) {
           const location = res.headers.location;
-          if (!location) throw fail(path, 'fetch_failed', `The image could not be fetched: HTTP ${status} without a Location.`);
+          if (!location)
+            throw fail(path, 'fetch_failed', `The image could not be fetched: HTTP ${status} without a Location.`);
           if (redirects >= maxRedirects) {
             throw fail(path, 'too_many_redirects', `The image URL redirects more than ${maxRedirects} times.`);
           }
@@ -425,9 +426,12 @@ export async function fetchImage(url: string, path: string, options: SafeFetchOp
         chunks.push(chunk);
       });
       res.once('end', () => resolveP(Buffer.concat(chunks)));
-      res.once('error', () => rejectP(fail(path, 'fetch_failed', 'The image could not be fetched: the download was interrupted.')));
+      res.once('error', () =>
+        rejectP(fail(path, 'fetch_failed', 'The image could not be fetched: the download was interrupted.')),
+      );
       res.once('close', () => {
-        if (!res.complete) rejectP(fail(path, 'fetch_failed', 'The image could not be fetched: the download was interrupted.'));
+        if (!res.complete)
+          rejectP(fail(path, 'fetch_failed', 'The image could not be fetched: the download was interrupted.'));
       });
     });
   }

@@ -3,7 +3,10 @@ import { AppError } from './errors.js';
 
 /** `?include=a,b.c` (Kajabi style): parsed against the list a resource allows. */
 export function parseInclude(raw: string | undefined, allowed: readonly string[]): Set<string> {
-  const wanted = (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = wanted.filter((w) => !allowed.includes(w));
   if (unknown.length > 0) {
     throw new AppError(
@@ -30,7 +33,10 @@ export function parseFields(query: Record<string, unknown>, allowedTypes: readon
         { path: k, message: 'Unknown resource type.' },
       ]);
     }
-    const list = (Array.isArray(v) ? v.join(',') : String(v)).split(',').map((s) => s.trim()).filter(Boolean);
+    const list = (Array.isArray(v) ? v.join(',') : String(v))
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     out.set(m[1], new Set(list));
   }
   return out;
@@ -59,7 +65,13 @@ export function strictQuery<S extends z.ZodRawShape>(shape: S) {
     .superRefine((value, ctx) => {
       for (const key of Object.keys(value)) {
         if (!(key in shape) && !FIELDS_KEY.test(key)) {
-          ctx.addIssue({ code: 'unrecognized_keys', keys: [key], path: [], message: `Unknown query parameter '${key}'.`, input: value });
+          ctx.addIssue({
+            code: 'unrecognized_keys',
+            keys: [key],
+            path: [],
+            message: `Unknown query parameter '${key}'.`,
+            input: value,
+          });
         }
       }
     });

@@ -11,7 +11,12 @@ export function signToken(secret: string, payload: Record<string, unknown> & { e
   return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
 }
 
-export function verifyToken<T extends { exp: number; use: string }>(secret: string, token: string, use: string, now = Date.now()): T {
+export function verifyToken<T extends { exp: number; use: string }>(
+  secret: string,
+  token: string,
+  use: string,
+  now = Date.now(),
+): T {
   const [body, sig] = token.split('.');
   // Compared as canonical strings: a re-encoding of the same bytes is not accepted either.
   const expected = Buffer.from(body ? createHmac('sha256', secret).update(body).digest('base64url') : '');

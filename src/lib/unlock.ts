@@ -9,11 +9,21 @@
  * - its section has prerequisites and some published lesson of those sections is not completed.
  * `unlocksAt` is the time it opens when only time-based rules lock it, else null.
  */
-export type UnlockRule = { type: 'immediate' } | { type: 'sequential' } | { type: 'timed'; afterDays: number } | { type: 'date'; at: string };
+export type UnlockRule =
+  | { type: 'immediate' }
+  | { type: 'sequential' }
+  | { type: 'timed'; afterDays: number }
+  | { type: 'date'; at: string };
 export type DripRule = { type: 'none' } | { type: 'days'; days: number } | { type: 'date'; date: string };
 
 export type CurriculumSection = { id: string; position: number; drip: DripRule; prerequisites: string[] };
-export type CurriculumLesson = { id: string; sectionId: string | null; position: number; status: 'draft' | 'published'; unlock: UnlockRule };
+export type CurriculumLesson = {
+  id: string;
+  sectionId: string | null;
+  position: number;
+  status: 'draft' | 'published';
+  unlock: UnlockRule;
+};
 
 export type LessonState = { locked: boolean; unlocksAt: Date | null };
 
@@ -41,7 +51,8 @@ export function lessonStates(input: {
   const { sections, completed, enrolledAt, now } = input;
   const ordered = courseOrder(sections, input.lessons);
   const sectionById = new Map(sections.map((s) => [s.id, s]));
-  const sectionDone = (sectionId: string) => ordered.filter((l) => l.sectionId === sectionId).every((l) => completed.has(l.id));
+  const sectionDone = (sectionId: string) =>
+    ordered.filter((l) => l.sectionId === sectionId).every((l) => completed.has(l.id));
 
   const states = new Map<string, LessonState>();
   ordered.forEach((lesson, i) => {

@@ -18,7 +18,10 @@ export class RequestValidationError extends Error {
 }
 
 /** One detail per problem; an unknown key becomes one detail per key, at that key's own path. */
-export function zodIssuesToDetails(issues: readonly z.core.$ZodIssue[], basePath: (string | number)[] = []): ErrorDetail[] {
+export function zodIssuesToDetails(
+  issues: readonly z.core.$ZodIssue[],
+  basePath: (string | number)[] = [],
+): ErrorDetail[] {
   return issues.flatMap((issue): ErrorDetail[] => {
     const at = [...basePath, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
     if (issue.code === 'unrecognized_keys') {
@@ -38,7 +41,8 @@ export function summarise(details: ErrorDetail[], part: string): string {
   if (!first) return `Invalid request ${part}.`;
   const more = details.length > 1 ? ` (and ${details.length - 1} more problem${details.length > 2 ? 's' : ''})` : '';
   if (first.code === 'unknown_field') return `${first.message.replace(/\.$/, '')} in the request ${part}${more}.`;
-  if (first.message === 'Required') return first.path ? `Field '${first.path}' is required${more}.` : `The request ${part} is required.`;
+  if (first.message === 'Required')
+    return first.path ? `Field '${first.path}' is required${more}.` : `The request ${part} is required.`;
   const sentence = (m: string) => (/[.!?]$/.test(m) ? m.slice(0, -1) : m);
   if (!first.path) return `Invalid request ${part}: ${sentence(first.message)}${more}.`;
   return `Field '${first.path}': ${sentence(first.message)}${more}.`;

@@ -91,7 +91,12 @@ function youtubeId(parsed: URL): string | null {
     libraryKnowsForm = false;
   }
   if (candidate === undefined || !YOUTUBE_ID.test(candidate)) return null;
-  if (libraryKnowsForm && candidate.length === YOUTUBE_REAL_ID_LENGTH && libraryId(parsed.href, 'youtube') !== candidate) return null;
+  if (
+    libraryKnowsForm &&
+    candidate.length === YOUTUBE_REAL_ID_LENGTH &&
+    libraryId(parsed.href, 'youtube') !== candidate
+  )
+    return null;
   return candidate;
 }
 

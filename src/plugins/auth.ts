@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../lib/errors.js';
-import { scopeGrants, type RequiredScope } from '../lib/scopes.js';
 import type { Principal } from '../lib/principal.js';
+import { type RequiredScope, scopeGrants } from '../lib/scopes.js';
 import type { AuthService } from '../modules/auth/auth.service.js';
 
 /** How a route authenticates. Routes under /api/v1 default to `key`; everything else to `none`. */
@@ -58,13 +58,19 @@ export default fp(async function authPlugin(app: FastifyInstance, opts: { auth: 
       const token = request.cookies[SESSION_COOKIE];
       if (token) request.principal = await opts.auth.authenticateSession(token);
       if (!request.principal) {
-        throw new AppError('unauthorized', 'Log in first: this route needs an owner session (POST /api/v1/auth/login).');
+        throw new AppError(
+          'unauthorized',
+          'Log in first: this route needs an owner session (POST /api/v1/auth/login).',
+        );
       }
     } else {
       throw new AppError('unauthorized', "Missing API key: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'.");
     }
     if (mode === 'session' && request.principal.via !== 'session') {
-      throw new AppError('unauthorized', 'This route needs an owner session (POST /api/v1/auth/login), not an API key.');
+      throw new AppError(
+        'unauthorized',
+        'This route needs an owner session (POST /api/v1/auth/login), not an API key.',
+      );
     }
   });
 

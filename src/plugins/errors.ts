@@ -31,15 +31,24 @@ function fromPostgres(e: unknown): AppError | undefined {
     return new AppError('conflict', 'The request conflicts with an existing resource.');
   }
   // A delete refused because rows still point at this one (ON DELETE RESTRICT / NO ACTION).
-  if (err.code === '23001' || (err.code === '23503' && /still referenced/.test((err as { detail?: string }).detail ?? ''))) {
+  if (
+    err.code === '23001' ||
+    (err.code === '23503' && /still referenced/.test((err as { detail?: string }).detail ?? ''))
+  ) {
     // Foreign keys are named <referencing table>_<column>_…_fk: say what still uses the row.
     const user = /^([a-z]+)_/.exec(err.constraint ?? '')?.[1];
-    return new AppError('conflict', `This resource is still in use${user ? ` by ${user}` : ''}: remove those references first.`);
+    return new AppError(
+      'conflict',
+      `This resource is still in use${user ? ` by ${user}` : ''}: remove those references first.`,
+    );
   }
   if (err.code === '23503') return new AppError('not_found', 'A referenced resource does not exist.');
   // Values Zod let through but PostgreSQL cannot store (a NUL character, an out-of-range number).
   if (['22021', '22P02', '22P05', '22007', '22008', '22003', '22001'].includes(err.code)) {
-    return new AppError('validation_error', 'A value in the request cannot be stored (for example a NUL character or an out-of-range number).');
+    return new AppError(
+      'validation_error',
+      'A value in the request cannot be stored (for example a NUL character or an out-of-range number).',
+    );
   }
   if (err.code === '40001' || err.code === '40P01') {
     return new AppError('conflict', 'The request conflicted with a concurrent change; retry it.');
@@ -89,7 +98,8 @@ export function toAppError(err: unknown): AppError | undefined {
   if (mapped) return mapped;
   const status = e.statusCode ?? 500;
   if (status >= 400 && status < 500) {
-    const code = (Object.keys(ERROR_STATUS) as ErrorCode[]).find((c) => ERROR_STATUS[c] === status) ?? 'validation_error';
+    const code =
+      (Object.keys(ERROR_STATUS) as ErrorCode[]).find((c) => ERROR_STATUS[c] === status) ?? 'validation_error';
     return new AppError(code, e.message);
   }
   return undefined;
@@ -115,7 +125,9 @@ export default fp(async function errorsPlugin(app: FastifyInstance) {
       return sendError(
         request,
         reply,
-        new AppError('method_not_allowed', `${request.method} is not allowed here; use ${allow}.`, undefined, { allow }),
+        new AppError('method_not_allowed', `${request.method} is not allowed here; use ${allow}.`, undefined, {
+          allow,
+        }),
       );
     }
     return sendError(request, reply, new AppError('not_found', `No route ${request.method} ${path}.`));

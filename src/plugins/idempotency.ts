@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema/index.js';
 import { AppError } from '../lib/errors.js';
@@ -59,7 +59,14 @@ export default fp(async function idempotencyPlugin(app: FastifyInstance, { db }:
       .values({ schoolId, key, fingerprint: print })
       .onConflictDoUpdate({
         target: [idempotencyKeys.schoolId, idempotencyKeys.key],
-        set: { fingerprint: print, createdAt: sql`now()`, completedAt: null, responseStatus: null, responseBody: null, responseHeaders: null },
+        set: {
+          fingerprint: print,
+          createdAt: sql`now()`,
+          completedAt: null,
+          responseStatus: null,
+          responseBody: null,
+          responseHeaders: null,
+        },
         setWhere: sql`${idempotencyKeys.createdAt} < now() - ${RETENTION}
           OR (${idempotencyKeys.completedAt} IS NULL AND ${idempotencyKeys.createdAt} < now() - ${ABANDONED_AFTER}
               AND ${idempotencyKeys.fingerprint} = excluded.fingerprint)`,
@@ -74,21 +81,39 @@ export default fp(async function idempotencyPlugin(app: FastifyInstance, { db }:
       .select()
       .from(idempotencyKeys)
       .where(and(eq(idempotencyKeys.schoolId, schoolId), eq(idempotencyKeys.key, key)));
-    if (!stored) throw new AppError('idempotency_key_in_use', 'A request with this Idempotency-Key is still running; retry shortly.');
+    if (!stored)
+      throw new AppError(
+        'idempotency_key_in_use',
+        'A request with this Idempotency-Key is still running; retry shortly.',
+      );
     if (stored.fingerprint !== print) {
-      throw new AppError('idempotency_key_reused', 'This Idempotency-Key was used for a different request; use a new key.');
+      throw new AppError(
+        'idempotency_key_reused',
+        'This Idempotency-Key was used for a different request; use a new key.',
+      );
     }
     if (stored.completedAt === null || stored.responseStatus === null) {
-      throw new AppError('idempotency_key_in_use', 'A request with this Idempotency-Key is still running; retry shortly.', undefined, {
-        'retry-after': '1',
-      });
+      throw new AppError(
+        'idempotency_key_in_use',
+        'A request with this Idempotency-Key is still running; retry shortly.',
+        undefined,
+        {
+          'retry-after': '1',
+        },
+      );
     }
     if (stored.responseBody === null) {
-      throw new AppError('conflict', 'This request already ran with this Idempotency-Key; its response held a secret that is shown only once, so it is not replayed.');
+      throw new AppError(
+        'conflict',
+        'This request already ran with this Idempotency-Key; its response held a secret that is shown only once, so it is not replayed.',
+      );
     }
     reply.headers(stored.responseHeaders ?? {});
     reply.header('idempotent-replayed', 'true');
-    return reply.code(stored.responseStatus).serializer((p) => p as string).send(stored.responseBody ?? '');
+    return reply
+      .code(stored.responseStatus)
+      .serializer((p) => p as string)
+      .send(stored.responseBody ?? '');
   });
 
   app.addHook('onSend', async (request, reply, payload) => {

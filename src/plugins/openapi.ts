@@ -11,12 +11,26 @@ export const ErrorSchema = z
   .object({
     error: z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...(keyof typeof ERROR_STATUS)[]]),
     message: z.string(),
-    details: z.array(z.object({ path: z.string(), message: z.string(), code: z.string().optional(), unlocksAt: z.string().optional() })).optional(),
+    details: z
+      .array(
+        z.object({
+          path: z.string(),
+          message: z.string(),
+          code: z.string().optional(),
+          unlocksAt: z.string().optional(),
+        }),
+      )
+      .optional(),
     requestId: z.string(),
   })
   .meta({
     id: 'Error',
-    example: { error: 'validation_error', message: "Field 'name' is required.", details: [{ path: 'name', message: 'Required', code: 'invalid_type' }], requestId: 'req_01JD3Q8Z7N5K2M4P6R8T0V2X4Z' },
+    example: {
+      error: 'validation_error',
+      message: "Field 'name' is required.",
+      details: [{ path: 'name', message: 'Required', code: 'invalid_type' }],
+      requestId: 'req_01JD3Q8Z7N5K2M4P6R8T0V2X4Z',
+    },
   });
 
 // ErrorSchema is registered by its meta id, so the document carries it once in components.schemas.
@@ -62,17 +76,25 @@ export default fp(async function openapiPlugin(app: FastifyInstance, opts: { pub
       const auth: RouteAuth = (doc.route.config as { auth?: RouteAuth } | undefined)?.auth ?? 'key';
       const scopes = (doc.route.config as { scopes?: string[] } | undefined)?.scopes ?? [];
       const response = (out.schema.response ?? {}) as Record<string, unknown>;
-      if (out.schema.body || out.schema.querystring || out.schema.params) response['400'] ??= errorResponse('Invalid request (validation_error, invalid_json, …)');
-      if (auth !== 'none') response['401'] ??= errorResponse('Missing, malformed, unknown, revoked or expired credentials');
+      if (out.schema.body || out.schema.querystring || out.schema.params)
+        response['400'] ??= errorResponse('Invalid request (validation_error, invalid_json, …)');
+      if (auth !== 'none')
+        response['401'] ??= errorResponse('Missing, malformed, unknown, revoked or expired credentials');
       if (scopes.length) response['403'] ??= errorResponse(`The key lacks the scope ${scopes.join(', ')}`);
       if (out.schema.params) response['404'] ??= errorResponse('Not found (also other schools\u2019 ids)');
-      if (doc.route.method === 'PATCH' || doc.route.method === 'DELETE') response['412'] ??= errorResponse('If-Match did not match the ETag');
+      if (doc.route.method === 'PATCH' || doc.route.method === 'DELETE')
+        response['412'] ??= errorResponse('If-Match did not match the ETag');
       response['429'] ??= errorResponse('Rate limited; see Retry-After');
       response['500'] ??= errorResponse('Unexpected server error');
       const description = scopes.length ? `Requires scope \`${scopes.join('`, `')}\`.` : undefined;
       return {
         url: out.url,
-        schema: { ...out.schema, response, security: SECURITY[auth], ...(description && !out.schema.description ? { description } : {}) },
+        schema: {
+          ...out.schema,
+          response,
+          security: SECURITY[auth],
+          ...(description && !out.schema.description ? { description } : {}),
+        },
       };
     },
     transformObject: jsonSchemaTransformObject,

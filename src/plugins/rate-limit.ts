@@ -9,7 +9,10 @@ import { AppError } from '../lib/errors.js';
  * response. The counter lives in Redis when REDIS_URL is set, so every instance shares it.
  * Registered after the auth hook: the limiter runs as a route hook, after global onRequest hooks.
  */
-export default fp(async function rateLimitPlugin(app: FastifyInstance, opts: { perMinute: number; redis?: Redis | undefined }) {
+export default fp(async function rateLimitPlugin(
+  app: FastifyInstance,
+  opts: { perMinute: number; redis?: Redis | undefined },
+) {
   await app.register(rateLimit, {
     global: true,
     timeWindow: 60_000,
@@ -25,6 +28,9 @@ export default fp(async function rateLimitPlugin(app: FastifyInstance, opts: { p
     skipOnError: true,
     ...(opts.redis ? { redis: opts.redis, nameSpace: 'syllabus-rl:' } : {}),
     errorResponseBuilder: (_request, context) =>
-      new AppError('rate_limited', `Rate limit of ${context.max} requests per minute exceeded; retry in ${Math.ceil(context.ttl / 1000)} s.`),
+      new AppError(
+        'rate_limited',
+        `Rate limit of ${context.max} requests per minute exceeded; retry in ${Math.ceil(context.ttl / 1000)} s.`,
+      ),
   });
 });

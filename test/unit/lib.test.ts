@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { apiKeyDisplayPrefix, generateApiKey, hashApiKey, isWellFormedApiKey } from '../../src/lib/api-keys.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { newId, isId } from '../../src/lib/ids.js';
-import { decodeCursor, encodeCursor, toListRequest, PaginationQuerySchema } from '../../src/lib/pagination.js';
-import { scopeGrants } from '../../src/lib/scopes.js';
-import { slugify } from '../../src/lib/slug.js';
 import { nextSlugNumber } from '../../src/db/unique-slug.js';
-import { assertIfMatch, etagOf } from '../../src/lib/etag.js';
-import { parseFields, applyFields, parseInclude } from '../../src/lib/shape.js';
+import { apiKeyDisplayPrefix, generateApiKey, hashApiKey, isWellFormedApiKey } from '../../src/lib/api-keys.js';
 import { AppError } from '../../src/lib/errors.js';
+import { assertIfMatch, etagOf } from '../../src/lib/etag.js';
+import { isId, newId } from '../../src/lib/ids.js';
+import { decodeCursor, encodeCursor, PaginationQuerySchema, toListRequest } from '../../src/lib/pagination.js';
+import { scopeGrants } from '../../src/lib/scopes.js';
+import { applyFields, parseFields, parseInclude } from '../../src/lib/shape.js';
+import { slugify } from '../../src/lib/slug.js';
 
 describe('API keys', () => {
   it('have the syl_ + 32 + 6 checksum format and validate without I/O', () => {
@@ -68,7 +68,9 @@ describe('config', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
-    expect(() => loadConfig({ LOG_LEVEL: 'loud', RATE_LIMIT_PER_MINUTE: '0' })).toThrow(/LOG_LEVEL[\s\S]*RATE_LIMIT_PER_MINUTE/);
+    expect(() => loadConfig({ LOG_LEVEL: 'loud', RATE_LIMIT_PER_MINUTE: '0' })).toThrow(
+      /LOG_LEVEL[\s\S]*RATE_LIMIT_PER_MINUTE/,
+    );
     expect(() => loadConfig({ REDIS_URL: 'http://x' })).toThrow(/REDIS_URL/);
   });
 });
@@ -82,7 +84,9 @@ describe('pagination', () => {
     expect(() => decodeCursor('garbage', 'name')).toThrow(/cursor/);
   });
   it('refuses page with cursor and unknown sorts', () => {
-    expect(() => toListRequest({ ...q({ page: 2 }), cursor: 'x' }, ['name'], 'name')).toThrow(/either 'page' or 'cursor'/);
+    expect(() => toListRequest({ ...q({ page: 2 }), cursor: 'x' }, ['name'], 'name')).toThrow(
+      /either 'page' or 'cursor'/,
+    );
     expect(() => toListRequest({ ...q({}), sort: 'bogus' }, ['name'], 'name')).toThrow(/Unknown sort/);
     expect(toListRequest({ ...q({ page: 3, limit: 10 }), sort: '-name' }, ['name'], 'name')).toEqual({
       limit: 10,
@@ -134,13 +138,19 @@ describe('include and fields', () => {
 
 describe('PostgreSQL error mapping', async () => {
   const { toAppError } = await import('../../src/plugins/errors.js');
-  const pgError = (code: string, constraint?: string) => Object.assign(new Error('db'), { code, constraint, severity: 'ERROR' });
+  const pgError = (code: string, constraint?: string) =>
+    Object.assign(new Error('db'), { code, constraint, severity: 'ERROR' });
   const wrapped = (e: Error) => Object.assign(new Error('Failed query: insert …'), { cause: e });
 
   it('maps unique violations by constraint suffix, through Drizzle’s wrapper', () => {
-    expect(toAppError(wrapped(pgError('23505', 'categories_school_slug_uq')))).toMatchObject({ code: 'duplicate_slug', status: 409 });
+    expect(toAppError(wrapped(pgError('23505', 'categories_school_slug_uq')))).toMatchObject({
+      code: 'duplicate_slug',
+      status: 409,
+    });
     expect(toAppError(pgError('23505', 'users_school_email_uq'))).toMatchObject({ code: 'duplicate_email' });
-    expect(toAppError(pgError('23505', 'courses_school_external_id_uq'))).toMatchObject({ code: 'duplicate_external_id' });
+    expect(toAppError(pgError('23505', 'courses_school_external_id_uq'))).toMatchObject({
+      code: 'duplicate_external_id',
+    });
     expect(toAppError(pgError('23505', 'sections_course_title_uq'))).toMatchObject({ code: 'duplicate_title' });
     expect(toAppError(pgError('23505', 'something_else'))).toMatchObject({ code: 'conflict', status: 409 });
   });

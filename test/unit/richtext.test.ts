@@ -6,9 +6,9 @@ import {
   parseMarkdown,
   parseRichText,
   plainTextLength,
+  type RichTextDoc,
   renderRichText,
   sanitizeHtml,
-  type RichTextDoc,
 } from '../../src/lib/richtext.js';
 import { WELCOME_TO_RUST } from '../fixtures.js';
 
@@ -71,15 +71,37 @@ describe('parseRichText: document objects', () => {
         type: 'paragraph',
         content: [
           text('site', [
-            { type: 'link', attrs: { href: 'https://a.example', target: '_blank', rel: 'noopener noreferrer nofollow', class: null, title: null } },
+            {
+              type: 'link',
+              attrs: {
+                href: 'https://a.example',
+                target: '_blank',
+                rel: 'noopener noreferrer nofollow',
+                class: null,
+                title: null,
+              },
+            },
             { type: 'italic' },
           ]),
           { type: 'hardBreak' },
           text('mail', [{ type: 'link', attrs: { href: 'mailto:a@b.example', target: null } }]),
         ],
       },
-      { type: 'image', attrs: { src: 'https://cdn.example.com/image.png', alt: 'Diagram', title: 'Diagram', width: null, height: null } },
-      { type: 'orderedList', attrs: { start: 3, type: null }, content: [{ type: 'listItem', content: [p(text('x'))] }] },
+      {
+        type: 'image',
+        attrs: {
+          src: 'https://cdn.example.com/image.png',
+          alt: 'Diagram',
+          title: 'Diagram',
+          width: null,
+          height: null,
+        },
+      },
+      {
+        type: 'orderedList',
+        attrs: { start: 3, type: null },
+        content: [{ type: 'listItem', content: [p(text('x'))] }],
+      },
       { type: 'codeBlock', attrs: { language: null }, content: [] },
       {
         type: 'table',
@@ -87,7 +109,11 @@ describe('parseRichText: document objects', () => {
           {
             type: 'tableRow',
             content: [
-              { type: 'tableCell', attrs: { colspan: 2, rowspan: 1, colwidth: [120, 80], align: 'center' }, content: [p()] },
+              {
+                type: 'tableCell',
+                attrs: { colspan: 2, rowspan: 1, colwidth: [120, 80], align: 'center' },
+                content: [p()],
+              },
             ],
           },
         ],
@@ -113,17 +139,39 @@ describe('parseRichText: HTML', () => {
       '<table><tr><th>H</th></tr><tr><td>D</td></tr></table><div style="color:red">div text</div>';
     const result = parseRichText(html, 'content');
     const json = JSON.stringify(result);
-    for (const bad of ['script', 'alert', 'onclick', 'onmouseover', 'onerror', 'javascript', 'iframe', 'evil', 'relative.png', 'steal', 'color']) {
+    for (const bad of [
+      'script',
+      'alert',
+      'onclick',
+      'onmouseover',
+      'onerror',
+      'javascript',
+      'iframe',
+      'evil',
+      'relative.png',
+      'steal',
+      'color',
+    ]) {
       expect(json).not.toContain(bad);
     }
     const content = result.content as { type: string; attrs?: Record<string, unknown> }[];
     expect(content.map((n) => n.type)).toEqual([
-      'heading', 'heading', 'paragraph', 'image', 'bulletList', 'blockquote', 'horizontalRule', 'codeBlock', 'table', 'paragraph',
+      'heading',
+      'heading',
+      'paragraph',
+      'image',
+      'bulletList',
+      'blockquote',
+      'horizontalRule',
+      'codeBlock',
+      'table',
+      'paragraph',
     ]);
     expect(content[0]?.attrs?.level).toBe(1);
     expect(content[1]?.attrs?.level).toBe(3); // h4–h6 become h3
     expect(json).toContain('"marks":[{"type":"bold"}],"text":"bold"');
-    for (const mark of ['italic', 'underline', 'strike', 'code', 'highlight']) expect(json).toContain(`{"type":"${mark}"}`);
+    for (const mark of ['italic', 'underline', 'strike', 'code', 'highlight'])
+      expect(json).toContain(`{"type":"${mark}"}`);
     expect(json).toContain('"text":" bad link "'); // the javascript: link keeps its text, loses the link
     expect(json).toContain('"href":"https://ok.example/"');
     expect(json).toContain('"language":"ts"');
@@ -139,8 +187,13 @@ describe('parseRichText: HTML', () => {
   });
 
   it('drops link target/rel values of its own so links always render the platform way', () => {
-    const result = parseRichText('<p><a href="https://x.example" target="_self" rel="opener" class="c">x</a></p>', 'content');
-    expect(renderRichText(result)).toBe('<p><a target="_blank" rel="noopener noreferrer nofollow" href="https://x.example">x</a></p>');
+    const result = parseRichText(
+      '<p><a href="https://x.example" target="_self" rel="opener" class="c">x</a></p>',
+      'content',
+    );
+    expect(renderRichText(result)).toBe(
+      '<p><a target="_blank" rel="noopener noreferrer nofollow" href="https://x.example">x</a></p>',
+    );
   });
 });
 
@@ -171,7 +224,14 @@ describe('parseMarkdown', () => {
     const result = parseMarkdown(md, 'contentMarkdown');
     const content = result.content as { type: string; attrs?: Record<string, unknown>; content?: unknown[] }[];
     expect(content.map((n) => n.type)).toEqual([
-      'heading', 'bulletList', 'orderedList', 'paragraph', 'codeBlock', 'table', 'image', 'paragraph',
+      'heading',
+      'bulletList',
+      'orderedList',
+      'paragraph',
+      'codeBlock',
+      'table',
+      'image',
+      'paragraph',
     ]);
     expect(content[4]).toEqual({ type: 'codeBlock', attrs: { language: 'rust' }, content: [text('fn main() {}')] });
     const json = JSON.stringify(result);
@@ -201,7 +261,11 @@ describe('parseRichText: errors carry the JSON path of the offending node', () =
       doc(p(text('a')), p(), { type: 'blockquote', content: [{ type: 'iframe', attrs: { src: 'https://x' } }] }),
       'content.content.2.content.0',
     ],
-    ['heading level 4', doc({ type: 'heading', attrs: { level: 4 }, content: [text('h')] }), 'content.content.0.attrs.level'],
+    [
+      'heading level 4',
+      doc({ type: 'heading', attrs: { level: 4 }, content: [text('h')] }),
+      'content.content.0.attrs.level',
+    ],
     [
       'a javascript: link',
       doc(p(text('x', [{ type: 'link', attrs: { href: 'javascript:alert(1)' } }]))),
@@ -210,22 +274,66 @@ describe('parseRichText: errors carry the JSON path of the offending node', () =
     ['a link without href', doc(p(text('x', [{ type: 'link' }]))), 'content.content.0.content.0.marks.0.attrs.href'],
     ['an image without src', doc({ type: 'image', attrs: { alt: 'a' } }), 'content.content.0.attrs.src'],
     ['an image with a relative src', doc({ type: 'image', attrs: { src: '/a.png' } }), 'content.content.0.attrs.src'],
-    ['an unknown mark', doc(p(text('x', [{ type: 'bold' }, { type: 'textStyle' }]))), 'content.content.0.content.0.marks.1'],
-    ['an unknown attribute on a node', doc({ type: 'paragraph', attrs: { textAlign: 'left' } }), 'content.content.0.attrs.textAlign'],
-    ['an unknown attribute on a mark', doc(p(text('x', [{ type: 'bold', attrs: { weight: 700 } }]))), 'content.content.0.content.0.marks.0.attrs.weight'],
-    ['a paragraph inside text', doc(p({ type: 'text', text: 'x', content: [p(text('y'))] })), 'content.content.0.content.0.content.0'],
+    [
+      'an unknown mark',
+      doc(p(text('x', [{ type: 'bold' }, { type: 'textStyle' }]))),
+      'content.content.0.content.0.marks.1',
+    ],
+    [
+      'an unknown attribute on a node',
+      doc({ type: 'paragraph', attrs: { textAlign: 'left' } }),
+      'content.content.0.attrs.textAlign',
+    ],
+    [
+      'an unknown attribute on a mark',
+      doc(p(text('x', [{ type: 'bold', attrs: { weight: 700 } }]))),
+      'content.content.0.content.0.marks.0.attrs.weight',
+    ],
+    [
+      'a paragraph inside text',
+      doc(p({ type: 'text', text: 'x', content: [p(text('y'))] })),
+      'content.content.0.content.0.content.0',
+    ],
     ['a listItem directly in doc', doc({ type: 'listItem', content: [p(text('x'))] }), 'content.content.0'],
     ['an empty list', doc({ type: 'bulletList', content: [] }), 'content.content.0'],
-    ['a list item that does not start with a paragraph', doc({ type: 'bulletList', content: [{ type: 'listItem', content: [{ type: 'horizontalRule' }] }] }), 'content.content.0.content.0.content.0'],
+    [
+      'a list item that does not start with a paragraph',
+      doc({ type: 'bulletList', content: [{ type: 'listItem', content: [{ type: 'horizontalRule' }] }] }),
+      'content.content.0.content.0.content.0',
+    ],
     ['an empty text node', doc(p(text(''))), 'content.content.0.content.0.text'],
     ['marks on a block node', doc({ type: 'paragraph', marks: [{ type: 'bold' }] }), 'content.content.0.marks.0'],
-    ['bold inside a code block', doc({ type: 'codeBlock', content: [text('x', [{ type: 'bold' }])] }), 'content.content.0.content.0.marks.0'],
-    ['code combined with bold', doc(p(text('x', [{ type: 'code' }, { type: 'bold' }]))), 'content.content.0.content.0.marks.1'],
-    ['a duplicate mark', doc(p(text('x', [{ type: 'italic' }, { type: 'italic' }]))), 'content.content.0.content.0.marks.1'],
+    [
+      'bold inside a code block',
+      doc({ type: 'codeBlock', content: [text('x', [{ type: 'bold' }])] }),
+      'content.content.0.content.0.marks.0',
+    ],
+    [
+      'code combined with bold',
+      doc(p(text('x', [{ type: 'code' }, { type: 'bold' }]))),
+      'content.content.0.content.0.marks.1',
+    ],
+    [
+      'a duplicate mark',
+      doc(p(text('x', [{ type: 'italic' }, { type: 'italic' }]))),
+      'content.content.0.content.0.marks.1',
+    ],
     ['an unknown key on a node', doc({ type: 'horizontalRule', id: 'x' }), 'content.content.0.id'],
-    ['link rel other than the platform default', doc(p(text('x', [{ type: 'link', attrs: { href: 'https://a.b', rel: 'opener' } }]))), 'content.content.0.content.0.marks.0.attrs.rel'],
-    ['image width', doc({ type: 'image', attrs: { src: 'https://a.b/c.png', width: 100 } }), 'content.content.0.attrs.width'],
-    ['a code block language with spaces', doc({ type: 'codeBlock', attrs: { language: 'a b' } }), 'content.content.0.attrs.language'],
+    [
+      'link rel other than the platform default',
+      doc(p(text('x', [{ type: 'link', attrs: { href: 'https://a.b', rel: 'opener' } }]))),
+      'content.content.0.content.0.marks.0.attrs.rel',
+    ],
+    [
+      'image width',
+      doc({ type: 'image', attrs: { src: 'https://a.b/c.png', width: 100 } }),
+      'content.content.0.attrs.width',
+    ],
+    [
+      'a code block language with spaces',
+      doc({ type: 'codeBlock', attrs: { language: 'a b' } }),
+      'content.content.0.attrs.language',
+    ],
     ['a table without rows', doc({ type: 'table', content: [] }), 'content.content.0'],
     ['a paragraph directly in a table', doc({ type: 'table', content: [p(text('x'))] }), 'content.content.0.content.0'],
     ['an empty document', { type: 'doc', content: [] }, 'content'],
@@ -247,7 +355,11 @@ describe('parseRichText: errors carry the JSON path of the offending node', () =
   });
 
   it('prefixes every path with the field path and collects several problems', () => {
-    const bad = doc(text('a'), { type: 'heading', attrs: { level: 9 }, content: [text('b', [{ type: 'sparkle' }])] }, { type: 'video' });
+    const bad = doc(
+      text('a'),
+      { type: 'heading', attrs: { level: 9 }, content: [text('b', [{ type: 'sparkle' }])] },
+      { type: 'video' },
+    );
     const err = rejection(() => parseRichText(bad, 'sections.1.lessons.0.content'));
     expect(err.details?.map((d) => d.path)).toEqual([
       'sections.1.lessons.0.content.content.1.attrs.level',
@@ -273,8 +385,19 @@ describe('parseRichText: errors carry the JSON path of the offending node', () =
 describe('plainTextLength', () => {
   it('counts the characters of the text nodes', () => {
     expect(plainTextLength(WELCOME_TO_RUST as RichTextDoc)).toBe(
-      ['Install Rust', 'Install ', 'rustup', ' and create your first project.', 'Run the installer.', 'Rust installation guide',
-        'cargo new hello-rust', 'Command', 'Purpose', 'cargo run', 'Build and run the project'].join('').length,
+      [
+        'Install Rust',
+        'Install ',
+        'rustup',
+        ' and create your first project.',
+        'Run the installer.',
+        'Rust installation guide',
+        'cargo new hello-rust',
+        'Command',
+        'Purpose',
+        'cargo run',
+        'Build and run the project',
+      ].join('').length,
     );
     expect(plainTextLength({ type: 'doc', content: [{ type: 'paragraph' }] })).toBe(0);
     expect(plainTextLength(parseRichText('<p>a<br>b</p><p>&amp;</p>', 'c'))).toBe(3);
@@ -284,7 +407,27 @@ describe('plainTextLength', () => {
 // ---------------------------------------------------------------------------------------------
 // Property: every document the schema accepts renders to HTML that sanitising leaves unchanged.
 
-const TEXT_CHARS = ['a', 'Z', '0', ' ', '<', '>', '&', '"', "'", '=', '/', ';', 'é', '\u00a0', '😀', '&amp;', '<b>', '</p>', 'javascript:'];
+const TEXT_CHARS = [
+  'a',
+  'Z',
+  '0',
+  ' ',
+  '<',
+  '>',
+  '&',
+  '"',
+  "'",
+  '=',
+  '/',
+  ';',
+  'é',
+  '\u00a0',
+  '😀',
+  '&amp;',
+  '<b>',
+  '</p>',
+  'javascript:',
+];
 const arbText = fc.oneof(
   fc.string({ minLength: 1, maxLength: 12 }),
   fc.array(fc.constantFrom(...TEXT_CHARS), { minLength: 1, maxLength: 8 }).map((parts) => parts.join('')),
@@ -292,7 +435,11 @@ const arbText = fc.oneof(
 const arbHref = fc.oneof(
   fc.webUrl({ withQueryParameters: true, withFragments: true }),
   fc.emailAddress().map((e) => `mailto:${e}`),
-  fc.constantFrom('https://example.com/?a=1&b=<2>"3"', 'http://x.example/\u00a0é', 'mailto:someone@example.com?subject=a&body=b'),
+  fc.constantFrom(
+    'https://example.com/?a=1&b=<2>"3"',
+    'http://x.example/\u00a0é',
+    'mailto:someone@example.com?subject=a&body=b',
+  ),
 );
 const arbLink = fc.oneof(
   arbHref.map((href) => ({ type: 'link', attrs: { href } })),
@@ -303,23 +450,48 @@ const arbLink = fc.oneof(
 );
 // `code` excludes every other mark, so it comes alone; the rest combine freely, in any order.
 const arbMarks = fc.oneof(
-  { weight: 4, arbitrary: fc.shuffledSubarray([{ type: 'bold' }, { type: 'italic' }, { type: 'underline' }, { type: 'strike' }, { type: 'highlight' }]) },
-  { weight: 2, arbitrary: fc.tuple(arbLink, fc.subarray([{ type: 'bold' }, { type: 'italic' }])).map(([l, rest]) => [...rest, l]) },
+  {
+    weight: 4,
+    arbitrary: fc.shuffledSubarray([
+      { type: 'bold' },
+      { type: 'italic' },
+      { type: 'underline' },
+      { type: 'strike' },
+      { type: 'highlight' },
+    ]),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(arbLink, fc.subarray([{ type: 'bold' }, { type: 'italic' }])).map(([l, rest]) => [...rest, l]),
+  },
   { weight: 1, arbitrary: fc.constant([{ type: 'code' }]) },
 );
 const arbTextNode = fc.tuple(arbText, arbMarks).map(([t, marks]) => text(t, marks.length ? marks : undefined));
-const arbInline = fc.array(fc.oneof({ weight: 5, arbitrary: arbTextNode }, { weight: 1, arbitrary: fc.constant({ type: 'hardBreak' }) }), { maxLength: 5 });
-const arbParagraph = arbInline.map((content) => (content.length ? { type: 'paragraph', content } : { type: 'paragraph' }));
-const arbHeading = fc.tuple(fc.constantFrom(1, 2, 3), arbInline).map(([level, content]) => ({ type: 'heading', attrs: { level }, content }));
+const arbInline = fc.array(
+  fc.oneof({ weight: 5, arbitrary: arbTextNode }, { weight: 1, arbitrary: fc.constant({ type: 'hardBreak' }) }),
+  { maxLength: 5 },
+);
+const arbParagraph = arbInline.map((content) =>
+  content.length ? { type: 'paragraph', content } : { type: 'paragraph' },
+);
+const arbHeading = fc
+  .tuple(fc.constantFrom(1, 2, 3), arbInline)
+  .map(([level, content]) => ({ type: 'heading', attrs: { level }, content }));
 const arbCodeBlock = fc
-  .tuple(fc.constantFrom(undefined, null, 'bash', 'c++', 'ts'), fc.array(fc.oneof(arbText, fc.constant('\n  line')), { maxLength: 3 }))
+  .tuple(
+    fc.constantFrom(undefined, null, 'bash', 'c++', 'ts'),
+    fc.array(fc.oneof(arbText, fc.constant('\n  line')), { maxLength: 3 }),
+  )
   .map(([language, texts]) => ({
     type: 'codeBlock',
     ...(language === undefined ? {} : { attrs: { language } }),
     content: texts.map((t) => text(t)),
   }));
 const arbImage = fc
-  .record({ src: fc.webUrl(), alt: fc.option(arbText, { nil: null }), title: fc.option(arbText, { nil: null }) }, { requiredKeys: ['src'] })
+  .record(
+    { src: fc.webUrl(), alt: fc.option(arbText, { nil: null }), title: fc.option(arbText, { nil: null }) },
+    { requiredKeys: ['src'] },
+  )
   .map((attrs) => ({ type: 'image', attrs }));
 const arbLeafBlock = fc.oneof(
   { weight: 4, arbitrary: arbParagraph },
@@ -339,7 +511,12 @@ const arbCell = fc
   })
   .map(({ type, colspan, rowspan, withWidths, align, content }) => ({
     type,
-    attrs: { colspan, rowspan, colwidth: withWidths ? Array.from({ length: colspan }, (_, i) => 100 + i) : null, align },
+    attrs: {
+      colspan,
+      rowspan,
+      colwidth: withWidths ? Array.from({ length: colspan }, (_, i) => 100 + i) : null,
+      align,
+    },
     content,
   }));
 const arbTable = fc
@@ -350,12 +527,26 @@ const { block: arbBlock } = fc.letrec<{ block: unknown; listItem: unknown }>((ti
   block: fc.oneof(
     { maxDepth: 3, depthIdentifier: 'block' },
     { weight: 6, arbitrary: arbLeafBlock },
-    { weight: 1, arbitrary: fc.array(tie('block'), { minLength: 1, maxLength: 3 }).map((content) => ({ type: 'blockquote', content })) },
-    { weight: 1, arbitrary: fc.array(tie('listItem'), { minLength: 1, maxLength: 3 }).map((content) => ({ type: 'bulletList', content })) },
     {
       weight: 1,
       arbitrary: fc
-        .tuple(fc.integer({ min: 0, max: 20 }), fc.constantFrom(null, '1', 'a', 'I'), fc.array(tie('listItem'), { minLength: 1, maxLength: 3 }))
+        .array(tie('block'), { minLength: 1, maxLength: 3 })
+        .map((content) => ({ type: 'blockquote', content })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .array(tie('listItem'), { minLength: 1, maxLength: 3 })
+        .map((content) => ({ type: 'bulletList', content })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(
+          fc.integer({ min: 0, max: 20 }),
+          fc.constantFrom(null, '1', 'a', 'I'),
+          fc.array(tie('listItem'), { minLength: 1, maxLength: 3 }),
+        )
         .map(([start, type, content]) => ({ type: 'orderedList', attrs: { start, type }, content })),
     },
     { weight: 1, arbitrary: arbTable },
@@ -364,7 +555,9 @@ const { block: arbBlock } = fc.letrec<{ block: unknown; listItem: unknown }>((ti
     .tuple(arbParagraph, fc.array(tie('block'), { maxLength: 2 }))
     .map(([first, rest]) => ({ type: 'listItem', content: [first, ...rest] })),
 }));
-const arbDoc = fc.array(arbBlock, { minLength: 1, maxLength: 5 }).map((content) => ({ type: 'doc', content }) as RichTextDoc);
+const arbDoc = fc
+  .array(arbBlock, { minLength: 1, maxLength: 5 })
+  .map((content) => ({ type: 'doc', content }) as RichTextDoc);
 
 // sanitize-html and happy-dom (Tiptap's serialiser) spell the same DOM differently, in ways no
 // option changes: sanitize-html writes void elements as `<br />` and escapes `<` `>` inside

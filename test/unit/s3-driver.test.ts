@@ -1,8 +1,8 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -61,7 +61,8 @@ function makeDriver(port: number): S3Driver {
 
 // --- an independent SigV4 check of presigned (query-string) requests, as S3 does it ---------------
 
-const rfc3986 = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const rfc3986 = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 const sha256Hex = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 const hmac = (key: string | Buffer, s: string) => createHmac('sha256', key).update(s, 'utf8').digest();
 
@@ -132,7 +133,9 @@ function startCheckingProxy(upstreamPort: number): Promise<http.Server> {
       req.resume();
       req.on('end', () => {
         res.writeHead(403, { 'content-type': 'application/xml' });
-        res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>${error}</Message></Error>`);
+        res.end(
+          `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>${error}</Message></Error>`,
+        );
       });
       return;
     }
@@ -151,7 +154,13 @@ function startCheckingProxy(upstreamPort: number): Promise<http.Server> {
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'syllabus-s3rver-'));
-  s3rver = new S3rver({ address: '127.0.0.1', port: 0, directory: dir, silent: true, configureBuckets: [{ name: BUCKET }] });
+  s3rver = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    directory: dir,
+    silent: true,
+    configureBuckets: [{ name: BUCKET }],
+  });
   s3Port = (await s3rver.run()).port;
   proxy = await startCheckingProxy(s3Port);
   proxyPort = (proxy.address() as AddressInfo).port;
@@ -174,7 +183,14 @@ const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'
 const in15min = () => new Date(Date.now() + 15 * 60_000);
 const uniqueKey = () => `school-1/${randomBytes(8).toString('hex')}`;
 
-async function presignedPut(d: S3Driver, key: string, body: Buffer, mimeType = 'image/png', size = body.length, expiresAt = in15min()) {
+async function presignedPut(
+  d: S3Driver,
+  key: string,
+  body: Buffer,
+  mimeType = 'image/png',
+  size = body.length,
+  expiresAt = in15min(),
+) {
   return d.uploadTarget({ key, mediaId: key.split('/')[1] ?? key, mimeType, size, expiresAt });
 }
 
@@ -197,7 +213,9 @@ describe('S3 driver against s3rver', () => {
     expect(url.origin).toBe(`http://127.0.0.1:${s3Port}`);
     expect(url.pathname).toBe(`/${BUCKET}/${key}`);
     // s3rver does not verify this (see the top of the file); real S3 refuses another type or size.
-    expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';')).toEqual(expect.arrayContaining(['content-length', 'content-type', 'host']));
+    expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';')).toEqual(
+      expect.arrayContaining(['content-length', 'content-type', 'host']),
+    );
     expect(Number(url.searchParams.get('X-Amz-Expires'))).toBeGreaterThanOrEqual(899);
     expect(Number(url.searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(900);
     // No checksum of an empty body may be baked into the URL.
@@ -210,7 +228,11 @@ describe('S3 driver against s3rver', () => {
     expect(await driver.readStart(key, 8)).toEqual(PNG.subarray(0, 8));
     expect(await driver.readStart(key, 4096)).toEqual(PNG);
 
-    const downloadUrl = await driver.downloadUrl(key, { expiresAt: in15min(), fileName: 'Logo – ünïcode.png', mimeType: 'image/png' });
+    const downloadUrl = await driver.downloadUrl(key, {
+      expiresAt: in15min(),
+      fileName: 'Logo – ünïcode.png',
+      mimeType: 'image/png',
+    });
     expect(new URL(downloadUrl).origin).toBe(`http://127.0.0.1:${s3Port}`);
     const whole = await fetch(downloadUrl);
     expect(whole.status).toBe(200);
@@ -238,7 +260,9 @@ describe('S3 driver against s3rver', () => {
     await driver.put(streamKey, Readable.from(chunks), { mimeType: 'video/mp4', size: all.length });
     expect(await driver.stat(streamKey)).toEqual({ size: all.length, contentType: 'video/mp4' });
     expect(await driver.readStart(streamKey, 12)).toEqual(all.subarray(0, 12));
-    const served = await fetch(await driver.downloadUrl(streamKey, { expiresAt: in15min(), fileName: 'clip.mp4', mimeType: 'video/mp4' }));
+    const served = await fetch(
+      await driver.downloadUrl(streamKey, { expiresAt: in15min(), fileName: 'clip.mp4', mimeType: 'video/mp4' }),
+    );
     expect(Buffer.from(await served.arrayBuffer()).equals(all)).toBe(true);
 
     await driver.delete(bufKey);
@@ -259,7 +283,9 @@ describe('S3 driver against s3rver', () => {
       req.resume();
       ranges.push(req.headers.range);
       res.writeHead(416, { 'content-type': 'application/xml', 'content-range': 'bytes */0' });
-      res.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InvalidRange</Code><Message>The requested range is not satisfiable</Message></Error>');
+      res.end(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InvalidRange</Code><Message>The requested range is not satisfiable</Message></Error>',
+      );
     });
     await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
     const stubDriver = makeDriver((stub.address() as AddressInfo).port);
@@ -346,7 +372,11 @@ describe('S3 presigned PUT: what the signature binds (checked as S3 does, by the
   it('refuses another content type', async () => {
     const key = uniqueKey();
     const target = await presignedPut(checkedDriver, key, PNG);
-    const put = await fetch(target.url, { method: 'PUT', headers: { ...target.headers, 'content-type': 'text/html' }, body: PNG });
+    const put = await fetch(target.url, {
+      method: 'PUT',
+      headers: { ...target.headers, 'content-type': 'text/html' },
+      body: PNG,
+    });
     expect(put.status).toBe(403);
     expect(await driver.stat(key)).toBeNull();
   });
@@ -354,7 +384,9 @@ describe('S3 presigned PUT: what the signature binds (checked as S3 does, by the
   it('refuses a download URL whose response headers were changed', async () => {
     const key = uniqueKey();
     await driver.put(key, PNG, { mimeType: 'image/png', size: PNG.length });
-    const url = new URL(await checkedDriver.downloadUrl(key, { expiresAt: in15min(), fileName: 'a.png', mimeType: 'image/png' }));
+    const url = new URL(
+      await checkedDriver.downloadUrl(key, { expiresAt: in15min(), fileName: 'a.png', mimeType: 'image/png' }),
+    );
     expect((await fetch(url)).status).toBe(200);
     url.searchParams.set('response-content-type', 'text/html');
     expect((await fetch(url)).status).toBe(403);

@@ -127,7 +127,8 @@ function handler(secure: boolean) {
     }
     if (route === '/empty.png') return send(200, 'image/png', '');
     // Declares 5000 bytes up front.
-    if (route === '/big-declared.png') return send(200, 'image/png', Buffer.concat([PNG, Buffer.alloc(5000 - PNG.length)]));
+    if (route === '/big-declared.png')
+      return send(200, 'image/png', Buffer.concat([PNG, Buffer.alloc(5000 - PNG.length)]));
     // No Content-Length: a PNG header, then an endless body.
     if (route === '/big-streamed.png') {
       res.writeHead(200, { 'content-type': 'image/png' });
@@ -210,9 +211,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const socket of serverSockets) socket.destroy();
-  await Promise.all(
-    [sentinel, imageServer, tlsServer].map((s) => new Promise((r) => (s ? s.close(r) : r(undefined)))),
-  );
+  await Promise.all([sentinel, imageServer, tlsServer].map((s) => new Promise((r) => (s ? s.close(r) : r(undefined)))));
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -312,7 +311,18 @@ async function failure(promise: Promise<unknown>, code: string, path = 'thumbnai
   expect(appError.status).toBe(400);
   expect(appError.details).toEqual([{ path, message: appError.message, code }]);
   // No resolved or internal address in what the client sees.
-  for (const secret of ['127.0.0.1', '::1', '169.254', '10.0.0.1', 'fd00', IMAGES_IP, CDN_IP, DEAD_IP, 'ENOTFOUND', 'ECONN']) {
+  for (const secret of [
+    '127.0.0.1',
+    '::1',
+    '169.254',
+    '10.0.0.1',
+    'fd00',
+    IMAGES_IP,
+    CDN_IP,
+    DEAD_IP,
+    'ENOTFOUND',
+    'ECONN',
+  ]) {
     expect(appError.message).not.toContain(secret);
   }
   return appError;
@@ -374,7 +384,11 @@ describe('fetchImage refuses private, local and odd targets without connecting',
   });
 
   it('refuses localhost by name (even with a resolver that would answer)', async () => {
-    for (const url of [`http://localhost:${sentinelPort}/`, `http://LOCALHOST.:${sentinelPort}/`, 'http://api.localhost/']) {
+    for (const url of [
+      `http://localhost:${sentinelPort}/`,
+      `http://LOCALHOST.:${sentinelPort}/`,
+      'http://api.localhost/',
+    ]) {
       await failure(fetchImage(url, 'thumbnailUrl', opts()), 'url_not_allowed');
     }
     expect(connectCalls).toEqual([]);
@@ -382,7 +396,10 @@ describe('fetchImage refuses private, local and odd targets without connecting',
 
   it('refuses a name that resolves to a private address', async () => {
     for (const name of ['internal.example.com', 'metadata.example.com', 'mapped.example.com']) {
-      const error = await failure(fetchImage(`http://${name}:${sentinelPort}/x.png`, 'thumbnailUrl', opts()), 'url_not_allowed');
+      const error = await failure(
+        fetchImage(`http://${name}:${sentinelPort}/x.png`, 'thumbnailUrl', opts()),
+        'url_not_allowed',
+      );
       expect(error.message).toBe('The address is not allowed.');
     }
     expect(resolveCalls).toEqual(['internal.example.com', 'metadata.example.com', 'mapped.example.com']);
@@ -390,7 +407,10 @@ describe('fetchImage refuses private, local and odd targets without connecting',
   });
 
   it('refuses when ANY resolved address is not public', async () => {
-    await failure(fetchImage(`http://mixed.example.com:${sentinelPort}/img.png`, 'thumbnailUrl', opts()), 'url_not_allowed');
+    await failure(
+      fetchImage(`http://mixed.example.com:${sentinelPort}/img.png`, 'thumbnailUrl', opts()),
+      'url_not_allowed',
+    );
     await failure(fetchImage('http://mixed6.example.com/img.png', 'thumbnailUrl', opts()), 'url_not_allowed');
     expect(connectCalls).toEqual([]);
   });
@@ -437,7 +457,11 @@ describe('fetchImage refuses private, local and odd targets without connecting',
   });
 
   it('refuses redirects to other schemes and to URLs with credentials', async () => {
-    for (const to of ['file:///etc/passwd', 'ftp://images.example.com/x', 'http://user:pass@images.example.com/img.png']) {
+    for (const to of [
+      'file:///etc/passwd',
+      'ftp://images.example.com/x',
+      'http://user:pass@images.example.com/img.png',
+    ]) {
       const url = `http://images.example.com/redirect?to=${encodeURIComponent(to)}`;
       await failure(fetchImage(url, 'thumbnailUrl', opts()), 'url_not_allowed');
     }
@@ -458,7 +482,12 @@ describe('fetchImage refuses private, local and odd targets without connecting',
 describe('fetchImage fetches images from public hosts', () => {
   it('fetches a PNG, connecting to the checked address with the original Host header', async () => {
     const image = await fetchImage('http://images.example.com/img.png?size=small', 'thumbnailUrl', opts());
-    expect(image).toEqual({ bytes: PNG, mimeType: 'image/png', ext: 'png', finalUrl: 'http://images.example.com/img.png?size=small' });
+    expect(image).toEqual({
+      bytes: PNG,
+      mimeType: 'image/png',
+      ext: 'png',
+      finalUrl: 'http://images.example.com/img.png?size=small',
+    });
     expect(resolveCalls).toEqual(['images.example.com']);
     expect(connectCalls).toEqual([{ host: IMAGES_IP, port: 80, tls: false }]);
     expect(requests).toEqual([{ host: 'images.example.com', url: '/img.png?size=small', secure: false }]);
@@ -488,7 +517,11 @@ describe('fetchImage fetches images from public hosts', () => {
   });
 
   it.each([301, 302, 303, 307, 308])('follows a %i redirect with a relative Location', async (status) => {
-    const image = await fetchImage(`http://images.example.com/redirect?status=${status}&to=/img.gif`, 'thumbnailUrl', opts());
+    const image = await fetchImage(
+      `http://images.example.com/redirect?status=${status}&to=/img.gif`,
+      'thumbnailUrl',
+      opts(),
+    );
     expect(image.mimeType).toBe('image/gif');
     expect(image.finalUrl).toBe('http://images.example.com/img.gif');
   });
@@ -573,7 +606,10 @@ describe('fetchImage limits and checks what it downloads', () => {
   });
 
   it.each(['/text.png', '/image.svg', '/empty.png'])('refuses %s, which is not a JPEG/PNG/GIF/WebP', async (route) => {
-    const error = await failure(fetchImage(`http://images.example.com${route}`, 'thumbnailUrl', opts()), 'not_an_image');
+    const error = await failure(
+      fetchImage(`http://images.example.com${route}`, 'thumbnailUrl', opts()),
+      'not_an_image',
+    );
     expect(error.message).toBe('The URL does not point to a JPEG, PNG, GIF or WebP image.');
   });
 
@@ -583,7 +619,10 @@ describe('fetchImage limits and checks what it downloads', () => {
   });
 
   it('fails after more than maxRedirects redirects', async () => {
-    const error = await failure(fetchImage('http://images.example.com/chain/4', 'thumbnailUrl', opts()), 'too_many_redirects');
+    const error = await failure(
+      fetchImage('http://images.example.com/chain/4', 'thumbnailUrl', opts()),
+      'too_many_redirects',
+    );
     expect(error.message).toBe('The image URL redirects more than 3 times.');
     expect(connectCalls).toHaveLength(4);
     await failure(
@@ -593,7 +632,10 @@ describe('fetchImage limits and checks what it downloads', () => {
   });
 
   it('fails on a redirect without Location', async () => {
-    await failure(fetchImage('http://images.example.com/redirect-without-location', 'thumbnailUrl', opts()), 'fetch_failed');
+    await failure(
+      fetchImage('http://images.example.com/redirect-without-location', 'thumbnailUrl', opts()),
+      'fetch_failed',
+    );
   });
 
   it('fails on a name that does not resolve, or resolves to nothing', async () => {
@@ -609,21 +651,31 @@ describe('fetchImage limits and checks what it downloads', () => {
 
   it('times out on a server that never answers', async () => {
     const started = Date.now();
-    const error = await failure(fetchImage('http://images.example.com/hang', 'thumbnailUrl', opts({ timeoutMs: 300 })), 'timeout');
+    const error = await failure(
+      fetchImage('http://images.example.com/hang', 'thumbnailUrl', opts({ timeoutMs: 300 })),
+      'timeout',
+    );
     expect(error.message).toBe('The image could not be fetched within 300 ms.');
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('times out on a body that stalls', async () => {
     const started = Date.now();
-    await failure(fetchImage('http://images.example.com/stall.png', 'thumbnailUrl', opts({ timeoutMs: 300 })), 'timeout');
+    await failure(
+      fetchImage('http://images.example.com/stall.png', 'thumbnailUrl', opts({ timeoutMs: 300 })),
+      'timeout',
+    );
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('times out on a resolver that never answers', async () => {
     const hanging: Resolver = () => new Promise(() => {});
     await failure(
-      fetchImage('http://images.example.com/img.png', 'thumbnailUrl', { resolve: hanging, connect: makeConnector(), timeoutMs: 200 }),
+      fetchImage('http://images.example.com/img.png', 'thumbnailUrl', {
+        resolve: hanging,
+        connect: makeConnector(),
+        timeoutMs: 200,
+      }),
       'timeout',
     );
     expect(connectCalls).toEqual([]);

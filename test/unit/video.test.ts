@@ -166,6 +166,8 @@ describe('parseVideoUrlOrThrow', () => {
     const err = error as AppError;
     expect(err.code).toBe('invalid_video_url');
     expect(err.status).toBe(400);
-    expect(err.details).toEqual([{ path: 'sections.0.lessons.1.videoUrl', message: expect.any(String), code: 'invalid_video_url' }]);
+    expect(err.details).toEqual([
+      { path: 'sections.0.lessons.1.videoUrl', message: expect.any(String), code: 'invalid_video_url' },
+    ]);
   });
 });

@@ -1,5 +1,16 @@
-import { bigint, boolean, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
+import {
+  type AnyPgColumn,
+  bigint,
+  boolean,
+  index,
+  integer,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import { idColumn, timestamps } from './columns.js';
 import { schoolIdColumn } from './schools.js';
 import { users } from './users.js';
@@ -21,7 +32,10 @@ export const communities = pgTable(
     isPublic: boolean('is_public').notNull().default(true),
     ...timestamps,
   },
-  (t) => [uniqueIndex('communities_school_slug_uq').on(t.schoolId, t.slug), index('communities_school_created_idx').on(t.schoolId, t.createdAt, t.id)],
+  (t) => [
+    uniqueIndex('communities_school_slug_uq').on(t.schoolId, t.slug),
+    index('communities_school_created_idx').on(t.schoolId, t.createdAt, t.id),
+  ],
 );
 
 export const communityMembers = pgTable(
@@ -58,7 +72,14 @@ export const threads = pgTable(
     lastActivityAt: timestamp('last_activity_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     ...timestamps,
   },
-  (t) => [index('threads_community_order_idx').on(t.communityId, sql`${t.pinned} DESC`, sql`${t.createdAt} DESC`, sql`${t.id} DESC`)],
+  (t) => [
+    index('threads_community_order_idx').on(
+      t.communityId,
+      sql`${t.pinned} DESC`,
+      sql`${t.createdAt} DESC`,
+      sql`${t.id} DESC`,
+    ),
+  ],
 );
 
 export const comments = pgTable(
@@ -76,7 +97,10 @@ export const comments = pgTable(
     contentHtml: text('content_html').notNull(),
     ...timestamps,
   },
-  (t) => [index('comments_thread_created_idx').on(t.threadId, t.createdAt, t.id), index('comments_parent_idx').on(t.parentId)],
+  (t) => [
+    index('comments_thread_created_idx').on(t.threadId, t.createdAt, t.id),
+    index('comments_parent_idx').on(t.parentId),
+  ],
 );
 
 export const communityMedia = pgTable(

@@ -18,7 +18,16 @@ import { media } from './media.js';
 import { schoolIdColumn } from './schools.js';
 import { users } from './users.js';
 
-export const courseType = pgEnum('course_type', ['course', 'download', 'learning_path', 'webinar', 'video', 'article', 'scorm', 'xapi']);
+export const courseType = pgEnum('course_type', [
+  'course',
+  'download',
+  'learning_path',
+  'webinar',
+  'video',
+  'article',
+  'scorm',
+  'xapi',
+]);
 export const courseLevel = pgEnum('course_level', ['beginner', 'intermediate', 'advanced']);
 export const coursePrivacy = pgEnum('course_privacy', ['public', 'unlisted', 'private']);
 export const courseStatus = pgEnum('course_status', ['draft', 'published', 'archived']);
@@ -55,7 +64,9 @@ export const courses = pgTable(
     source: text('source'),
     privacy: coursePrivacy('privacy').notNull().default('public'),
     status: courseStatus('status').notNull().default('draft'),
-    defaultPaymentPlanId: text('default_payment_plan_id').references((): AnyPgColumn => paymentPlans.id, { onDelete: 'set null' }),
+    defaultPaymentPlanId: text('default_payment_plan_id').references((): AnyPgColumn => paymentPlans.id, {
+      onDelete: 'set null',
+    }),
     publishedAt: timestamp('published_at', { withTimezone: true, precision: 3 }),
     ...timestamps,
   },
@@ -133,7 +144,10 @@ export type Unlock =
   | { type: 'timed'; afterDays: number }
   | { type: 'date'; at: string };
 export type Completion = { type: 'none' | 'visited' | 'button' | 'video' | 'quiz' };
-export type QuizContent = { questions: { text: string; options: { text: string; correct: boolean }[] }[]; passingScore: number };
+export type QuizContent = {
+  questions: { text: string; options: { text: string; correct: boolean }[] }[];
+  passingScore: number;
+};
 export type VideoMetaJson = Record<string, unknown>;
 
 export const lessons = pgTable(

@@ -26,5 +26,8 @@ export const media = pgTable(
     uploadedAt: timestamp('uploaded_at', { withTimezone: true, precision: 3 }),
     ...timestamps,
   },
-  (t) => [index('media_school_created_idx').on(t.schoolId, t.createdAt, t.id), index('media_school_status_idx').on(t.schoolId, t.status)],
+  (t) => [
+    index('media_school_created_idx').on(t.schoolId, t.createdAt, t.id),
+    index('media_school_status_idx').on(t.schoolId, t.status),
+  ],
 );

@@ -31,7 +31,12 @@ export async function touchApiKey(db: DbOrTx, keyId: string): Promise<void> {
   await db
     .update(apiKeys)
     .set({ lastUsedAt: sql`now()` })
-    .where(and(eq(apiKeys.id, keyId), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, sql`now() - interval '1 minute'`))));
+    .where(
+      and(
+        eq(apiKeys.id, keyId),
+        or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, sql`now() - interval '1 minute'`)),
+      ),
+    );
 }
 
 export async function listApiKeys(db: DbOrTx, schoolId: string, req: ListRequest) {
@@ -48,7 +53,11 @@ export const AUTH_CHANNEL = 'syllabus_auth';
 export async function revokeApiKey(db: DbOrTx, schoolId: string, keyId: string): Promise<ApiKeyRow | undefined> {
   const [row] = await db
     .update(apiKeys)
-    .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())`, updatedAt: new Date(), version: sql`${apiKeys.version} + 1` })
+    .set({
+      revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())`,
+      updatedAt: new Date(),
+      version: sql`${apiKeys.version} + 1`,
+    })
     .where(and(eq(apiKeys.schoolId, schoolId), eq(apiKeys.id, keyId)))
     .returning();
   return row;

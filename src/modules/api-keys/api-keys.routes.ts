@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ApiKeyService } from './api-keys.service.js';
 import {
   ApiKeyIdParamsSchema,
   ApiKeyListSchema,
@@ -10,6 +9,7 @@ import {
   ListApiKeysQuerySchema,
   RevokeQuerySchema,
 } from './api-keys.schemas.js';
+import type { ApiKeyService } from './api-keys.service.js';
 
 const tags = ['API keys'];
 /** Key management needs a logged-in owner or admin, never an API key (a key cannot mint keys). */
@@ -39,7 +39,13 @@ export default async function apiKeyRoutes(app: FastifyInstance, { apiKeys }: { 
   r.get(
     '/api-keys',
     {
-      schema: { operationId: 'listApiKeys', tags, summary: 'List API keys (never the keys themselves)', querystring: ListApiKeysQuerySchema, response: { 200: ApiKeyListSchema } },
+      schema: {
+        operationId: 'listApiKeys',
+        tags,
+        summary: 'List API keys (never the keys themselves)',
+        querystring: ListApiKeysQuerySchema,
+        response: { 200: ApiKeyListSchema },
+      },
       config,
     },
     async (req) => apiKeys.list(req.principal!.schoolId, req.query),
@@ -48,7 +54,13 @@ export default async function apiKeyRoutes(app: FastifyInstance, { apiKeys }: { 
   r.delete(
     '/api-keys/:id',
     {
-      schema: { operationId: 'revokeApiKey', tags, summary: 'Revoke an API key at once', params: ApiKeyIdParamsSchema, response: { 204: z.null() } },
+      schema: {
+        operationId: 'revokeApiKey',
+        tags,
+        summary: 'Revoke an API key at once',
+        params: ApiKeyIdParamsSchema,
+        response: { 204: z.null() },
+      },
       config,
     },
     async (req, reply) => {
@@ -60,7 +72,13 @@ export default async function apiKeyRoutes(app: FastifyInstance, { apiKeys }: { 
   r.delete(
     '/api-keys',
     {
-      schema: { operationId: 'revokeApiKeyByQuery', tags, summary: 'Revoke an API key (?id=)', querystring: RevokeQuerySchema, response: { 204: z.null() } },
+      schema: {
+        operationId: 'revokeApiKeyByQuery',
+        tags,
+        summary: 'Revoke an API key (?id=)',
+        querystring: RevokeQuerySchema,
+        response: { 204: z.null() },
+      },
       config,
     },
     async (req, reply) => {

@@ -1,14 +1,14 @@
-import type { Db, DbOrTx } from '../../db/client.js';
-import type { Notifier } from '../../db/notify.js';
 import { timingSafeEqual } from 'node:crypto';
+import type { Db, DbOrTx } from '../../db/client.js';
+import { cursorValue } from '../../db/keyset.js';
+import type { Notifier } from '../../db/notify.js';
 import { apiKeyDisplayPrefix, generateApiKey, hashApiKey, isWellFormedApiKey } from '../../lib/api-keys.js';
 import { AppError, notFound } from '../../lib/errors.js';
-import type { Principal } from '../../lib/principal.js';
 import { newId } from '../../lib/ids.js';
-import { paginate, toListRequest, type Pagination } from '../../lib/pagination.js';
-import { cursorValue } from '../../db/keyset.js';
-import type { ApiKey, CreateApiKey } from './api-keys.schemas.js';
+import { type Pagination, paginate, toListRequest } from '../../lib/pagination.js';
+import type { Principal } from '../../lib/principal.js';
 import * as repo from './api-keys.repo.js';
+import type { ApiKey, CreateApiKey } from './api-keys.schemas.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -29,7 +29,11 @@ export function presentApiKey(row: repo.ApiKeyRow): ApiKey {
 }
 
 type AuthTarget = `key:${string}` | `school:${string}`;
-type CachedKey = { found: NonNullable<Awaited<ReturnType<typeof repo.findApiKeyByHash>>>; cachedAt: number; touchedAt: number };
+type CachedKey = {
+  found: NonNullable<Awaited<ReturnType<typeof repo.findApiKeyByHash>>>;
+  cachedAt: number;
+  touchedAt: number;
+};
 
 /** Cached look-ups expire after this long even without a notification (a safety net). */
 const CACHE_TTL_MS = 60_000;
@@ -48,7 +52,8 @@ export function createApiKeyService({ db, notifier }: { db: Db; notifier: Notifi
   const evict = (target: string) => {
     const [kind, id] = target.split(':');
     for (const [hash, entry] of cache) {
-      if ((kind === 'key' && entry.found.key.id === id) || (kind === 'school' && entry.found.key.schoolId === id)) cache.delete(hash);
+      if ((kind === 'key' && entry.found.key.id === id) || (kind === 'school' && entry.found.key.schoolId === id))
+        cache.delete(hash);
     }
   };
   notifier.subscribe(repo.AUTH_CHANNEL, { onMessage: evict, onReset: () => cache.clear() });
@@ -77,7 +82,8 @@ export function createApiKeyService({ db, notifier }: { db: Db; notifier: Notifi
       }
       const { key: row, rateLimitPerMinute } = entry.found;
       if (row.revokedAt) throw new AppError('unauthorized', 'This API key was revoked.');
-      if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) throw new AppError('unauthorized', 'This API key has expired.');
+      if (row.expiresAt && row.expiresAt.getTime() <= Date.now())
+        throw new AppError('unauthorized', 'This API key has expired.');
       if (Date.now() - entry.touchedAt > 60_000) {
         entry.touchedAt = Date.now();
         // Not awaited: recording use must not slow down or fail the request.
@@ -108,10 +114,15 @@ export function createApiKeyService({ db, notifier }: { db: Db; notifier: Notifi
       return { ...presentApiKey(row), key };
     },
 
-    async list(schoolId: string, query: Parameters<typeof toListRequest>[0]): Promise<{ data: ApiKey[]; pagination: Pagination }> {
+    async list(
+      schoolId: string,
+      query: Parameters<typeof toListRequest>[0],
+    ): Promise<{ data: ApiKey[]; pagination: Pagination }> {
       const req = toListRequest(query, Object.keys(repo.API_KEY_SORTS), '-createdAt');
       const { rows, total } = await repo.listApiKeys(db, schoolId, req);
-      const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r[req.sort.key as 'createdAt' | 'name']));
+      const { items, pagination } = paginate(rows, req, total, (r) =>
+        cursorValue(r[req.sort.key as 'createdAt' | 'name']),
+      );
       return { data: items.map(presentApiKey), pagination };
     },
 

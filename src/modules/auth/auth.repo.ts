@@ -13,7 +13,13 @@ export async function findLiveSession(db: DbOrTx, tokenHash: string) {
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .innerJoin(schools, eq(schools.id, sessions.schoolId))
-    .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, sql`now()`), inArray(users.role, ['owner', 'admin'])));
+    .where(
+      and(
+        eq(sessions.tokenHash, tokenHash),
+        gt(sessions.expiresAt, sql`now()`),
+        inArray(users.role, ['owner', 'admin']),
+      ),
+    );
   return row;
 }
 

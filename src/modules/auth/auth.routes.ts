@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SESSION_COOKIE } from '../../plugins/auth.js';
-import type { AuthService } from './auth.service.js';
 import { LoginSchema, MeSchema } from './auth.schemas.js';
+import type { AuthService } from './auth.service.js';
 
 const tags = ['Session'];
 
@@ -14,7 +14,13 @@ export default async function authRoutes(app: FastifyInstance, opts: { auth: Aut
   r.post(
     '/auth/login',
     {
-      schema: { operationId: 'login', tags, summary: 'Log in as a school owner or admin (sets the session cookie)', body: LoginSchema, response: { 200: MeSchema } },
+      schema: {
+        operationId: 'login',
+        tags,
+        summary: 'Log in as a school owner or admin (sets the session cookie)',
+        body: LoginSchema,
+        response: { 200: MeSchema },
+      },
       config: { auth: 'none' },
     },
     async (req, reply) => {
@@ -26,7 +32,10 @@ export default async function authRoutes(app: FastifyInstance, opts: { auth: Aut
 
   r.post(
     '/auth/logout',
-    { schema: { operationId: 'logout', tags, summary: 'End the session', response: { 204: z.null() } }, config: { auth: 'none' } },
+    {
+      schema: { operationId: 'logout', tags, summary: 'End the session', response: { 204: z.null() } },
+      config: { auth: 'none' },
+    },
     async (req, reply) => {
       await opts.auth.logout(req.cookies[SESSION_COOKIE]);
       reply.clearCookie(SESSION_COOKIE, cookie);
@@ -36,7 +45,10 @@ export default async function authRoutes(app: FastifyInstance, opts: { auth: Aut
 
   r.get(
     '/auth/me',
-    { schema: { operationId: 'me', tags, summary: 'The logged-in user and school', response: { 200: MeSchema } }, config: { auth: 'session' } },
+    {
+      schema: { operationId: 'me', tags, summary: 'The logged-in user and school', response: { 200: MeSchema } },
+      config: { auth: 'session' },
+    },
     async (req) => {
       const p = req.principal!;
       if (p.via !== 'session') throw new Error('unreachable: session route');

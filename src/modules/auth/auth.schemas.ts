@@ -11,7 +11,13 @@ export const LoginSchema = z
 export const MeSchema = z
   .object({
     object: z.literal('session'),
-    user: z.object({ object: z.literal('user'), id: z.string(), email: z.string(), name: z.string(), role: z.string() }),
+    user: z.object({
+      object: z.literal('user'),
+      id: z.string(),
+      email: z.string(),
+      name: z.string(),
+      role: z.string(),
+    }),
     school: z.object({ object: z.literal('school'), id: z.string(), name: z.string() }),
     expiresAt: z.string(),
   })

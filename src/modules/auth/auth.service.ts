@@ -7,15 +7,21 @@ import type { Principal } from '../../lib/principal.js';
 import type { ApiKeyService } from '../api-keys/api-keys.service.js';
 import type { SchoolService } from '../schools/schools.service.js';
 import type { UserService } from '../users/users.service.js';
-import type { Me } from './auth.schemas.js';
 import * as repo from './auth.repo.js';
+import type { Me } from './auth.schemas.js';
 
 export type { Principal };
 
 const unauthorized = (why: string) => new AppError('unauthorized', why);
 
 /** Authentication: API keys (through the api-keys service) and owner/admin login sessions. */
-export function createAuthService(deps: { db: Db; sessionTtlHours: number; apiKeys: ApiKeyService; users: UserService; schools: SchoolService }) {
+export function createAuthService(deps: {
+  db: Db;
+  sessionTtlHours: number;
+  apiKeys: ApiKeyService;
+  users: UserService;
+  schools: SchoolService;
+}) {
   const { db, sessionTtlHours, apiKeys, users, schools } = deps;
   return {
     authenticateKey: (key: string): Promise<Principal> => apiKeys.authenticate(key),
@@ -55,7 +61,13 @@ export function createAuthService(deps: { db: Db; sessionTtlHours: number; apiKe
       const token = generateSessionToken();
       const expiresAt = new Date(Date.now() + sessionTtlHours * 3_600_000);
       await repo.deleteExpiredSessions(db);
-      await repo.insertSession(db, { id: newId('session'), tokenHash: hashToken(token), userId: user.id, schoolId: user.schoolId, expiresAt });
+      await repo.insertSession(db, {
+        id: newId('session'),
+        tokenHash: hashToken(token),
+        userId: user.id,
+        schoolId: user.schoolId,
+        expiresAt,
+      });
       return { token, expiresAt, me: await this.me(user.schoolId, user.id, expiresAt) };
     },
 

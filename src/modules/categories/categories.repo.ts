@@ -19,7 +19,10 @@ export async function insertCategory(db: DbOrTx, row: typeof categories.$inferIn
 }
 
 export async function findCategory(db: DbOrTx, schoolId: string, id: string, forUpdate = false) {
-  const q = db.select().from(categories).where(and(eq(categories.schoolId, schoolId), eq(categories.id, id)));
+  const q = db
+    .select()
+    .from(categories)
+    .where(and(eq(categories.schoolId, schoolId), eq(categories.id, id)));
   const [row] = forUpdate ? await q.for('update') : await q;
   return row;
 }
@@ -41,7 +44,12 @@ export async function nextOrder(db: DbOrTx, schoolId: string): Promise<number> {
   return row?.n ?? 1;
 }
 
-export async function updateCategory(db: DbOrTx, schoolId: string, id: string, patch: Partial<typeof categories.$inferInsert>) {
+export async function updateCategory(
+  db: DbOrTx,
+  schoolId: string,
+  id: string,
+  patch: Partial<typeof categories.$inferInsert>,
+) {
   const [row] = await db
     .update(categories)
     .set({ ...patch, updatedAt: new Date(), version: sql`${categories.version} + 1` })

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { CategoryService } from './categories.service.js';
 import {
   CategoryListSchema,
   CategoryParamsSchema,
@@ -11,6 +10,7 @@ import {
   ListCategoriesQuerySchema,
   UpdateCategorySchema,
 } from './categories.schemas.js';
+import type { CategoryService } from './categories.service.js';
 
 const tags = ['Categories'];
 
@@ -22,7 +22,13 @@ export default async function categoryRoutes(app: FastifyInstance, { categories 
   r.post(
     '/categories',
     {
-      schema: { operationId: 'createCategory', tags, summary: 'Create a category', body: CreateCategorySchema, response: { 201: CategorySchema } },
+      schema: {
+        operationId: 'createCategory',
+        tags,
+        summary: 'Create a category',
+        body: CreateCategorySchema,
+        response: { 201: CategorySchema },
+      },
       config: write,
     },
     async (req, reply) => {
@@ -79,7 +85,12 @@ export default async function categoryRoutes(app: FastifyInstance, { categories 
       config: write,
     },
     async (req, reply) => {
-      const { data, etag } = await categories.update(req.principal!.schoolId, req.params.id, req.body, req.headers['if-match']);
+      const { data, etag } = await categories.update(
+        req.principal!.schoolId,
+        req.params.id,
+        req.body,
+        req.headers['if-match'],
+      );
       return reply.header('etag', etag).send(data);
     },
   );
@@ -87,7 +98,13 @@ export default async function categoryRoutes(app: FastifyInstance, { categories 
   r.delete(
     '/categories/:id',
     {
-      schema: { operationId: 'deleteCategory', tags, summary: 'Delete a category', params: CategoryParamsSchema, response: { 204: z.null() } },
+      schema: {
+        operationId: 'deleteCategory',
+        tags,
+        summary: 'Delete a category',
+        params: CategoryParamsSchema,
+        response: { 204: z.null() },
+      },
       config: write,
     },
     async (req, reply) => {

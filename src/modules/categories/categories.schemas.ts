@@ -37,11 +37,19 @@ const fields = {
 };
 
 export const CreateCategorySchema = z
-  .strictObject({ name: fields.name, slug: fields.slug.optional(), icon: fields.icon.optional(), order: fields.order.optional() })
+  .strictObject({
+    name: fields.name,
+    slug: fields.slug.optional(),
+    icon: fields.icon.optional(),
+    order: fields.order.optional(),
+  })
   .meta({ example: { name: 'Programming', icon: '💻' } });
 export type CreateCategory = z.infer<typeof CreateCategorySchema>;
 
-export const UpdateCategorySchema = z.strictObject(fields).partial().meta({ example: { name: 'Software', order: 2 } });
+export const UpdateCategorySchema = z
+  .strictObject(fields)
+  .partial()
+  .meta({ example: { name: 'Software', order: 2 } });
 export type UpdateCategory = z.infer<typeof UpdateCategorySchema>;
 
 export const CATEGORY_SORTS = ['order', 'name', 'createdAt'] as const;
@@ -54,7 +62,9 @@ export const ListCategoriesQuerySchema = strictQuery({
   ...PaginationQuerySchema.shape,
   ...shapeQuery,
   sort: z.string().optional().meta({ description: 'order (default), name, createdAt; prefix - for descending.' }),
-}).meta({ description: 'Also `fields[categories]=name,slug` to return only those fields (id and object always stay).' });
+}).meta({
+  description: 'Also `fields[categories]=name,slug` to return only those fields (id and object always stay).',
+});
 
 export const GetCategoryQuerySchema = strictQuery(shapeQuery);
 /** The `fields[...]` types this resource answers to. */

@@ -1,14 +1,20 @@
 import type { Db } from '../../db/client.js';
 import { cursorValue } from '../../db/keyset.js';
 import { insertWithGeneratedSlug, nextSlugNumber } from '../../db/unique-slug.js';
-import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { notFound } from '../../lib/errors.js';
+import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, toListRequest } from '../../lib/pagination.js';
-import { slugify } from '../../lib/slug.js';
 import { applyFields, parseFields, parseInclude } from '../../lib/shape.js';
-import { CATEGORY_FIELD_TYPES, CATEGORY_SORTS, type Category, type CreateCategory, type UpdateCategory } from './categories.schemas.js';
+import { slugify } from '../../lib/slug.js';
 import * as repo from './categories.repo.js';
+import {
+  CATEGORY_FIELD_TYPES,
+  CATEGORY_SORTS,
+  type Category,
+  type CreateCategory,
+  type UpdateCategory,
+} from './categories.schemas.js';
 
 function present(row: repo.CategoryRow): Category {
   return {
@@ -38,9 +44,15 @@ export function createCategoryService({ db }: { db: Db }) {
   return {
     async create(schoolId: string, input: CreateCategory) {
       return db.transaction(async (tx) => {
-        const values = { schoolId, name: input.name, icon: input.icon ?? null, order: input.order ?? (await repo.nextOrder(tx, schoolId)) };
+        const values = {
+          schoolId,
+          name: input.name,
+          icon: input.icon ?? null,
+          order: input.order ?? (await repo.nextOrder(tx, schoolId)),
+        };
         // An explicit slug that is taken is the client's conflict (409); a generated one gets -2, -3…
-        if (input.slug) return versioned(await repo.insertCategory(tx, { id: newId('category'), slug: input.slug, ...values }));
+        if (input.slug)
+          return versioned(await repo.insertCategory(tx, { id: newId('category'), slug: input.slug, ...values }));
         const base = slugify(input.name);
         const start = nextSlugNumber(base, await repo.slugsLike(tx, schoolId, base));
         const row = await insertWithGeneratedSlug(tx, base, start, repo.SLUG_CONSTRAINT, (sp, slug) =>
@@ -65,7 +77,9 @@ export function createCategoryService({ db }: { db: Db }) {
       const fields = shapeOf(query);
       const req = toListRequest(query, CATEGORY_SORTS, 'order');
       const { rows, total } = await repo.listCategories(db, schoolId, req);
-      const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r[req.sort.key as (typeof CATEGORY_SORTS)[number]]));
+      const { items, pagination } = paginate(rows, req, total, (r) =>
+        cursorValue(r[req.sort.key as (typeof CATEGORY_SORTS)[number]]),
+      );
       return { categories: items.map((r) => applyFields(present(r), fields, 'categories')), pagination };
     },
 

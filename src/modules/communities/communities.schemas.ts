@@ -16,7 +16,8 @@ const communityFields = {
   isPublic: z.boolean(),
 };
 const freeAndPrice = (v: { isFree?: boolean | undefined; price?: number | undefined }, ctx: z.RefinementCtx) => {
-  if (v.isFree === true && (v.price ?? 0) > 0) ctx.addIssue({ code: 'custom', path: ['price'], message: 'A free community has no price.' });
+  if (v.isFree === true && (v.price ?? 0) > 0)
+    ctx.addIssue({ code: 'custom', path: ['price'], message: 'A free community has no price.' });
 };
 export const CreateCommunitySchema = z
   .strictObject(communityFields)
@@ -50,9 +51,23 @@ const postText = z
   .refine((v) => v.trim().length > 0, 'Must not be blank.');
 
 export const CreateThreadSchema = z
-  .strictObject({ title: z.string().trim().min(1).max(200), content: postText, userId: id, pinned: z.boolean().optional() })
-  .meta({ example: { title: 'Weekly Discussion: What did you learn this week?', content: 'Share your **wins**, challenges, and insights...', userId: 'usr_…', pinned: true } });
-export const UpdateThreadSchema = z.strictObject({ title: z.string().trim().min(1).max(200), content: postText, pinned: z.boolean() }).partial();
+  .strictObject({
+    title: z.string().trim().min(1).max(200),
+    content: postText,
+    userId: id,
+    pinned: z.boolean().optional(),
+  })
+  .meta({
+    example: {
+      title: 'Weekly Discussion: What did you learn this week?',
+      content: 'Share your **wins**, challenges, and insights...',
+      userId: 'usr_…',
+      pinned: true,
+    },
+  });
+export const UpdateThreadSchema = z
+  .strictObject({ title: z.string().trim().min(1).max(200), content: postText, pinned: z.boolean() })
+  .partial();
 
 const CommentBase = z.object({
   object: z.literal('comment'),
@@ -68,7 +83,9 @@ const CommentBase = z.object({
 export type CommentTree = z.infer<typeof CommentBase> & { replies: CommentTree[] };
 export const CommentSchema = CommentBase.meta({ id: 'Comment' });
 /** Recursive: registered by id so the document refers to it by name (#/components/schemas/CommentTree). */
-export const CommentTreeSchema: z.ZodType<CommentTree> = CommentBase.extend({ replies: z.array(z.lazy(() => CommentTreeSchema)) }).meta({ id: 'CommentTree' });
+export const CommentTreeSchema: z.ZodType<CommentTree> = CommentBase.extend({
+  replies: z.array(z.lazy(() => CommentTreeSchema)),
+}).meta({ id: 'CommentTree' });
 
 export const ThreadSchema = z
   .object({
@@ -78,11 +95,16 @@ export const ThreadSchema = z
     userId: z.string().nullable(),
     title: z.string(),
     content: z.string(),
-    contentHtml: z.string().meta({ description: 'The content rendered from Markdown and sanitised: safe to insert as HTML.' }),
+    contentHtml: z
+      .string()
+      .meta({ description: 'The content rendered from Markdown and sanitised: safe to insert as HTML.' }),
     pinned: z.boolean(),
     commentCount: z.number().int(),
     lastActivityAt: z.string(),
-    comments: z.array(CommentTreeSchema).optional().meta({ description: 'GET of one thread: every comment, as a tree.' }),
+    comments: z
+      .array(CommentTreeSchema)
+      .optional()
+      .meta({ description: 'GET of one thread: every comment, as a tree.' }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -93,7 +115,10 @@ export const CreateCommentSchema = z
   .meta({ example: { content: 'Great question!', userId: 'usr_…' } });
 export const UpdateCommentSchema = z.strictObject({ content: postText });
 
-export const AddMemberSchema = z.strictObject({ userId: id, role: z.enum(['member', 'moderator', 'admin']).default('member') });
+export const AddMemberSchema = z.strictObject({
+  userId: id,
+  role: z.enum(['member', 'moderator', 'admin']).default('member'),
+});
 export const MemberSchema = z.object({
   object: z.literal('member'),
   userId: z.string(),
@@ -136,7 +161,10 @@ export const CommunityMediaSchema = z.object({
 
 export const listOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), pagination: PaginationSchema });
 export const PageQuerySchema = strictQuery({ ...PaginationQuerySchema.shape });
-export const MediaQuerySchema = strictQuery({ ...PaginationQuerySchema.shape, type: z.enum(['video', 'file', 'image']).optional() });
+export const MediaQuerySchema = strictQuery({
+  ...PaginationQuerySchema.shape,
+  type: z.enum(['video', 'file', 'image']).optional(),
+});
 export const RemoveMemberQuerySchema = strictQuery({ userId: id });
 export const CommunityParams = z.object({ id: z.string() });
 export const ThreadParams = z.object({ id: z.string(), threadId: z.string() });

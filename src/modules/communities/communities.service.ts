@@ -1,9 +1,9 @@
 import type { Db, DbOrTx } from '../../db/client.js';
 import { cursorValue, withTotal } from '../../db/keyset.js';
-import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { AppError, notFound } from '../../lib/errors.js';
+import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
-import { decodeCursor, encodeCursor, paginate, toListRequest, type PaginationQuery } from '../../lib/pagination.js';
+import { decodeCursor, encodeCursor, type PaginationQuery, paginate, toListRequest } from '../../lib/pagination.js';
 import { parseMarkdown, renderRichText } from '../../lib/richtext.js';
 import * as repo from './communities.repo.js';
 import type { CommentTree } from './communities.schemas.js';
@@ -87,20 +87,43 @@ export function createCommunityService({ db }: { db: Db }) {
   /** Authors: members of the community, or the school's admins, owner and bots. */
   async function assertAuthor(tx: DbOrTx, schoolId: string, communityId: string, userId: string) {
     const user = await repo.findSchoolUser(tx, schoolId, userId);
-    if (!user) throw new AppError('validation_error', 'No such user in this school.', [{ path: 'userId', message: 'No such user in this school.' }]);
+    if (!user)
+      throw new AppError('validation_error', 'No such user in this school.', [
+        { path: 'userId', message: 'No such user in this school.' },
+      ]);
     if (['owner', 'admin', 'bot'].includes(user.role)) return;
     if (!(await repo.member.isMember(tx, communityId, userId))) {
-      throw new AppError('validation_error', 'The author must be a member of the community.', [{ path: 'userId', message: 'Not a member of this community.' }]);
+      throw new AppError('validation_error', 'The author must be a member of the community.', [
+        { path: 'userId', message: 'Not a member of this community.' },
+      ]);
     }
   }
 
   return {
-    async create(schoolId: string, input: { name: string; slug: string; description?: string | null | undefined; coverImageUrl?: string | null | undefined; isFree?: boolean | undefined; price?: number | undefined; isPublic?: boolean | undefined }) {
+    async create(
+      schoolId: string,
+      input: {
+        name: string;
+        slug: string;
+        description?: string | null | undefined;
+        coverImageUrl?: string | null | undefined;
+        isFree?: boolean | undefined;
+        price?: number | undefined;
+        isPublic?: boolean | undefined;
+      },
+    ) {
       // Free unless said otherwise; a free community has no price.
       if ((input.isFree ?? true) && (input.price ?? 0) > 0) {
-        throw new AppError('validation_error', 'A free community has no price; send isFree: false with a price.', [{ path: 'price', message: 'A free community has no price.' }]);
+        throw new AppError('validation_error', 'A free community has no price; send isFree: false with a price.', [
+          { path: 'price', message: 'A free community has no price.' },
+        ]);
       }
-      const row = await repo.community.insert(db, { id: newId('community'), schoolId, ...input, price: input.price ?? 0 });
+      const row = await repo.community.insert(db, {
+        id: newId('community'),
+        schoolId,
+        ...input,
+        price: input.price ?? 0,
+      });
       return { data: presentCommunity(row, 0), etag: etagOf(row) };
     },
     async get(schoolId: string, id: string) {
@@ -112,7 +135,10 @@ export function createCommunityService({ db }: { db: Db }) {
       const req = toListRequest(query, ['createdAt'], '-createdAt');
       const { rows, total } = await repo.community.page(db, schoolId, req);
       const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r.createdAt));
-      const counts = await repo.community.memberCounts(db, items.map((r) => r.id));
+      const counts = await repo.community.memberCounts(
+        db,
+        items.map((r) => r.id),
+      );
       return { data: items.map((r) => presentCommunity(r, counts.get(r.id) ?? 0)), pagination };
     },
     async update(schoolId: string, id: string, patch: Record<string, unknown>, ifMatch?: string) {
@@ -122,7 +148,10 @@ export function createCommunityService({ db }: { db: Db }) {
         // The rule holds for the result: a free community has price 0 (made free, its price resets).
         const isFree = (patch.isFree as boolean | undefined) ?? current.isFree;
         const price = (patch.price as number | undefined) ?? (patch.isFree === true ? 0 : current.price);
-        if (isFree && price > 0) throw new AppError('validation_error', 'A free community has no price.', [{ path: 'price', message: 'A free community has no price.' }]);
+        if (isFree && price > 0)
+          throw new AppError('validation_error', 'A free community has no price.', [
+            { path: 'price', message: 'A free community has no price.' },
+          ]);
         const row = await repo.community.update(tx, id, { ...patch, price });
         const counts = await repo.community.memberCounts(tx, [id]);
         return { data: presentCommunity(row, counts.get(id) ?? 0), etag: etagOf(row) };
@@ -137,21 +166,47 @@ export function createCommunityService({ db }: { db: Db }) {
       });
     },
 
-    async addMember(schoolId: string, communityId: string, input: { userId: string; role: 'member' | 'moderator' | 'admin' }) {
+    async addMember(
+      schoolId: string,
+      communityId: string,
+      input: { userId: string; role: 'member' | 'moderator' | 'admin' },
+    ) {
       await findCommunity(schoolId, communityId);
       const user = await repo.findSchoolUser(db, schoolId, input.userId);
-      if (!user) throw new AppError('validation_error', 'No such user in this school.', [{ path: 'userId', message: 'No such user in this school.' }]);
+      if (!user)
+        throw new AppError('validation_error', 'No such user in this school.', [
+          { path: 'userId', message: 'No such user in this school.' },
+        ]);
       await repo.member.add(db, { communityId, userId: user.id, role: input.role });
-      return { object: 'member' as const, userId: user.id, role: input.role, name: user.name, email: user.email, avatarUrl: user.avatarUrl, joinedAt: iso(new Date()) };
+      return {
+        object: 'member' as const,
+        userId: user.id,
+        role: input.role,
+        name: user.name,
+        email: user.email,
+        avatarUrl: user.avatarUrl,
+        joinedAt: iso(new Date()),
+      };
     },
     async members(schoolId: string, communityId: string, query: PaginationQuery) {
       await findCommunity(schoolId, communityId);
       const req = toListRequest(query, ['createdAt'], 'createdAt');
-      const results = (await repo.member.list(db, communityId, req)).map((r) => ({ row: { ...r, id: r.m.userId }, total: r.total }));
+      const results = (await repo.member.list(db, communityId, req)).map((r) => ({
+        row: { ...r, id: r.m.userId },
+        total: r.total,
+      }));
       const { rows, total } = await withTotal(results, req, () => repo.member.count(db, communityId));
       const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r.m.createdAt));
       return {
-        data: items.map(({ m, u }) => ({ object: 'member' as const, userId: m.userId, role: m.role, name: u.name, email: u.email, avatarUrl: u.avatarUrl, joinedAt: iso(m.createdAt) })),
+        data: items.map(({ m, u }) => ({
+          object: 'member' as const,
+          userId: m.userId,
+          role: m.role,
+          name: u.name,
+          email: u.email,
+          avatarUrl: u.avatarUrl,
+          joinedAt: iso(m.createdAt),
+        })),
         pagination,
       };
     },
@@ -161,12 +216,25 @@ export function createCommunityService({ db }: { db: Db }) {
       if ((await repo.member.remove(db, communityId, userId)) === 0) throw notFound('Member');
     },
 
-    async createThread(schoolId: string, communityId: string, input: { title: string; content: string; userId: string; pinned?: boolean | undefined }) {
+    async createThread(
+      schoolId: string,
+      communityId: string,
+      input: { title: string; content: string; userId: string; pinned?: boolean | undefined },
+    ) {
       const contentHtml = render(input.content, 'content');
       return db.transaction(async (tx) => {
         await findCommunity(schoolId, communityId, tx);
         await assertAuthor(tx, schoolId, communityId, input.userId);
-        const row = await repo.thread.insert(tx, { id: newId('thread'), schoolId, communityId, userId: input.userId, title: input.title, content: input.content, contentHtml, pinned: input.pinned ?? false });
+        const row = await repo.thread.insert(tx, {
+          id: newId('thread'),
+          schoolId,
+          communityId,
+          userId: input.userId,
+          title: input.title,
+          content: input.content,
+          contentHtml,
+          pinned: input.pinned ?? false,
+        });
         return { data: presentThread(row), etag: etagOf(row) };
       });
     },
@@ -188,21 +256,34 @@ export function createCommunityService({ db }: { db: Db }) {
           total,
           totalPages: total === null ? null : Math.ceil(total / query.limit),
           hasMore,
-          nextCursor: hasMore && last ? encodeCursor('thread', `${last.pinned ? 1 : 0}|${iso(last.createdAt)}`, last.id) : null,
+          nextCursor:
+            hasMore && last ? encodeCursor('thread', `${last.pinned ? 1 : 0}|${iso(last.createdAt)}`, last.id) : null,
         },
       };
     },
     /** The thread with every comment as a tree: two queries whatever the number of comments. */
     async thread(schoolId: string, communityId: string, threadId: string) {
       const t = await findThread(schoolId, communityId, threadId);
-      return { data: { ...presentThread(t), comments: commentTree(await repo.comment.all(db, t.id)) }, etag: etagOf(t) };
+      return {
+        data: { ...presentThread(t), comments: commentTree(await repo.comment.all(db, t.id)) },
+        etag: etagOf(t),
+      };
     },
-    async updateThread(schoolId: string, communityId: string, threadId: string, patch: { title?: string | undefined; content?: string | undefined; pinned?: boolean | undefined }, ifMatch?: string) {
+    async updateThread(
+      schoolId: string,
+      communityId: string,
+      threadId: string,
+      patch: { title?: string | undefined; content?: string | undefined; pinned?: boolean | undefined },
+      ifMatch?: string,
+    ) {
       const contentHtml = patch.content !== undefined ? render(patch.content, 'content') : undefined;
       return db.transaction(async (tx) => {
         const t = await findThread(schoolId, communityId, threadId, tx, true);
         assertIfMatch(ifMatch, t);
-        const row = await repo.thread.update(tx, t.id, { ...patch, ...(contentHtml !== undefined ? { contentHtml } : {}) });
+        const row = await repo.thread.update(tx, t.id, {
+          ...patch,
+          ...(contentHtml !== undefined ? { contentHtml } : {}),
+        });
         return { data: presentThread(row), etag: etagOf(row) };
       });
     },
@@ -214,15 +295,30 @@ export function createCommunityService({ db }: { db: Db }) {
       });
     },
 
-    async createComment(schoolId: string, communityId: string, threadId: string, input: { content: string; userId: string; parentId?: string | undefined }) {
+    async createComment(
+      schoolId: string,
+      communityId: string,
+      threadId: string,
+      input: { content: string; userId: string; parentId?: string | undefined },
+    ) {
       const contentHtml = render(input.content, 'content');
       return db.transaction(async (tx) => {
         const t = await findThread(schoolId, communityId, threadId, tx, true); // the lock keeps the counts right
         await assertAuthor(tx, schoolId, communityId, input.userId);
         if (input.parentId && !(await repo.comment.find(tx, t.id, input.parentId))) {
-          throw new AppError('validation_error', 'parentId must be a comment of the same thread.', [{ path: 'parentId', message: 'Not a comment of this thread.' }]);
+          throw new AppError('validation_error', 'parentId must be a comment of the same thread.', [
+            { path: 'parentId', message: 'Not a comment of this thread.' },
+          ]);
         }
-        const row = await repo.comment.insert(tx, { id: newId('comment'), schoolId, threadId: t.id, parentId: input.parentId ?? null, userId: input.userId, content: input.content, contentHtml });
+        const row = await repo.comment.insert(tx, {
+          id: newId('comment'),
+          schoolId,
+          threadId: t.id,
+          parentId: input.parentId ?? null,
+          userId: input.userId,
+          content: input.content,
+          contentHtml,
+        });
         await repo.thread.refreshCounts(tx, t.id);
         return { data: presentComment(row), etag: etagOf(row) };
       });
@@ -234,7 +330,14 @@ export function createCommunityService({ db }: { db: Db }) {
       const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r.createdAt));
       return { data: items.map(presentComment), pagination };
     },
-    async updateComment(schoolId: string, communityId: string, threadId: string, commentId: string, content: string, ifMatch?: string) {
+    async updateComment(
+      schoolId: string,
+      communityId: string,
+      threadId: string,
+      commentId: string,
+      content: string,
+      ifMatch?: string,
+    ) {
       const contentHtml = render(content, 'content');
       return db.transaction(async (tx) => {
         const t = await findThread(schoolId, communityId, threadId, tx, true);
@@ -261,11 +364,23 @@ export function createCommunityService({ db }: { db: Db }) {
     async addMedia(schoolId: string, communityId: string, input: { userId: string } & Record<string, unknown>) {
       await findCommunity(schoolId, communityId);
       const user = await repo.findSchoolUser(db, schoolId, input.userId);
-      if (!user) throw new AppError('validation_error', 'No such user in this school.', [{ path: 'userId', message: 'No such user in this school.' }]);
-      const row = await repo.media.insert(db, { id: newId('communityMedia'), schoolId, communityId, ...(input as Omit<Parameters<typeof repo.media.insert>[1], 'id' | 'schoolId' | 'communityId'>) });
+      if (!user)
+        throw new AppError('validation_error', 'No such user in this school.', [
+          { path: 'userId', message: 'No such user in this school.' },
+        ]);
+      const row = await repo.media.insert(db, {
+        id: newId('communityMedia'),
+        schoolId,
+        communityId,
+        ...(input as Omit<Parameters<typeof repo.media.insert>[1], 'id' | 'schoolId' | 'communityId'>),
+      });
       return presentMedia(row);
     },
-    async media(schoolId: string, communityId: string, query: PaginationQuery & { type?: 'video' | 'file' | 'image' | undefined }) {
+    async media(
+      schoolId: string,
+      communityId: string,
+      query: PaginationQuery & { type?: 'video' | 'file' | 'image' | undefined },
+    ) {
       await findCommunity(schoolId, communityId);
       const req = toListRequest(query, ['createdAt'], '-createdAt');
       const { rows, total } = await repo.media.page(db, communityId, query.type, req);
@@ -300,6 +415,9 @@ function presentMedia(r: Awaited<ReturnType<typeof repo.media.insert>>) {
 function threadCursor(cursor: string): { pinned: boolean; createdAt: Date; id: string } {
   const { value, id } = decodeCursor(cursor, 'thread');
   const m = typeof value === 'string' ? /^([01])\|(.+)$/.exec(value) : null;
-  if (!m || Number.isNaN(Date.parse(m[2]!))) throw new AppError('invalid_cursor', 'The cursor is not valid for this list.', [{ path: 'cursor', message: 'Invalid cursor.' }]);
+  if (!m || Number.isNaN(Date.parse(m[2]!)))
+    throw new AppError('invalid_cursor', 'The cursor is not valid for this list.', [
+      { path: 'cursor', message: 'Invalid cursor.' },
+    ]);
   return { pinned: m[1] === '1', createdAt: new Date(m[2]!), id };
 }

@@ -4,7 +4,7 @@
  * JSON text is passed through to the client unparsed. These fragments are the only presenter of
  * courses, sections, lessons and payment plans: every route answers with them.
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 
 /** ISO 8601 with milliseconds, exactly as Date.prototype.toISOString writes it. */
 const iso = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -101,7 +101,8 @@ export function courseJson(curriculum: boolean, opts: CourseJsonOptions = {}): s
 }
 
 /** FROM clause the course fragment expects. */
-export const COURSE_FROM_SQL = 'courses c JOIN schools sch ON sch.id = c.school_id LEFT JOIN payment_plans dp ON dp.id = c.default_payment_plan_id';
+export const COURSE_FROM_SQL =
+  'courses c JOIN schools sch ON sch.id = c.school_id LEFT JOIN payment_plans dp ON dp.id = c.default_payment_plan_id';
 export const COURSE_FROM = sql.raw(COURSE_FROM_SQL);
 
 export const raw = (s: string): SQL => sql.raw(s);

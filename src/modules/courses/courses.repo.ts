@@ -1,9 +1,9 @@
-import { and, eq, like, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, like, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { courseTags, courses, lessons, paymentPlans, tags } from '../../db/schema/index.js';
+import { courses, courseTags, lessons, paymentPlans, tags } from '../../db/schema/index.js';
 import { newId } from '../../lib/ids.js';
 import type { ListRequest } from '../../lib/pagination.js';
-import { COURSE_FROM, courseJson, raw, type CourseJsonOptions } from './course-json.js';
+import { COURSE_FROM, type CourseJsonOptions, courseJson, raw } from './course-json.js';
 
 export type CourseRow = typeof courses.$inferSelect;
 export const COURSE_SLUG_CONSTRAINT = 'courses_school_slug_uq';
@@ -26,7 +26,11 @@ export async function lockCourse(db: DbOrTx, schoolId: string, courseId: string)
   return row;
 }
 
-export async function updateCourse(db: DbOrTx, courseId: string, patch: Partial<typeof courses.$inferInsert>): Promise<CourseRow> {
+export async function updateCourse(
+  db: DbOrTx,
+  courseId: string,
+  patch: Partial<typeof courses.$inferInsert>,
+): Promise<CourseRow> {
   const [row] = await db
     .update(courses)
     .set({ ...patch, updatedAt: new Date(), version: sql`${courses.version} + 1` })
@@ -57,7 +61,9 @@ export async function setCourseTags(db: DbOrTx, schoolId: string, courseId: stri
   if (names.length === 0) return;
   const sorted = [...names].sort();
   const values = sorted.map((name) => sql`(${newId('tag')}, ${schoolId}, ${name})`);
-  await db.execute(sql`INSERT INTO tags (id, school_id, name) VALUES ${sql.join(values, sql`, `)} ON CONFLICT (school_id, lower(name)) DO NOTHING`);
+  await db.execute(
+    sql`INSERT INTO tags (id, school_id, name) VALUES ${sql.join(values, sql`, `)} ON CONFLICT (school_id, lower(name)) DO NOTHING`,
+  );
   await db.execute(sql`
     INSERT INTO course_tags (course_id, tag_id, position)
     SELECT ${courseId}, t.id, min(n.ord) - 1
@@ -122,7 +128,13 @@ const SORT_COLUMNS: Record<string, { col: string; kind: 'date' | 'string' }> = {
  * A page of courses as JSON texts, plus each row's sort value for the cursor. Keyset on
  * (sort column, id) with the school's (school_id, column, id) index: constant time at any depth.
  */
-export async function listCourses(db: DbOrTx, schoolId: string, filters: CourseFilters, req: ListRequest, after?: { value: Date | string; id: string }) {
+export async function listCourses(
+  db: DbOrTx,
+  schoolId: string,
+  filters: CourseFilters,
+  req: ListRequest,
+  after?: { value: Date | string; id: string },
+) {
   const sort = SORT_COLUMNS[req.sort.key]!;
   const dir = req.sort.desc ? 'DESC' : 'ASC';
   const where: SQL[] = [sql`c.school_id = ${schoolId}`];
@@ -132,10 +144,14 @@ export async function listCourses(db: DbOrTx, schoolId: string, filters: CourseF
   if (filters.categoryId) where.push(sql`c.category_id = ${filters.categoryId}`);
   if (filters.externalId) where.push(sql`c.external_id = ${filters.externalId}`);
   if (filters.tag) {
-    where.push(sql`EXISTS (SELECT 1 FROM course_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.course_id = c.id AND lower(t.name) = lower(${filters.tag.trim()}))`);
+    where.push(
+      sql`EXISTS (SELECT 1 FROM course_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.course_id = c.id AND lower(t.name) = lower(${filters.tag.trim()}))`,
+    );
   }
   const filtered = sql.join(where, sql` AND `);
-  const keyset = after ? sql` AND (${raw(sort.col)}, c.id) ${raw(req.sort.desc ? '<' : '>')} (${after.value}, ${after.id})` : sql``;
+  const keyset = after
+    ? sql` AND (${raw(sort.col)}, c.id) ${raw(req.sort.desc ? '<' : '>')} (${after.value}, ${after.id})`
+    : sql``;
   const total = req.after ? sql`NULL::int` : sql`count(*) OVER ()::int`;
   const { rows } = await db.execute<{ json: string; id: string; sort_value: string | Date; total: number | null }>(sql`
     SELECT ${raw(courseJson(false))}::text AS json, c.id, ${raw(sort.col)} AS sort_value, ${total} AS total
@@ -145,13 +161,19 @@ export async function listCourses(db: DbOrTx, schoolId: string, filters: CourseF
      LIMIT ${req.limit + 1} OFFSET ${req.offset ?? 0}`);
   let count: number | undefined = rows[0]?.total ?? undefined;
   if (!req.after && rows.length === 0) {
-    count = req.offset ? ((await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM ${COURSE_FROM} WHERE ${filtered}`)).rows[0]?.n ?? 0) : 0;
+    count = req.offset
+      ? ((await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM ${COURSE_FROM} WHERE ${filtered}`)).rows[0]
+          ?.n ?? 0)
+      : 0;
   }
   return { rows, total: count, sortKind: sort.kind };
 }
 
 export async function findCourse(db: DbOrTx, schoolId: string, courseId: string): Promise<CourseRow | undefined> {
-  const [row] = await db.select().from(courses).where(and(eq(courses.schoolId, schoolId), eq(courses.id, courseId)));
+  const [row] = await db
+    .select()
+    .from(courses)
+    .where(and(eq(courses.schoolId, schoolId), eq(courses.id, courseId)));
   return row;
 }
 

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { CourseService } from './courses.service.js';
 import {
   CourseListSchema,
   CourseParamsSchema,
@@ -12,6 +11,7 @@ import {
   ListCoursesQuerySchema,
   UpdateCourseSchema,
 } from './courses.schemas.js';
+import type { CourseService } from './courses.service.js';
 import { sendJsonText } from './json-reply.js';
 
 const tags = ['Courses'];
@@ -43,7 +43,13 @@ export default async function courseRoutes(app: FastifyInstance, { courses }: { 
   r.get(
     '/courses',
     {
-      schema: { operationId: 'listCourses', tags, summary: 'List courses', querystring: ListCoursesQuerySchema, response: { 200: CourseListSchema } },
+      schema: {
+        operationId: 'listCourses',
+        tags,
+        summary: 'List courses',
+        querystring: ListCoursesQuerySchema,
+        response: { 200: CourseListSchema },
+      },
       config: read,
     },
     async (req, reply) => sendJsonText(reply, await courses.list(req.principal!.schoolId, req.query)),
@@ -71,7 +77,14 @@ export default async function courseRoutes(app: FastifyInstance, { courses }: { 
   r.patch(
     '/courses/:id',
     {
-      schema: { operationId: 'updateCourse', tags, summary: 'Update a course', params: CourseParamsSchema, body: UpdateCourseSchema, response: { 200: CourseSchema } },
+      schema: {
+        operationId: 'updateCourse',
+        tags,
+        summary: 'Update a course',
+        params: CourseParamsSchema,
+        body: UpdateCourseSchema,
+        response: { 200: CourseSchema },
+      },
       config: write,
     },
     async (req, reply) => {
@@ -99,7 +112,10 @@ export default async function courseRoutes(app: FastifyInstance, { courses }: { 
     },
   );
 
-  for (const [method, published] of [['post', true], ['delete', false]] as const) {
+  for (const [method, published] of [
+    ['post', true],
+    ['delete', false],
+  ] as const) {
     r[method](
       '/courses/:id/publish',
       {
@@ -122,7 +138,13 @@ export default async function courseRoutes(app: FastifyInstance, { courses }: { 
   r.post(
     '/courses/:id/duplicate',
     {
-      schema: { operationId: 'duplicateCourse', tags, summary: 'Deep-copy a course as a new draft', params: CourseParamsSchema, response: { 201: CourseSchema } },
+      schema: {
+        operationId: 'duplicateCourse',
+        tags,
+        summary: 'Deep-copy a course as a new draft',
+        params: CourseParamsSchema,
+        response: { 201: CourseSchema },
+      },
       config: write,
     },
     async (req, reply) => {

@@ -1,25 +1,45 @@
 import { z } from 'zod';
-import { HttpUrl } from '../../lib/validation.js';
 import { PaginationQuerySchema, PaginationSchema } from '../../lib/pagination.js';
 import { strictQuery } from '../../lib/shape.js';
 import { SLUG_PATTERN } from '../../lib/slug.js';
+import { HttpUrl } from '../../lib/validation.js';
 
 // ---------- shared field rules ----------
 
-export const COURSE_TYPES = ['course', 'download', 'learning_path', 'webinar', 'video', 'article', 'scorm', 'xapi'] as const;
+export const COURSE_TYPES = [
+  'course',
+  'download',
+  'learning_path',
+  'webinar',
+  'video',
+  'article',
+  'scorm',
+  'xapi',
+] as const;
 export const LESSON_TYPES = ['text', 'video', 'audio', 'pdf', 'file', 'embed', 'quiz', 'scorm'] as const;
 
 export const id = z.string().min(1).max(64);
 const externalId = z.string().trim().min(1).max(255);
 /** A rich-text value: a Tiptap document, that document as a JSON string, or HTML. Checked by the service. */
-const richText = z.unknown().meta({ description: 'Tiptap/ProseMirror document, its JSON string, or HTML (sanitised).' });
+const richText = z
+  .unknown()
+  .meta({ description: 'Tiptap/ProseMirror document, its JSON string, or HTML (sanitised).' });
 const markdown = z.string().max(200_000);
 const position = z.number().int().min(1).max(100_000);
 
 /** `a` and its alias `b` mean the same; giving both with different values is an error. */
-function alias<T extends Record<string, unknown>>(value: T, ctx: z.RefinementCtx, canonical: keyof T & string, aliasKey: keyof T & string) {
+function alias<T extends Record<string, unknown>>(
+  value: T,
+  ctx: z.RefinementCtx,
+  canonical: keyof T & string,
+  aliasKey: keyof T & string,
+) {
   if (value[aliasKey] !== undefined && value[canonical] !== undefined && value[aliasKey] !== value[canonical]) {
-    ctx.addIssue({ code: 'custom', path: [aliasKey], message: `'${aliasKey}' is an alias of '${canonical}'; send one of them.` });
+    ctx.addIssue({
+      code: 'custom',
+      path: [aliasKey],
+      message: `'${aliasKey}' is an alias of '${canonical}'; send one of them.`,
+    });
   }
 }
 
@@ -64,7 +84,10 @@ const lessonFields = {
   description: z.string().max(5000).nullable(),
   content: richText,
   contentMarkdown: markdown,
-  media: z.strictObject({ mediaId: id }).nullable().meta({ description: 'A ready media item of the school (video, audio, pdf, file lessons).' }),
+  media: z
+    .strictObject({ mediaId: id })
+    .nullable()
+    .meta({ description: 'A ready media item of the school (video, audio, pdf, file lessons).' }),
   videoUrl: z.string().trim().min(1).max(2048).nullable(),
   duration: z.number().int().min(0).max(1_000_000).nullable(),
   isPreview: z.boolean(),
@@ -72,7 +95,9 @@ const lessonFields = {
   unlock: UnlockSchema,
   completion: CompletionSchema,
   instructorId: id.nullable(),
-  thumbnailUrl: HttpUrl.nullable().meta({ description: 'An image URL: the server fetches it and keeps a copy (thumbnailMediaId).' }),
+  thumbnailUrl: HttpUrl.nullable().meta({
+    description: 'An image URL: the server fetches it and keeps a copy (thumbnailMediaId).',
+  }),
   removeThumbnail: z.literal(true),
   externalId: externalId.nullable(),
 };
@@ -102,10 +127,16 @@ export const CreateLessonSchema = z
   .meta({ example: lessonExample });
 export type CreateLesson = z.infer<typeof CreateLessonSchema>;
 
-export const UpdateLessonSchema = z.strictObject(lessonFields).partial().superRefine(lessonAliases).meta({ example: { title: 'Renamed', isPreview: false } });
+export const UpdateLessonSchema = z
+  .strictObject(lessonFields)
+  .partial()
+  .superRefine(lessonAliases)
+  .meta({ example: { title: 'Renamed', isPreview: false } });
 export type UpdateLesson = z.infer<typeof UpdateLessonSchema>;
 
-export const MoveLessonSchema = z.strictObject({ sectionId: id.nullable(), position: position.optional() }).meta({ example: { sectionId: null, position: 1 } });
+export const MoveLessonSchema = z
+  .strictObject({ sectionId: id.nullable(), position: position.optional() })
+  .meta({ example: { sectionId: null, position: 1 } });
 
 // ---------- sections ----------
 
@@ -131,7 +162,11 @@ const sectionFields = {
 function sectionAliases(v: Record<string, unknown>, ctx: z.RefinementCtx) {
   alias(v, ctx, 'position', 'order');
   if (v.description !== undefined && v.descriptionMarkdown !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['descriptionMarkdown'], message: "Send either 'description' or 'descriptionMarkdown'." });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['descriptionMarkdown'],
+      message: "Send either 'description' or 'descriptionMarkdown'.",
+    });
   }
 }
 
@@ -143,7 +178,11 @@ export const CreateSectionSchema = z
   .meta({ example: { title: 'Getting Started', drip: { type: 'days', days: 7 } } });
 export type CreateSection = z.infer<typeof CreateSectionSchema>;
 
-export const UpdateSectionSchema = z.strictObject(sectionFields).partial().superRefine(sectionAliases).meta({ example: { title: 'Week 1' } });
+export const UpdateSectionSchema = z
+  .strictObject(sectionFields)
+  .partial()
+  .superRefine(sectionAliases)
+  .meta({ example: { title: 'Week 1' } });
 export type UpdateSection = z.infer<typeof UpdateSectionSchema>;
 
 /** A lesson inside a nested section: its section and position come from where it stands. */
@@ -165,7 +204,9 @@ export const NestedSectionSchema = z
   .required({ title: true })
   .superRefine(sectionAliases);
 
-export const ReorderSectionsSchema = z.strictObject({ sectionIds: z.array(id).min(1).max(1000) }).meta({ example: { sectionIds: ['sec_…2', 'sec_…1'] } });
+export const ReorderSectionsSchema = z
+  .strictObject({ sectionIds: z.array(id).min(1).max(1000) })
+  .meta({ example: { sectionIds: ['sec_…2', 'sec_…1'] } });
 
 // ---------- courses ----------
 
@@ -177,8 +218,13 @@ const courseFields = {
   description: richText,
   descriptionMarkdown: markdown,
   shortDescription: z.string().max(500).nullable(),
-  thumbnailUrl: HttpUrl.nullable().meta({ description: 'An image URL: the server fetches it and keeps a copy as media (featuredImage).' }),
-  featuredImage: z.strictObject({ mediaId: id }).nullable().meta({ description: 'An uploaded image (media) as the course image.' }),
+  thumbnailUrl: HttpUrl.nullable().meta({
+    description: 'An image URL: the server fetches it and keeps a copy as media (featuredImage).',
+  }),
+  featuredImage: z
+    .strictObject({ mediaId: id })
+    .nullable()
+    .meta({ description: 'An uploaded image (media) as the course image.' }),
   trailerUrl: HttpUrl.nullable(),
   level: z.enum(['beginner', 'intermediate', 'advanced']).nullable(),
   categoryId: id.nullable(),
@@ -199,11 +245,16 @@ function courseAliases(v: Record<string, unknown>, ctx: z.RefinementCtx) {
   if (v.published !== undefined) {
     const implied = v.published ? 'published' : 'draft';
     for (const k of ['status', 'publishedStatus']) {
-      if (v[k] !== undefined && v[k] !== implied) ctx.addIssue({ code: 'custom', path: ['published'], message: `'published' contradicts '${k}'.` });
+      if (v[k] !== undefined && v[k] !== implied)
+        ctx.addIssue({ code: 'custom', path: ['published'], message: `'published' contradicts '${k}'.` });
     }
   }
   if (v.description !== undefined && v.descriptionMarkdown !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['descriptionMarkdown'], message: "Send either 'description' or 'descriptionMarkdown'." });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['descriptionMarkdown'],
+      message: "Send either 'description' or 'descriptionMarkdown'.",
+    });
   }
 }
 
@@ -265,7 +316,13 @@ export const CreatePaymentPlanSchema = z
 export type CreatePaymentPlan = z.infer<typeof CreatePaymentPlanSchema>;
 
 export const UpdatePaymentPlanSchema = z
-  .strictObject({ name: planFields.name, amount: planFields.amount, description: planFields.description, interval: planFields.interval, installments: planFields.installments })
+  .strictObject({
+    name: planFields.name,
+    amount: planFields.amount,
+    description: planFields.description,
+    interval: planFields.interval,
+    installments: planFields.installments,
+  })
   .partial()
   .meta({ example: { name: 'Lifetime access', amount: 9900 } });
 export type UpdatePaymentPlan = z.infer<typeof UpdatePaymentPlanSchema>;
@@ -274,29 +331,38 @@ export type UpdatePaymentPlan = z.infer<typeof UpdatePaymentPlanSchema>;
 
 const Timestamps = { createdAt: z.string(), updatedAt: z.string() };
 const LESSON_EXAMPLE = {
-      object: 'lesson',
-      id: 'les_01JD3Q8Z7N5K2M4P6R8T0V2X4Z',
-      courseId: 'crs_01JD3Q8Z7N5K2M4P6R8T0V2X4Y',
-      sectionId: 'sec_01JD3Q8Z7N5K2M4P6R8T0V2X4X',
-      title: 'What is TypeScript?',
-      type: 'video',
-      position: 1,
-      status: 'published',
-      summary: 'An introduction to TypeScript',
-      downloadable: false,
-      duration: 600,
-      isPreview: true,
-      videoUrl: 'https://www.youtube.com/embed/dQw4w9WgXcQ',
-      mediaId: null,
-      videoMeta: { type: 'youtube', provider: 'YouTube', videoId: 'dQw4w9WgXcQ', originalUrl: 'https://youtube.com/watch?v=dQw4w9WgXcQ', embedUrl: 'https://www.youtube.com/embed/dQw4w9WgXcQ', thumbnailUrl: 'https://img.youtube.com/vi/dQw4w9WgXcQ/maxresdefault.jpg', icon: 'youtube', canEmbed: true },
-      unlock: { type: 'immediate' },
-      completion: { type: 'video' },
-      instructorId: null,
-      thumbnailUrl: null,
-      externalId: null,
-      createdAt: '2026-11-22T10:00:00.000Z',
-      updatedAt: '2026-11-22T10:00:00.000Z',
-    };
+  object: 'lesson',
+  id: 'les_01JD3Q8Z7N5K2M4P6R8T0V2X4Z',
+  courseId: 'crs_01JD3Q8Z7N5K2M4P6R8T0V2X4Y',
+  sectionId: 'sec_01JD3Q8Z7N5K2M4P6R8T0V2X4X',
+  title: 'What is TypeScript?',
+  type: 'video',
+  position: 1,
+  status: 'published',
+  summary: 'An introduction to TypeScript',
+  downloadable: false,
+  duration: 600,
+  isPreview: true,
+  videoUrl: 'https://www.youtube.com/embed/dQw4w9WgXcQ',
+  mediaId: null,
+  videoMeta: {
+    type: 'youtube',
+    provider: 'YouTube',
+    videoId: 'dQw4w9WgXcQ',
+    originalUrl: 'https://youtube.com/watch?v=dQw4w9WgXcQ',
+    embedUrl: 'https://www.youtube.com/embed/dQw4w9WgXcQ',
+    thumbnailUrl: 'https://img.youtube.com/vi/dQw4w9WgXcQ/maxresdefault.jpg',
+    icon: 'youtube',
+    canEmbed: true,
+  },
+  unlock: { type: 'immediate' },
+  completion: { type: 'video' },
+  instructorId: null,
+  thumbnailUrl: null,
+  externalId: null,
+  createdAt: '2026-11-22T10:00:00.000Z',
+  updatedAt: '2026-11-22T10:00:00.000Z',
+};
 const SECTION_EXAMPLE = {
   object: 'section',
   id: 'sec_01JD3Q8Z7N5K2M4P6R8T0V2X4X',
@@ -356,7 +422,11 @@ export const LessonSchema = z
     thumbnailUrl: z.string().nullable(),
     thumbnailMediaId: z.string().nullable().meta({ description: 'The stored copy of thumbnailUrl.' }),
     externalId: z.string().nullable(),
-    content: z.record(z.string(), z.unknown()).nullable().optional().meta({ description: 'With include=lessons.content (always on the single-lesson routes).' }),
+    content: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .optional()
+      .meta({ description: 'With include=lessons.content (always on the single-lesson routes).' }),
     contentHtml: z.string().nullable().optional(),
     ...Timestamps,
   })
@@ -431,7 +501,10 @@ export const CourseSchema = z
     unsectionedLessons: z.array(LessonSchema).optional(),
     paymentPlans: z.array(PaymentPlanSchema).optional().meta({ description: 'With include=paymentPlans.' }),
     category: z.record(z.string(), z.unknown()).nullable().optional().meta({ description: 'With include=category.' }),
-    instructors: z.array(z.record(z.string(), z.unknown())).optional().meta({ description: 'With include=instructors.' }),
+    instructors: z
+      .array(z.record(z.string(), z.unknown()))
+      .optional()
+      .meta({ description: 'With include=instructors.' }),
     ...Timestamps,
   })
   .meta({
@@ -442,7 +515,10 @@ export const CourseSchema = z
       title: 'Mastering TypeScript',
       type: 'course',
       slug: 'mastering-typescript',
-      description: { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'A comprehensive guide.' }] }] },
+      description: {
+        type: 'doc',
+        content: [{ type: 'paragraph', content: [{ type: 'text', text: 'A comprehensive guide.' }] }],
+      },
       descriptionHtml: '<p>A comprehensive guide.</p>',
       shortDescription: 'Learn TypeScript from scratch',
       thumbnailUrl: null,
@@ -477,12 +553,24 @@ export const LessonListSchema = z.object({ data: z.array(LessonSchema), paginati
 // ---------- queries and params ----------
 
 export const COURSE_INCLUDES = ['lessons.content', 'lessons.media', 'paymentPlans', 'category', 'instructors'] as const;
-export const COURSE_FIELD_TYPES = ['courses', 'sections', 'lessons', 'paymentPlans', 'categories', 'instructors'] as const;
+export const COURSE_FIELD_TYPES = [
+  'courses',
+  'sections',
+  'lessons',
+  'paymentPlans',
+  'categories',
+  'instructors',
+] as const;
 export const COURSE_SORTS = ['createdAt', 'updatedAt', 'title'] as const;
 
 export const GetCourseQuerySchema = strictQuery({
-  include: z.string().optional().meta({ description: `Comma-separated: ${COURSE_INCLUDES.join(', ')}.` }),
-}).meta({ description: 'Also fields[courses|sections|lessons|paymentPlans|categories|instructors]=a,b to trim each type.' });
+  include: z
+    .string()
+    .optional()
+    .meta({ description: `Comma-separated: ${COURSE_INCLUDES.join(', ')}.` }),
+}).meta({
+  description: 'Also fields[courses|sections|lessons|paymentPlans|categories|instructors]=a,b to trim each type.',
+});
 
 export const ListCoursesQuerySchema = strictQuery({
   ...PaginationQuerySchema.shape,
@@ -492,7 +580,10 @@ export const ListCoursesQuerySchema = strictQuery({
   tag: z.string().max(50).optional(),
   categoryId: z.string().max(64).optional(),
   externalId: z.string().max(255).optional(),
-  sort: z.string().optional().meta({ description: 'createdAt, updatedAt, title; prefix - for descending. Default -createdAt.' }),
+  sort: z
+    .string()
+    .optional()
+    .meta({ description: 'createdAt, updatedAt, title; prefix - for descending. Default -createdAt.' }),
 }).meta({ description: 'Also fields[courses]=a,b.' });
 
 export type ListCoursesQuery = z.infer<typeof ListCoursesQuerySchema>;

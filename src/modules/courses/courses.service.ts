@@ -1,22 +1,29 @@
 import type { Db, Tx } from '../../db/client.js';
-import { insertWithGeneratedSlug, nextSlugNumber } from '../../db/unique-slug.js';
+import { cursorValueFor } from '../../db/keyset.js';
 import type { CustomFieldDefinition } from '../../db/schema/index.js';
-import { assertIfMatch, etagOf } from '../../lib/etag.js';
+import { insertWithGeneratedSlug, nextSlugNumber } from '../../db/unique-slug.js';
 import { AppError, notFound } from '../../lib/errors.js';
+import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, toListRequest } from '../../lib/pagination.js';
-import { cursorValueFor } from '../../db/keyset.js';
-import { parseMarkdown, parseRichText, plainTextLength, renderRichText, type RichTextDoc } from '../../lib/richtext.js';
+import { parseMarkdown, parseRichText, plainTextLength, type RichTextDoc, renderRichText } from '../../lib/richtext.js';
 import { applyFields, parseFields, parseInclude, type SparseFields } from '../../lib/shape.js';
 import { slugify } from '../../lib/slug.js';
 import type { CategoryService } from '../categories/categories.service.js';
-import type { SchoolService } from '../schools/schools.service.js';
 import type { MediaService } from '../media/media.service.js';
+import type { SchoolService } from '../schools/schools.service.js';
 import type { UserService } from '../users/users.service.js';
 import * as repo from './courses.repo.js';
+import {
+  COURSE_FIELD_TYPES,
+  COURSE_INCLUDES,
+  COURSE_SORTS,
+  type CreateCourse,
+  type ListCoursesQuery,
+  type UpdateCourse,
+} from './courses.schemas.js';
 import * as curriculum from './curriculum.repo.js';
-import { COURSE_FIELD_TYPES, COURSE_INCLUDES, COURSE_SORTS, type CreateCourse, type ListCoursesQuery, type UpdateCourse } from './courses.schemas.js';
-import { prepareLesson, Problems, type LessonValues } from './lesson-input.js';
+import { type LessonValues, Problems, prepareLesson } from './lesson-input.js';
 import * as plansRepo from './payment-plans.repo.js';
 
 const DESCRIPTION_MAX_TEXT = 10_000;
@@ -38,7 +45,13 @@ const MEDIA_FITS: Record<string, (mime: string) => boolean> = {
 
 export function createCourseService({ db, schools, categories, users, media }: Deps) {
   /** The document of a course (404 when not the school's), trimmed by `fields[...]` when asked. */
-  async function document(tx: Db | Tx, schoolId: string, courseId: string, include = new Set<string>(), fields: SparseFields = new Map()): Promise<CourseDocument> {
+  async function document(
+    tx: Db | Tx,
+    schoolId: string,
+    courseId: string,
+    include = new Set<string>(),
+    fields: SparseFields = new Map(),
+  ): Promise<CourseDocument> {
     const doc = await repo.courseDocument(tx, schoolId, courseId, true, {
       lessonContent: include.has('lessons.content'),
       lessonMedia: include.has('lessons.media'),
@@ -47,15 +60,26 @@ export function createCourseService({ db, schools, categories, users, media }: D
       instructors: include.has('instructors'),
     });
     if (!doc) throw notFound('Course');
-    return { json: fields.size ? JSON.stringify(trimCourse(JSON.parse(doc.json) as Record<string, unknown>, fields)) : doc.json, etag: etagOf(doc), id: doc.id };
+    return {
+      json: fields.size
+        ? JSON.stringify(trimCourse(JSON.parse(doc.json) as Record<string, unknown>, fields))
+        : doc.json,
+      etag: etagOf(doc),
+      id: doc.id,
+    };
   }
 
   /** Rich text of a description-like field: document, JSON string or HTML, or its Markdown twin. */
-  function description(input: { description?: unknown; descriptionMarkdown?: string | undefined }, problems: Problems, prefix = '') {
+  function description(
+    input: { description?: unknown; descriptionMarkdown?: string | undefined },
+    problems: Problems,
+    prefix = '',
+  ) {
     if (input.description === undefined && input.descriptionMarkdown === undefined) return undefined;
     try {
       let doc: RichTextDoc | null;
-      if (input.descriptionMarkdown !== undefined) doc = parseMarkdown(input.descriptionMarkdown, `${prefix}descriptionMarkdown`);
+      if (input.descriptionMarkdown !== undefined)
+        doc = parseMarkdown(input.descriptionMarkdown, `${prefix}descriptionMarkdown`);
       else doc = input.description === null ? null : parseRichText(input.description, `${prefix}description`);
       if (doc && plainTextLength(doc) > DESCRIPTION_MAX_TEXT) {
         problems.add('validation_error', `${prefix}description`, `At most ${DESCRIPTION_MAX_TEXT} characters of text.`);
@@ -86,7 +110,8 @@ export function createCourseService({ db, schools, categories, users, media }: D
   }
 
   async function checkCategory(schoolId: string, categoryId: string | null | undefined, problems: Problems) {
-    if (categoryId && !(await categories.exists(schoolId, categoryId))) problems.add('validation_error', 'categoryId', 'No such category in this school.');
+    if (categoryId && !(await categories.exists(schoolId, categoryId)))
+      problems.add('validation_error', 'categoryId', 'No such category in this school.');
   }
 
   /** Lesson instructors must be users of the school with role instructor or admin (contract). */
@@ -94,18 +119,25 @@ export function createCourseService({ db, schools, categories, users, media }: D
     if (refs.length === 0) return;
     const found = await users.findByIds(schoolId, [...new Set(refs.map((r) => r.id))]);
     const ok = new Set(found.filter((u) => u.role === 'instructor' || u.role === 'admin').map((u) => u.id));
-    for (const r of refs) if (!ok.has(r.id)) problems.add('validation_error', r.path, 'Must be a user of the school with role instructor or admin.');
+    for (const r of refs)
+      if (!ok.has(r.id))
+        problems.add('validation_error', r.path, 'Must be a user of the school with role instructor or admin.');
   }
 
   /**
    * Runs `fn` with a `copy(url, path)` that fetches an image URL and keeps it as media. The fetches
    * happen before any course lock is taken; if anything fails, the copies made are removed again.
    */
-  async function withImageCopies<T>(schoolId: string, fn: (copy: (url: string, path: string) => Promise<string>) => Promise<T>): Promise<T> {
+  async function withImageCopies<T>(
+    schoolId: string,
+    fn: (copy: (url: string, path: string) => Promise<string>) => Promise<T>,
+  ): Promise<T> {
     const made: string[] = [];
     const copy = async (url: string, path: string) => {
       if (made.length >= MAX_IMAGE_URLS) {
-        throw new AppError('validation_error', `At most ${MAX_IMAGE_URLS} image URLs per request.`, [{ path, message: 'Too many image URLs in one request.' }]);
+        throw new AppError('validation_error', `At most ${MAX_IMAGE_URLS} image URLs per request.`, [
+          { path, message: 'Too many image URLs in one request.' },
+        ]);
       }
       const row = await media.importImage(schoolId, url, path);
       made.push(row.id);
@@ -145,14 +177,19 @@ export function createCourseService({ db, schools, categories, users, media }: D
   }
 
   /** Lesson media must be ready media of the school whose type fits the lesson. */
-  async function checkMedia(schoolId: string, refs: { id: string; lessonType: string; path: string }[], problems: Problems) {
+  async function checkMedia(
+    schoolId: string,
+    refs: { id: string; lessonType: string; path: string }[],
+    problems: Problems,
+  ) {
     if (refs.length === 0) return;
     const found = new Map((await media.findByIds(schoolId, [...new Set(refs.map((r) => r.id))])).map((m) => [m.id, m]));
     for (const r of refs) {
       const m = found.get(r.id);
       if (!m) problems.add('validation_error', r.path, 'No such media in this school.');
       else if (m.status !== 'ready') problems.add('validation_error', r.path, `The media is ${m.status}, not ready.`);
-      else if (!MEDIA_FITS[r.lessonType]?.(m.mimeType)) problems.add('validation_error', r.path, `${m.mimeType} media does not fit a ${r.lessonType} lesson.`);
+      else if (!MEDIA_FITS[r.lessonType]?.(m.mimeType))
+        problems.add('validation_error', r.path, `${m.mimeType} media does not fit a ${r.lessonType} lesson.`);
     }
   }
 
@@ -164,17 +201,34 @@ export function createCourseService({ db, schools, categories, users, media }: D
       unmet.push({ path: 'lessons', code: 'missing_lesson', message: `A ${course.type} needs at least one lesson.` });
     }
     if ((course.type === 'course' || course.type === 'download') && facts.activePlans === 0) {
-      unmet.push({ path: 'paymentPlans', code: 'missing_payment_plan', message: 'Add a payment plan (a free plan counts) first.' });
+      unmet.push({
+        path: 'paymentPlans',
+        code: 'missing_payment_plan',
+        message: 'Add a payment plan (a free plan counts) first.',
+      });
     }
-    if (unmet.length) throw new AppError('publish_blocked', `The course cannot be published: ${unmet.map((u) => u.message).join(' ')}`, unmet);
+    if (unmet.length)
+      throw new AppError(
+        'publish_blocked',
+        `The course cannot be published: ${unmet.map((u) => u.message).join(' ')}`,
+        unmet,
+      );
   }
 
-  async function insertCourseRow(tx: Tx, schoolId: string, title: string, slug: string | undefined, values: Omit<Parameters<typeof repo.insertCourse>[1], 'id' | 'schoolId' | 'slug' | 'title'>) {
+  async function insertCourseRow(
+    tx: Tx,
+    schoolId: string,
+    title: string,
+    slug: string | undefined,
+    values: Omit<Parameters<typeof repo.insertCourse>[1], 'id' | 'schoolId' | 'slug' | 'title'>,
+  ) {
     const row = { ...values, schoolId, title };
     if (slug) return repo.insertCourse(tx, { id: newId('course'), slug, ...row });
     const base = slugify(title);
     const start = nextSlugNumber(base, await repo.courseSlugsLike(tx, schoolId, base));
-    return insertWithGeneratedSlug(tx, base, start, repo.COURSE_SLUG_CONSTRAINT, (sp, s) => repo.insertCourse(sp, { id: newId('course'), slug: s, ...row }));
+    return insertWithGeneratedSlug(tx, base, start, repo.COURSE_SLUG_CONSTRAINT, (sp, s) =>
+      repo.insertCourse(sp, { id: newId('course'), slug: s, ...row }),
+    );
   }
 
   const service = {
@@ -195,8 +249,14 @@ export function createCourseService({ db, schools, categories, users, media }: D
         const sectionDesc = description(section, problems, prefix);
         const lessonValues = (section.lessons ?? []).map((lesson, j) => {
           const values = prepareLesson(lesson, `${prefix}lessons.${j}.`, problems);
-          if (values.instructorId) instructorRefs.push({ id: values.instructorId, path: `${prefix}lessons.${j}.instructorId` });
-          if (values.mediaId) mediaRefs.push({ id: values.mediaId, lessonType: values.type ?? 'text', path: `${prefix}lessons.${j}.media.mediaId` });
+          if (values.instructorId)
+            instructorRefs.push({ id: values.instructorId, path: `${prefix}lessons.${j}.instructorId` });
+          if (values.mediaId)
+            mediaRefs.push({
+              id: values.mediaId,
+              lessonType: values.type ?? 'text',
+              path: `${prefix}lessons.${j}.media.mediaId`,
+            });
           return values;
         });
         return { section, sectionDesc, lessonValues, posterMediaId: undefined as string | undefined };
@@ -209,83 +269,117 @@ export function createCourseService({ db, schools, categories, users, media }: D
         seen.add(key);
       };
       nested.forEach(({ section, lessonValues }, i) => {
-        once(`title:${section.title.toLowerCase()}`, 'duplicate_title', `sections.${i}.title`, `Section title '${section.title}'`);
-        if (section.externalId) once(`section:${section.externalId}`, 'duplicate_external_id', `sections.${i}.externalId`, `externalId '${section.externalId}'`);
+        once(
+          `title:${section.title.toLowerCase()}`,
+          'duplicate_title',
+          `sections.${i}.title`,
+          `Section title '${section.title}'`,
+        );
+        if (section.externalId)
+          once(
+            `section:${section.externalId}`,
+            'duplicate_external_id',
+            `sections.${i}.externalId`,
+            `externalId '${section.externalId}'`,
+          );
         lessonValues.forEach((l, j) => {
-          if (l.externalId) once(`lesson:${l.externalId}`, 'duplicate_external_id', `sections.${i}.lessons.${j}.externalId`, `externalId '${l.externalId}'`);
+          if (l.externalId)
+            once(
+              `lesson:${l.externalId}`,
+              'duplicate_external_id',
+              `sections.${i}.lessons.${j}.externalId`,
+              `externalId '${l.externalId}'`,
+            );
         });
       });
       await checkInstructors(schoolId, instructorRefs, problems);
       await checkMedia(schoolId, mediaRefs, problems);
       problems.throwIfAny();
 
-      const status = input.status ?? input.publishedStatus ?? (input.published === undefined ? 'draft' : input.published ? 'published' : 'draft');
+      const status =
+        input.status ??
+        input.publishedStatus ??
+        (input.published === undefined ? 'draft' : input.published ? 'published' : 'draft');
       return withImageCopies(schoolId, async (copy) => {
-      // Image URLs are fetched (and copied) one by one, after every other check, before the transaction.
-      const featured = await featuredImage(schoolId, input, problems, copy);
-      problems.throwIfAny();
-      for (const [i, n] of nested.entries()) {
-        if (n.section.posterImageUrl) n.posterMediaId = await copy(n.section.posterImageUrl, `sections.${i}.posterImageUrl`);
-        for (const [j, l] of n.lessonValues.entries()) {
-          if (l.thumbnailUrl) l.thumbnailMediaId = await copy(l.thumbnailUrl, `sections.${i}.lessons.${j}.thumbnailUrl`);
+        // Image URLs are fetched (and copied) one by one, after every other check, before the transaction.
+        const featured = await featuredImage(schoolId, input, problems, copy);
+        problems.throwIfAny();
+        for (const [i, n] of nested.entries()) {
+          if (n.section.posterImageUrl)
+            n.posterMediaId = await copy(n.section.posterImageUrl, `sections.${i}.posterImageUrl`);
+          for (const [j, l] of n.lessonValues.entries()) {
+            if (l.thumbnailUrl)
+              l.thumbnailMediaId = await copy(l.thumbnailUrl, `sections.${i}.lessons.${j}.thumbnailUrl`);
+          }
         }
-      }
-      return db.transaction(async (tx) => {
-        let course = await insertCourseRow(tx, schoolId, input.title, input.slug, {
-          type: input.type ?? input.courseType ?? 'course',
-          ...(desc ?? {}),
-          shortDescription: input.shortDescription ?? null,
-          thumbnailUrl: input.thumbnailUrl ?? null,
-          ...featured,
-          trailerUrl: input.trailerUrl ?? null,
-          level: input.level ?? null,
-          categoryId: input.categoryId ?? null,
-          authors: input.authors ?? [],
-          externalId: input.externalId ?? null,
-          customFields: custom,
-          source: input.source ?? null,
-          privacy: input.privacy ?? 'public',
-          status: 'draft',
-        });
-        if (input.tags?.length) await repo.setCourseTags(tx, schoolId, course.id, dedupeTags(input.tags));
-
-        // isFree / price make the default plan (contract: pricing lives in payment plans).
-        const plan = input.isFree
-          ? { name: 'Free', type: 'free' as const, amount: 0 }
-          : input.price
-            ? { name: 'One-time payment', type: 'one_time' as const, amount: input.price }
-            : undefined;
-        if (plan) {
-          const created = await plansRepo.insertPlan(tx, { id: newId('paymentPlan'), schoolId, courseId: course.id, currency: school.currency, ...plan });
-          course = await repo.updateCourse(tx, course.id, { defaultPaymentPlanId: created.id });
-        }
-
-        const lessonRows: Parameters<typeof curriculum.insertLessons>[1] = [];
-        for (const [i, { section, sectionDesc, lessonValues, posterMediaId }] of nested.entries()) {
-          const created = await curriculum.insertSectionAt(tx, {
-            id: newId('section'),
-            schoolId,
-            courseId: course.id,
-            title: section.title,
-            position: i + 1,
-            ...(sectionDesc ?? {}),
-            posterImageUrl: section.posterImageUrl ?? null,
-            posterMediaId: posterMediaId ?? null,
-            status: section.status ?? 'published',
-            drip: section.drip ?? { type: 'none' },
-            externalId: section.externalId ?? null,
+        return db.transaction(async (tx) => {
+          let course = await insertCourseRow(tx, schoolId, input.title, input.slug, {
+            type: input.type ?? input.courseType ?? 'course',
+            ...(desc ?? {}),
+            shortDescription: input.shortDescription ?? null,
+            thumbnailUrl: input.thumbnailUrl ?? null,
+            ...featured,
+            trailerUrl: input.trailerUrl ?? null,
+            level: input.level ?? null,
+            categoryId: input.categoryId ?? null,
+            authors: input.authors ?? [],
+            externalId: input.externalId ?? null,
+            customFields: custom,
+            source: input.source ?? null,
+            privacy: input.privacy ?? 'public',
+            status: 'draft',
           });
-          lessonValues.forEach((values, j) => lessonRows.push(lessonRow(schoolId, course.id, created.id, j + 1, values)));
-        }
-        await curriculum.insertLessons(tx, lessonRows);
+          if (input.tags?.length) await repo.setCourseTags(tx, schoolId, course.id, dedupeTags(input.tags));
 
-        if (status !== 'draft') course = await setStatus(tx, course, status);
-        return document(tx, schoolId, course.id);
-      });
+          // isFree / price make the default plan (contract: pricing lives in payment plans).
+          const plan = input.isFree
+            ? { name: 'Free', type: 'free' as const, amount: 0 }
+            : input.price
+              ? { name: 'One-time payment', type: 'one_time' as const, amount: input.price }
+              : undefined;
+          if (plan) {
+            const created = await plansRepo.insertPlan(tx, {
+              id: newId('paymentPlan'),
+              schoolId,
+              courseId: course.id,
+              currency: school.currency,
+              ...plan,
+            });
+            course = await repo.updateCourse(tx, course.id, { defaultPaymentPlanId: created.id });
+          }
+
+          const lessonRows: Parameters<typeof curriculum.insertLessons>[1] = [];
+          for (const [i, { section, sectionDesc, lessonValues, posterMediaId }] of nested.entries()) {
+            const created = await curriculum.insertSectionAt(tx, {
+              id: newId('section'),
+              schoolId,
+              courseId: course.id,
+              title: section.title,
+              position: i + 1,
+              ...(sectionDesc ?? {}),
+              posterImageUrl: section.posterImageUrl ?? null,
+              posterMediaId: posterMediaId ?? null,
+              status: section.status ?? 'published',
+              drip: section.drip ?? { type: 'none' },
+              externalId: section.externalId ?? null,
+            });
+            lessonValues.forEach((values, j) =>
+              lessonRows.push(lessonRow(schoolId, course.id, created.id, j + 1, values)),
+            );
+          }
+          await curriculum.insertLessons(tx, lessonRows);
+
+          if (status !== 'draft') course = await setStatus(tx, course, status);
+          return document(tx, schoolId, course.id);
+        });
       });
     },
 
-    async get(schoolId: string, courseId: string, query: { include?: string | undefined } & Record<string, unknown>): Promise<CourseDocument> {
+    async get(
+      schoolId: string,
+      courseId: string,
+      query: { include?: string | undefined } & Record<string, unknown>,
+    ): Promise<CourseDocument> {
       const include = parseInclude(query.include, COURSE_INCLUDES);
       const fields = parseFields(query, COURSE_FIELD_TYPES);
       return document(db, schoolId, courseId, include, fields);
@@ -295,7 +389,9 @@ export function createCourseService({ db, schools, categories, users, media }: D
       const fields = parseFields(query, ['courses']);
       const req = toListRequest(query, COURSE_SORTS, '-createdAt');
       const kind = req.sort.key === 'title' ? 'string' : 'date';
-      const after = req.after ? { value: cursorValueFor(kind, req.after.value) as Date | string, id: req.after.id } : undefined;
+      const after = req.after
+        ? { value: cursorValueFor(kind, req.after.value) as Date | string, id: req.after.id }
+        : undefined;
       const filters: repo.CourseFilters = {
         search: query.search,
         status: query.status === 'all' ? undefined : query.status,
@@ -305,8 +401,14 @@ export function createCourseService({ db, schools, categories, users, media }: D
         externalId: query.externalId,
       };
       const { rows, total } = await repo.listCourses(db, schoolId, filters, req, after);
-      const { items, pagination } = paginate(rows, req, total, (r) => (r.sort_value instanceof Date ? r.sort_value.toISOString() : r.sort_value));
-      const data = fields.size ? items.map((r) => JSON.stringify(applyFields(JSON.parse(r.json) as Record<string, unknown>, fields, 'courses'))) : items.map((r) => r.json);
+      const { items, pagination } = paginate(rows, req, total, (r) =>
+        r.sort_value instanceof Date ? r.sort_value.toISOString() : r.sort_value,
+      );
+      const data = fields.size
+        ? items.map((r) =>
+            JSON.stringify(applyFields(JSON.parse(r.json) as Record<string, unknown>, fields, 'courses')),
+          )
+        : items.map((r) => r.json);
       return `{"data":[${data.join(',')}],"pagination":${JSON.stringify(pagination)}}`;
     },
 
@@ -319,23 +421,38 @@ export function createCourseService({ db, schools, categories, users, media }: D
       problems.throwIfAny();
       if (!(await repo.findCourse(db, schoolId, courseId))) throw notFound('Course');
       return withImageCopies(schoolId, async (copy) => {
-      const featured = await featuredImage(schoolId, patch, problems, copy);
-      problems.throwIfAny();
-      return db.transaction(async (tx) => {
-        let course = await service.lock(tx, schoolId, courseId);
-        assertIfMatch(ifMatch, course);
-        const values: Partial<repo.CourseRow> = { ...(desc ?? {}), ...featured };
-        for (const key of ['title', 'slug', 'shortDescription', 'thumbnailUrl', 'trailerUrl', 'level', 'categoryId', 'authors', 'externalId', 'source', 'privacy'] as const) {
-          if (patch[key] !== undefined) (values as Record<string, unknown>)[key] = patch[key];
-        }
-        if (patch.type ?? patch.courseType) values.type = patch.type ?? patch.courseType;
-        if (custom) values.customFields = custom;
-        course = await repo.updateCourse(tx, courseId, values);
-        if (patch.tags) await repo.setCourseTags(tx, schoolId, courseId, dedupeTags(patch.tags));
-        const status = patch.status ?? patch.publishedStatus ?? (patch.published === undefined ? undefined : patch.published ? 'published' : 'draft');
-        if (status && status !== course.status) course = await setStatus(tx, course, status);
-        return document(tx, schoolId, courseId);
-      });
+        const featured = await featuredImage(schoolId, patch, problems, copy);
+        problems.throwIfAny();
+        return db.transaction(async (tx) => {
+          let course = await service.lock(tx, schoolId, courseId);
+          assertIfMatch(ifMatch, course);
+          const values: Partial<repo.CourseRow> = { ...(desc ?? {}), ...featured };
+          for (const key of [
+            'title',
+            'slug',
+            'shortDescription',
+            'thumbnailUrl',
+            'trailerUrl',
+            'level',
+            'categoryId',
+            'authors',
+            'externalId',
+            'source',
+            'privacy',
+          ] as const) {
+            if (patch[key] !== undefined) (values as Record<string, unknown>)[key] = patch[key];
+          }
+          if (patch.type ?? patch.courseType) values.type = patch.type ?? patch.courseType;
+          if (custom) values.customFields = custom;
+          course = await repo.updateCourse(tx, courseId, values);
+          if (patch.tags) await repo.setCourseTags(tx, schoolId, courseId, dedupeTags(patch.tags));
+          const status =
+            patch.status ??
+            patch.publishedStatus ??
+            (patch.published === undefined ? undefined : patch.published ? 'published' : 'draft');
+          if (status && status !== course.status) course = await setStatus(tx, course, status);
+          return document(tx, schoolId, courseId);
+        });
       });
     },
 
@@ -345,7 +462,10 @@ export function createCourseService({ db, schools, categories, users, media }: D
         const course = await service.lock(tx, schoolId, courseId);
         assertIfMatch(ifMatch, course);
         if (!force && (await repo.hasEnrollments(tx, courseId))) {
-          throw new AppError('has_enrollments', 'Learners are enrolled in this course; delete with ?force=true to remove it with their enrollments.');
+          throw new AppError(
+            'has_enrollments',
+            'Learners are enrolled in this course; delete with ?force=true to remove it with their enrollments.',
+          );
         }
         await repo.deleteCourse(tx, courseId);
       });
@@ -363,14 +483,29 @@ export function createCourseService({ db, schools, categories, users, media }: D
     async duplicate(schoolId: string, courseId: string): Promise<CourseDocument> {
       return db.transaction(async (tx) => {
         const source = await service.lock(tx, schoolId, courseId);
-        const { id: _id, slug: _slug, createdAt: _c, updatedAt: _u, version: _v, defaultPaymentPlanId, publishedAt: _p, externalId: _e, ...rest } = source;
-        let copy = await insertCourseRow(tx, schoolId, `${source.title.slice(0, 248)} (copy)`, undefined, { ...rest, status: 'draft', externalId: null });
+        const {
+          id: _id,
+          slug: _slug,
+          createdAt: _c,
+          updatedAt: _u,
+          version: _v,
+          defaultPaymentPlanId,
+          publishedAt: _p,
+          externalId: _e,
+          ...rest
+        } = source;
+        let copy = await insertCourseRow(tx, schoolId, `${source.title.slice(0, 248)} (copy)`, undefined, {
+          ...rest,
+          status: 'draft',
+          externalId: null,
+        });
         await repo.setCourseTags(tx, schoolId, copy.id, await repo.courseTagNames(tx, source.id));
         for (const plan of await plansRepo.plansOf(tx, source.id)) {
           if (plan.status !== 'active') continue;
           const { id, courseId: _cid, createdAt: _pc, updatedAt: _pu, version: _pv, ...planRest } = plan;
           const created = await plansRepo.insertPlan(tx, { ...planRest, id: newId('paymentPlan'), courseId: copy.id });
-          if (id === defaultPaymentPlanId) copy = await repo.updateCourse(tx, copy.id, { defaultPaymentPlanId: created.id });
+          if (id === defaultPaymentPlanId)
+            copy = await repo.updateCourse(tx, copy.id, { defaultPaymentPlanId: created.id });
         }
         const sectionIds = new Map<string, string>();
         const sourceSections = await curriculum.sectionsOf(tx, source.id);
@@ -387,12 +522,14 @@ export function createCourseService({ db, schools, categories, users, media }: D
         const lessons = await curriculum.lessonsOf(tx, source.id);
         await curriculum.insertLessons(
           tx,
-          lessons.map(({ id: _lid, courseId: _lc, createdAt: _lca, updatedAt: _lua, version: _lv, sectionId, ...l }) => ({
-            ...l,
-            id: newId('lesson'),
-            courseId: copy.id,
-            sectionId: sectionId ? sectionIds.get(sectionId)! : null,
-          })),
+          lessons.map(
+            ({ id: _lid, courseId: _lc, createdAt: _lca, updatedAt: _lua, version: _lv, sectionId, ...l }) => ({
+              ...l,
+              id: newId('lesson'),
+              courseId: copy.id,
+              sectionId: sectionId ? sectionIds.get(sectionId)! : null,
+            }),
+          ),
         );
         return document(tx, schoolId, copy.id);
       });
@@ -421,14 +558,23 @@ export function createCourseService({ db, schools, categories, users, media }: D
 
   async function setStatus(tx: Tx, course: repo.CourseRow, status: 'draft' | 'published' | 'archived') {
     if (status === 'published') await assertPublishable(tx, course);
-    return repo.updateCourse(tx, course.id, { status, publishedAt: status === 'published' ? (course.publishedAt ?? new Date()) : course.publishedAt });
+    return repo.updateCourse(tx, course.id, {
+      status,
+      publishedAt: status === 'published' ? (course.publishedAt ?? new Date()) : course.publishedAt,
+    });
   }
 
   return service;
 }
 export type CourseService = ReturnType<typeof createCourseService>;
 
-export function lessonRow(schoolId: string, courseId: string, sectionId: string | null, position: number, values: LessonValues) {
+export function lessonRow(
+  schoolId: string,
+  courseId: string,
+  sectionId: string | null,
+  position: number,
+  values: LessonValues,
+) {
   return { id: newId('lesson'), schoolId, courseId, position, title: values.title ?? 'Untitled', ...values, sectionId };
 }
 
@@ -453,8 +599,17 @@ function trimCourse(course: Record<string, unknown>, fields: SparseFields): Reco
     });
   }
   if (Array.isArray(course.unsectionedLessons)) out.unsectionedLessons = lessons(course.unsectionedLessons);
-  if (Array.isArray(course.paymentPlans)) out.paymentPlans = (course.paymentPlans as Record<string, unknown>[]).map((p) => applyFields(p, fields, 'paymentPlans'));
-  if ('category' in course) out.category = course.category ? applyFields(course.category as Record<string, unknown>, fields, 'categories') : null;
-  if (Array.isArray(course.instructors)) out.instructors = (course.instructors as Record<string, unknown>[]).map((u) => applyFields(u, fields, 'instructors'));
+  if (Array.isArray(course.paymentPlans))
+    out.paymentPlans = (course.paymentPlans as Record<string, unknown>[]).map((p) =>
+      applyFields(p, fields, 'paymentPlans'),
+    );
+  if ('category' in course)
+    out.category = course.category
+      ? applyFields(course.category as Record<string, unknown>, fields, 'categories')
+      : null;
+  if (Array.isArray(course.instructors))
+    out.instructors = (course.instructors as Record<string, unknown>[]).map((u) =>
+      applyFields(u, fields, 'instructors'),
+    );
   return out;
 }

@@ -3,7 +3,7 @@
  * course; lessons within a section, or among the course's unsectioned lessons). Callers hold the
  * course row lock (courses.repo lockCourse), so these shifts never interleave.
  */
-import { and, asc, eq, gt, gte, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, isNull, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { lessons, sections } from '../../db/schema/index.js';
 import { lessonJson, raw, sectionJson } from './course-json.js';
@@ -21,12 +21,18 @@ export async function sectionsOf(db: DbOrTx, courseId: string): Promise<SectionR
 }
 
 export async function findSection(db: DbOrTx, courseId: string, sectionId: string): Promise<SectionRow | undefined> {
-  const [row] = await db.select().from(sections).where(and(eq(sections.courseId, courseId), eq(sections.id, sectionId)));
+  const [row] = await db
+    .select()
+    .from(sections)
+    .where(and(eq(sections.courseId, courseId), eq(sections.id, sectionId)));
   return row;
 }
 
 /** Makes room at `position` (1..count+1) and inserts there. */
-export async function insertSectionAt(db: DbOrTx, row: typeof sections.$inferInsert & { position: number }): Promise<SectionRow> {
+export async function insertSectionAt(
+  db: DbOrTx,
+  row: typeof sections.$inferInsert & { position: number },
+): Promise<SectionRow> {
   await db
     .update(sections)
     .set({ position: sql`${sections.position} + 1`, version: sql`${sections.version} + 1` })
@@ -35,7 +41,11 @@ export async function insertSectionAt(db: DbOrTx, row: typeof sections.$inferIns
   return created!;
 }
 
-export async function updateSection(db: DbOrTx, sectionId: string, patch: Partial<typeof sections.$inferInsert>): Promise<SectionRow> {
+export async function updateSection(
+  db: DbOrTx,
+  sectionId: string,
+  patch: Partial<typeof sections.$inferInsert>,
+): Promise<SectionRow> {
   const [row] = await db
     .update(sections)
     .set({ ...patch, updatedAt: new Date(), version: sql`${sections.version} + 1` })
@@ -70,7 +80,10 @@ export async function moveSection(db: DbOrTx, section: SectionRow, to: number): 
     .update(sections)
     .set({ position: shift, version: sql`${sections.version} + 1` })
     .where(and(eq(sections.courseId, section.courseId), sql`${sections.id} <> ${section.id}`));
-  await db.update(sections).set({ position: to, version: sql`${sections.version} + 1` }).where(eq(sections.id, section.id));
+  await db
+    .update(sections)
+    .set({ position: to, version: sql`${sections.version} + 1` })
+    .where(eq(sections.id, section.id));
 }
 
 /** Sets every section's position from the given order (an exact permutation, checked by the caller). */
@@ -84,7 +97,10 @@ export async function reorderSections(db: DbOrTx, courseId: string, orderedIds: 
 // ---------- lessons ----------
 
 export async function findLesson(db: DbOrTx, courseId: string, lessonId: string): Promise<LessonRow | undefined> {
-  const [row] = await db.select().from(lessons).where(and(eq(lessons.courseId, courseId), eq(lessons.id, lessonId)));
+  const [row] = await db
+    .select()
+    .from(lessons)
+    .where(and(eq(lessons.courseId, courseId), eq(lessons.id, lessonId)));
   return row;
 }
 
@@ -93,11 +109,17 @@ export async function lessonsOf(db: DbOrTx, courseId: string): Promise<LessonRow
 }
 
 export async function countInContainer(db: DbOrTx, courseId: string, sectionId: string | null): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(lessons).where(inContainer(courseId, sectionId));
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(lessons)
+    .where(inContainer(courseId, sectionId));
   return row?.n ?? 0;
 }
 
-export async function insertLessonAt(db: DbOrTx, row: typeof lessons.$inferInsert & { position: number }): Promise<LessonRow> {
+export async function insertLessonAt(
+  db: DbOrTx,
+  row: typeof lessons.$inferInsert & { position: number },
+): Promise<LessonRow> {
   await db
     .update(lessons)
     .set({ position: sql`${lessons.position} + 1`, version: sql`${lessons.version} + 1` })
@@ -114,7 +136,11 @@ export async function insertLessons(db: DbOrTx, rows: (typeof lessons.$inferInse
   for (let i = 0; i < rows.length; i += 1000) await db.insert(lessons).values(rows.slice(i, i + 1000));
 }
 
-export async function updateLesson(db: DbOrTx, lessonId: string, patch: Partial<typeof lessons.$inferInsert>): Promise<LessonRow> {
+export async function updateLesson(
+  db: DbOrTx,
+  lessonId: string,
+  patch: Partial<typeof lessons.$inferInsert>,
+): Promise<LessonRow> {
   const [row] = await db
     .update(lessons)
     .set({ ...patch, updatedAt: new Date(), version: sql`${lessons.version} + 1` })
@@ -137,15 +163,25 @@ export async function deleteLesson(db: DbOrTx, lesson: LessonRow): Promise<void>
 }
 
 /** Moves a lesson to `position` of container `sectionId` (its own or another). */
-export async function moveLesson(db: DbOrTx, lesson: LessonRow, sectionId: string | null, position: number): Promise<void> {
+export async function moveLesson(
+  db: DbOrTx,
+  lesson: LessonRow,
+  sectionId: string | null,
+  position: number,
+): Promise<void> {
   // Park it outside every container's range, close its old gap, open the new one, drop it in.
   await db.update(lessons).set({ position: 0 }).where(eq(lessons.id, lesson.id));
   await closeGap(db, lesson);
   await db
     .update(lessons)
     .set({ position: sql`${lessons.position} + 1`, version: sql`${lessons.version} + 1` })
-    .where(and(inContainer(lesson.courseId, sectionId), gte(lessons.position, position), sql`${lessons.id} <> ${lesson.id}`));
-  await db.update(lessons).set({ sectionId, position, updatedAt: new Date(), version: sql`${lessons.version} + 1` }).where(eq(lessons.id, lesson.id));
+    .where(
+      and(inContainer(lesson.courseId, sectionId), gte(lessons.position, position), sql`${lessons.id} <> ${lesson.id}`),
+    );
+  await db
+    .update(lessons)
+    .set({ sectionId, position, updatedAt: new Date(), version: sql`${lessons.version} + 1` })
+    .where(eq(lessons.id, lesson.id));
 }
 
 // ---------- API representation (same fragments as the course document) ----------
@@ -158,10 +194,16 @@ export async function sectionDocuments(db: DbOrTx, courseId: string, sectionId?:
   return rows.map((r) => r.json);
 }
 
-export async function lessonDocuments(db: DbOrTx, courseId: string, filter: { lessonId?: string; sectionId?: string | null }, withContent: boolean): Promise<string[]> {
+export async function lessonDocuments(
+  db: DbOrTx,
+  courseId: string,
+  filter: { lessonId?: string; sectionId?: string | null },
+  withContent: boolean,
+): Promise<string[]> {
   const conditions: SQL[] = [sql`l.course_id = ${courseId}`];
   if (filter.lessonId) conditions.push(sql`l.id = ${filter.lessonId}`);
-  if (filter.sectionId !== undefined) conditions.push(filter.sectionId ? sql`l.section_id = ${filter.sectionId}` : sql`l.section_id IS NULL`);
+  if (filter.sectionId !== undefined)
+    conditions.push(filter.sectionId ? sql`l.section_id = ${filter.sectionId}` : sql`l.section_id IS NULL`);
   const { rows } = await db.execute<{ json: string }>(sql`
     SELECT ${raw(lessonJson('l', withContent))}::text AS json FROM lessons l
       LEFT JOIN sections s ON s.id = l.section_id
@@ -172,5 +214,9 @@ export async function lessonDocuments(db: DbOrTx, courseId: string, filter: { le
 
 /** A section's document holds its lessons: a change to them is a change to it (new ETag). */
 export async function touchSection(db: DbOrTx, sectionId: string | null): Promise<void> {
-  if (sectionId) await db.update(sections).set({ updatedAt: new Date(), version: sql`${sections.version} + 1` }).where(eq(sections.id, sectionId));
+  if (sectionId)
+    await db
+      .update(sections)
+      .set({ updatedAt: new Date(), version: sql`${sections.version} + 1` })
+      .where(eq(sections.id, sectionId));
 }

@@ -6,6 +6,13 @@ import type { Pagination } from '../../lib/pagination.js';
  */
 export function wholeList(jsonItems: string[]): string {
   const n = jsonItems.length;
-  const pagination: Pagination = { page: 1, limit: n, total: n, totalPages: n ? 1 : 0, hasMore: false, nextCursor: null };
+  const pagination: Pagination = {
+    page: 1,
+    limit: n,
+    total: n,
+    totalPages: n ? 1 : 0,
+    hasMore: false,
+    nextCursor: null,
+  };
   return `{"data":[${jsonItems.join(',')}],"pagination":${JSON.stringify(pagination)}}`;
 }

@@ -7,10 +7,10 @@
 import type { lessons } from '../../db/schema/index.js';
 import { AppError, type ErrorDetail } from '../../lib/errors.js';
 import { parseMarkdown, parseRichText, renderRichText } from '../../lib/richtext.js';
-import { parseVideoUrl } from '../../lib/video.js';
 import { zodIssuesToDetails } from '../../lib/validation.js';
+import { parseVideoUrl } from '../../lib/video.js';
+import { type CreateLesson, QuizSchema, type UpdateLesson } from './courses.schemas.js';
 import type { LessonRow } from './curriculum.repo.js';
-import { QuizSchema, type CreateLesson, type UpdateLesson } from './courses.schemas.js';
 
 export type LessonValues = Partial<Omit<typeof lessons.$inferInsert, 'id' | 'schoolId' | 'courseId' | 'position'>>;
 
@@ -30,8 +30,13 @@ export class Problems {
     const first = this.list[0]!;
     const codes = new Set(this.list.map((p) => p.code));
     const code = codes.size === 1 ? first.code : 'validation_error';
-    const more = this.list.length > 1 ? ` (and ${this.list.length - 1} more problem${this.list.length > 2 ? 's' : ''})` : '';
-    throw new AppError(code, `Field '${first.detail.path}': ${first.detail.message.replace(/\.$/, '')}${more}.`, this.list.map((p) => p.detail));
+    const more =
+      this.list.length > 1 ? ` (and ${this.list.length - 1} more problem${this.list.length > 2 ? 's' : ''})` : '';
+    throw new AppError(
+      code,
+      `Field '${first.detail.path}': ${first.detail.message.replace(/\.$/, '')}${more}.`,
+      this.list.map((p) => p.detail),
+    );
   }
 }
 
@@ -41,7 +46,12 @@ const MEDIA_TYPES = new Set(['audio', 'pdf', 'file']);
  * Validates and normalises one lesson. `at(path)` prefixes field names (e.g. `sections.0.lessons.2.`);
  * `existing` is the stored lesson for updates (rules apply to the merged result).
  */
-export function prepareLesson(input: CreateLesson | UpdateLesson, prefix: string, problems: Problems, existing?: LessonRow): LessonValues {
+export function prepareLesson(
+  input: CreateLesson | UpdateLesson,
+  prefix: string,
+  problems: Problems,
+  existing?: LessonRow,
+): LessonValues {
   const at = (field: string) => `${prefix}${field}`;
   const v: LessonValues = {};
 
@@ -53,7 +63,17 @@ export function prepareLesson(input: CreateLesson | UpdateLesson, prefix: string
   const type = input.type ?? existing?.type ?? (input.videoUrl ? 'video' : 'text');
   if (input.type !== undefined || !existing) v.type = type;
 
-  for (const key of ['title', 'downloadable', 'duration', 'isPreview', 'status', 'unlock', 'completion', 'externalId', 'sectionId'] as const) {
+  for (const key of [
+    'title',
+    'downloadable',
+    'duration',
+    'isPreview',
+    'status',
+    'unlock',
+    'completion',
+    'externalId',
+    'sectionId',
+  ] as const) {
     if (input[key] !== undefined) (v as Record<string, unknown>)[key] = input[key];
   }
   const summary = input.summary !== undefined ? input.summary : input.description;
@@ -63,11 +83,13 @@ export function prepareLesson(input: CreateLesson | UpdateLesson, prefix: string
   // Content: rich text for every type but quiz, whose content is the quiz definition.
   const contentChanged = input.content !== undefined || input.contentMarkdown !== undefined;
   if (type === 'quiz') {
-    if (input.contentMarkdown !== undefined) problems.add('validation_error', at('contentMarkdown'), 'A quiz lesson takes its questions in content.');
+    if (input.contentMarkdown !== undefined)
+      problems.add('validation_error', at('contentMarkdown'), 'A quiz lesson takes its questions in content.');
     else if (input.content !== undefined || !existing || existing.type !== 'quiz') {
       const quiz = QuizSchema.safeParse(input.content);
       if (!quiz.success) {
-        for (const d of zodIssuesToDetails(quiz.error.issues, [at('content')])) problems.add('validation_error', d.path, d.message);
+        for (const d of zodIssuesToDetails(quiz.error.issues, [at('content')]))
+          problems.add('validation_error', d.path, d.message);
       } else {
         v.content = quiz.data;
         v.contentHtml = null;
@@ -92,7 +114,12 @@ export function prepareLesson(input: CreateLesson | UpdateLesson, prefix: string
       problems.add('validation_error', at('videoUrl'), `videoUrl is for video and embed lessons, not ${type} lessons.`);
     } else {
       const meta = parseVideoUrl(input.videoUrl);
-      if (!meta) problems.add('invalid_video_url', at('videoUrl'), 'Not a YouTube, Vimeo or direct video (.mp4 .webm .ogg .mov .m3u8) URL.');
+      if (!meta)
+        problems.add(
+          'invalid_video_url',
+          at('videoUrl'),
+          'Not a YouTube, Vimeo or direct video (.mp4 .webm .ogg .mov .m3u8) URL.',
+        );
       else {
         v.videoUrl = meta.embedUrl;
         v.videoMeta = meta;
@@ -114,18 +141,23 @@ export function prepareLesson(input: CreateLesson | UpdateLesson, prefix: string
   }
   // A videoUrl that was sent counts (if it was invalid, that is reported already).
   const hasVideo = typeof input.videoUrl === 'string' || (input.videoUrl === undefined && Boolean(existing?.videoUrl));
-  if (type === 'video' && !hasVideo && !hasMedia) problems.add('validation_error', at('videoUrl'), 'A video lesson needs media or a videoUrl.');
+  if (type === 'video' && !hasVideo && !hasMedia)
+    problems.add('validation_error', at('videoUrl'), 'A video lesson needs media or a videoUrl.');
 
   if (input.removeThumbnail) {
-    if (input.thumbnailUrl) problems.add('validation_error', at('removeThumbnail'), 'Send thumbnailUrl or removeThumbnail, not both.');
+    if (input.thumbnailUrl)
+      problems.add('validation_error', at('removeThumbnail'), 'Send thumbnailUrl or removeThumbnail, not both.');
     v.thumbnailUrl = null;
     v.thumbnailMediaId = null;
   } else if (input.thumbnailUrl !== undefined) v.thumbnailUrl = input.thumbnailUrl;
 
-  if (MEDIA_TYPES.has(type) && !hasMedia) problems.add('validation_error', at('media'), `A ${type} lesson needs media ({ mediaId }).`);
+  if (MEDIA_TYPES.has(type) && !hasMedia)
+    problems.add('validation_error', at('media'), `A ${type} lesson needs media ({ mediaId }).`);
   const completion = input.completion?.type ?? existing?.completion.type;
-  if (completion === 'video' && type !== 'video') problems.add('validation_error', at('completion.type'), 'Video completion needs a video lesson.');
-  if (completion === 'quiz' && type !== 'quiz') problems.add('validation_error', at('completion.type'), 'Quiz completion needs a quiz lesson.');
+  if (completion === 'video' && type !== 'video')
+    problems.add('validation_error', at('completion.type'), 'Video completion needs a video lesson.');
+  if (completion === 'quiz' && type !== 'quiz')
+    problems.add('validation_error', at('completion.type'), 'Quiz completion needs a quiz lesson.');
   if (!input.completion && !existing) v.completion = { type: type === 'quiz' ? 'quiz' : 'button' };
   return v;
 }

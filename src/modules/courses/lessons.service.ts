@@ -1,13 +1,13 @@
 import type { Db, Tx } from '../../db/client.js';
-import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { AppError, notFound } from '../../lib/errors.js';
+import { assertIfMatch, etagOf } from '../../lib/etag.js';
+import { findCourse } from './courses.repo.js';
+import type { CreateLesson, UpdateLesson } from './courses.schemas.js';
 import type { CourseService } from './courses.service.js';
 import { lessonRow } from './courses.service.js';
-import { findCourse } from './courses.repo.js';
 import * as curriculum from './curriculum.repo.js';
-import type { CreateLesson, UpdateLesson } from './courses.schemas.js';
-import { prepareLesson, Problems } from './lesson-input.js';
 import { wholeList } from './json-list.js';
+import { Problems, prepareLesson } from './lesson-input.js';
 
 /**
  * Lessons, on the flat routes (`/courses/{id}/lessons`) and the nested ones
@@ -31,14 +31,21 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
   async function assertSection(tx: Db | Tx, courseId: string, sectionId: string | null, path: string | null) {
     if (sectionId === null || (await curriculum.findSection(tx, courseId, sectionId))) return;
     if (path === null) throw notFound('Section');
-    throw new AppError('validation_error', 'No such section in this course.', [{ path, message: 'Not a section of this course.' }]);
+    throw new AppError('validation_error', 'No such section in this course.', [
+      { path, message: 'Not a section of this course.' },
+    ]);
   }
 
   return {
     async list(schoolId: string, courseId: string, inSection?: string): Promise<string> {
       if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
       if (inSection !== undefined) await assertSection(db, courseId, inSection, null);
-      const docs = await curriculum.lessonDocuments(db, courseId, inSection === undefined ? {} : { sectionId: inSection }, false);
+      const docs = await curriculum.lessonDocuments(
+        db,
+        courseId,
+        inSection === undefined ? {} : { sectionId: inSection },
+        false,
+      );
       return wholeList(docs);
     },
 
@@ -53,8 +60,14 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
       if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
       const problems = new Problems();
       const values = prepareLesson(input, '', problems);
-      if (values.instructorId) await courses.checkInstructors(schoolId, [{ id: values.instructorId, path: 'instructorId' }], problems);
-      if (values.mediaId) await courses.checkMedia(schoolId, [{ id: values.mediaId, lessonType: values.type ?? 'text', path: 'media.mediaId' }], problems);
+      if (values.instructorId)
+        await courses.checkInstructors(schoolId, [{ id: values.instructorId, path: 'instructorId' }], problems);
+      if (values.mediaId)
+        await courses.checkMedia(
+          schoolId,
+          [{ id: values.mediaId, lessonType: values.type ?? 'text', path: 'media.mediaId' }],
+          problems,
+        );
       problems.throwIfAny();
       return courses.withImageCopies(schoolId, async (copy) => {
         if (values.thumbnailUrl) values.thumbnailMediaId = await copy(values.thumbnailUrl, 'thumbnailUrl');
@@ -63,14 +76,19 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
           if (inSection !== undefined) {
             await assertSection(tx, courseId, inSection, null);
             if (input.sectionId !== undefined && input.sectionId !== inSection) {
-              throw new AppError('validation_error', 'sectionId differs from the section in the URL.', [{ path: 'sectionId', message: 'Must match the URL.' }]);
+              throw new AppError('validation_error', 'sectionId differs from the section in the URL.', [
+                { path: 'sectionId', message: 'Must match the URL.' },
+              ]);
             }
           }
           const sectionId = inSection ?? input.sectionId ?? null;
           await assertSection(tx, courseId, sectionId, 'sectionId');
           const count = await curriculum.countInContainer(tx, courseId, sectionId);
           const position = Math.min(input.position ?? input.order ?? count + 1, count + 1);
-          const created = await curriculum.insertLessonAt(tx, lessonRow(schoolId, courseId, sectionId, position, values));
+          const created = await curriculum.insertLessonAt(
+            tx,
+            lessonRow(schoolId, courseId, sectionId, position, values),
+          );
           await curriculum.touchSection(tx, sectionId);
           await courses.touch(tx, courseId);
           return doc(tx, courseId, created.id);
@@ -78,16 +96,28 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
       });
     },
 
-    async update(schoolId: string, courseId: string, lessonId: string, patch: UpdateLesson, ifMatch?: string, inSection?: string) {
+    async update(
+      schoolId: string,
+      courseId: string,
+      lessonId: string,
+      patch: UpdateLesson,
+      ifMatch?: string,
+      inSection?: string,
+    ) {
       if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
       const before = await lessonIn(db, courseId, lessonId, inSection);
       const problems = new Problems();
       const { sectionId: _ignored, ...values } = prepareLesson(patch, '', problems, before);
-      if (values.instructorId) await courses.checkInstructors(schoolId, [{ id: values.instructorId, path: 'instructorId' }], problems);
+      if (values.instructorId)
+        await courses.checkInstructors(schoolId, [{ id: values.instructorId, path: 'instructorId' }], problems);
       // The media must fit the lesson whenever either changes.
       const mediaId = values.mediaId !== undefined ? values.mediaId : before.mediaId;
       if (mediaId && (values.mediaId || values.type)) {
-        await courses.checkMedia(schoolId, [{ id: mediaId, lessonType: values.type ?? before.type, path: values.mediaId ? 'media.mediaId' : 'type' }], problems);
+        await courses.checkMedia(
+          schoolId,
+          [{ id: mediaId, lessonType: values.type ?? before.type, path: values.mediaId ? 'media.mediaId' : 'type' }],
+          problems,
+        );
       }
       problems.throwIfAny();
       const result = await courses.withImageCopies(schoolId, async (copy) => {
@@ -112,7 +142,11 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
         });
       });
       // A replaced thumbnail copy is no longer used by anything.
-      if (values.thumbnailMediaId !== undefined && before.thumbnailMediaId && before.thumbnailMediaId !== values.thumbnailMediaId) {
+      if (
+        values.thumbnailMediaId !== undefined &&
+        before.thumbnailMediaId &&
+        before.thumbnailMediaId !== values.thumbnailMediaId
+      ) {
         await courses.discardCopy(schoolId, before.thumbnailMediaId);
       }
       return result;
@@ -130,7 +164,12 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
     },
 
     /** POST /move: into another section (or unsectioned, null) at a position (default: the end). */
-    async move(schoolId: string, courseId: string, lessonId: string, to: { sectionId: string | null; position?: number | undefined }) {
+    async move(
+      schoolId: string,
+      courseId: string,
+      lessonId: string,
+      to: { sectionId: string | null; position?: number | undefined },
+    ) {
       return db.transaction(async (tx) => {
         await courses.lock(tx, schoolId, courseId);
         const lesson = await lessonIn(tx, courseId, lessonId);
@@ -145,7 +184,8 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
   };
 
   async function move(tx: Tx, lesson: curriculum.LessonRow, sectionId: string | null, wanted: number | undefined) {
-    const others = (await curriculum.countInContainer(tx, lesson.courseId, sectionId)) - (sectionId === lesson.sectionId ? 1 : 0);
+    const others =
+      (await curriculum.countInContainer(tx, lesson.courseId, sectionId)) - (sectionId === lesson.sectionId ? 1 : 0);
     await curriculum.moveLesson(tx, lesson, sectionId, Math.min(wanted ?? others + 1, others + 1));
   }
 }

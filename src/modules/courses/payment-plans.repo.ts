@@ -11,15 +11,26 @@ export async function insertPlan(db: DbOrTx, row: typeof paymentPlans.$inferInse
 }
 
 export async function plansOf(db: DbOrTx, courseId: string): Promise<PlanRow[]> {
-  return db.select().from(paymentPlans).where(eq(paymentPlans.courseId, courseId)).orderBy(asc(paymentPlans.createdAt), asc(paymentPlans.id));
+  return db
+    .select()
+    .from(paymentPlans)
+    .where(eq(paymentPlans.courseId, courseId))
+    .orderBy(asc(paymentPlans.createdAt), asc(paymentPlans.id));
 }
 
 export async function findPlan(db: DbOrTx, courseId: string, planId: string): Promise<PlanRow | undefined> {
-  const [row] = await db.select().from(paymentPlans).where(and(eq(paymentPlans.courseId, courseId), eq(paymentPlans.id, planId)));
+  const [row] = await db
+    .select()
+    .from(paymentPlans)
+    .where(and(eq(paymentPlans.courseId, courseId), eq(paymentPlans.id, planId)));
   return row;
 }
 
-export async function updatePlan(db: DbOrTx, planId: string, patch: Partial<typeof paymentPlans.$inferInsert>): Promise<PlanRow> {
+export async function updatePlan(
+  db: DbOrTx,
+  planId: string,
+  patch: Partial<typeof paymentPlans.$inferInsert>,
+): Promise<PlanRow> {
   const [row] = await db
     .update(paymentPlans)
     .set({ ...patch, updatedAt: new Date(), version: sql`${paymentPlans.version} + 1` })

@@ -1,25 +1,35 @@
 import type { Db, Tx } from '../../db/client.js';
-import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { AppError, notFound } from '../../lib/errors.js';
+import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
 import type { SchoolService } from '../schools/schools.service.js';
-import type { CourseService } from './courses.service.js';
 import { findCourse, updateCourse } from './courses.repo.js';
 import type { CreatePaymentPlan, UpdatePaymentPlan } from './courses.schemas.js';
-import * as repo from './payment-plans.repo.js';
+import type { CourseService } from './courses.service.js';
 import { wholeList } from './json-list.js';
+import * as repo from './payment-plans.repo.js';
 
-type PlanShape = { type: repo.PlanRow['type']; amount: number; interval: 'month' | 'year' | null; installmentsCount: number | null };
+type PlanShape = {
+  type: repo.PlanRow['type'];
+  amount: number;
+  interval: 'month' | 'year' | null;
+  installmentsCount: number | null;
+};
 
 /** The rules that tie a plan's fields to its type; every problem with its path. */
 function checkShape(p: PlanShape): void {
   const details = [];
   if (p.type === 'free' && p.amount !== 0) details.push({ path: 'amount', message: 'A free plan has amount 0.' });
-  if (p.type !== 'free' && p.amount <= 0) details.push({ path: 'amount', message: `A ${p.type} plan needs an amount above 0.` });
-  if (p.type === 'subscription' && !p.interval) details.push({ path: 'interval', message: 'A subscription needs interval month or year.' });
-  if (p.type !== 'subscription' && p.interval) details.push({ path: 'interval', message: 'Only subscriptions have an interval.' });
-  if (p.type === 'installments' && !p.installmentsCount) details.push({ path: 'installments', message: 'An installments plan needs installments.count (≥ 2).' });
-  if (p.type !== 'installments' && p.installmentsCount) details.push({ path: 'installments', message: 'Only installments plans have installments.' });
+  if (p.type !== 'free' && p.amount <= 0)
+    details.push({ path: 'amount', message: `A ${p.type} plan needs an amount above 0.` });
+  if (p.type === 'subscription' && !p.interval)
+    details.push({ path: 'interval', message: 'A subscription needs interval month or year.' });
+  if (p.type !== 'subscription' && p.interval)
+    details.push({ path: 'interval', message: 'Only subscriptions have an interval.' });
+  if (p.type === 'installments' && !p.installmentsCount)
+    details.push({ path: 'installments', message: 'An installments plan needs installments.count (≥ 2).' });
+  if (p.type !== 'installments' && p.installmentsCount)
+    details.push({ path: 'installments', message: 'Only installments plans have installments.' });
   if (details.length) throw new AppError('validation_error', details.map((d) => d.message).join(' '), details);
 }
 
@@ -28,7 +38,15 @@ function checkShape(p: PlanShape): void {
  * per type (subscriptions: one monthly, one yearly); deleting archives; the default cannot be
  * archived and an archived plan cannot become the default.
  */
-export function createPaymentPlanService({ db, courses, schools }: { db: Db; courses: CourseService; schools: SchoolService }) {
+export function createPaymentPlanService({
+  db,
+  courses,
+  schools,
+}: {
+  db: Db;
+  courses: CourseService;
+  schools: SchoolService;
+}) {
   async function doc(tx: Db | Tx, courseId: string, planId: string) {
     const row = await repo.findPlan(tx, courseId, planId);
     const [json] = await repo.planDocuments(tx, courseId, planId);
@@ -38,11 +56,17 @@ export function createPaymentPlanService({ db, courses, schools }: { db: Db; cou
 
   async function assertTypeFree(tx: Tx, courseId: string, shape: PlanShape, exceptId?: string) {
     const clash = (await repo.plansOf(tx, courseId)).find(
-      (p) => p.status === 'active' && p.id !== exceptId && p.type === shape.type && (p.interval ?? null) === (shape.interval ?? null),
+      (p) =>
+        p.status === 'active' &&
+        p.id !== exceptId &&
+        p.type === shape.type &&
+        (p.interval ?? null) === (shape.interval ?? null),
     );
     if (clash) {
       const what = shape.type === 'subscription' ? `${shape.interval}ly subscription` : `${shape.type} plan`;
-      throw new AppError('conflict', `The course already has an active ${what} (${clash.id}).`, [{ path: 'type', message: `Active ${what} exists.` }]);
+      throw new AppError('conflict', `The course already has an active ${what} (${clash.id}).`, [
+        { path: 'type', message: `Active ${what} exists.` },
+      ]);
     }
   }
 
@@ -64,7 +88,10 @@ export function createPaymentPlanService({ db, courses, schools }: { db: Db; cou
         interval: input.interval ?? null,
         installmentsCount: input.installments?.count ?? null,
       };
-      if (shape.amount < 0) throw new AppError('validation_error', `Field 'amount' is required for a ${input.type} plan.`, [{ path: 'amount', message: 'Required' }]);
+      if (shape.amount < 0)
+        throw new AppError('validation_error', `Field 'amount' is required for a ${input.type} plan.`, [
+          { path: 'amount', message: 'Required' },
+        ]);
       checkShape(shape);
       const currency = input.currency ?? (await schools.get(schoolId)).data.currency;
       return db.transaction(async (tx) => {
@@ -95,10 +122,12 @@ export function createPaymentPlanService({ db, courses, schools }: { db: Db; cou
           type: plan.type,
           amount: patch.amount ?? plan.amount,
           interval: patch.interval !== undefined ? patch.interval : plan.interval,
-          installmentsCount: patch.installments !== undefined ? (patch.installments?.count ?? null) : plan.installmentsCount,
+          installmentsCount:
+            patch.installments !== undefined ? (patch.installments?.count ?? null) : plan.installmentsCount,
         };
         checkShape(shape);
-        if (plan.status === 'active' && shape.interval !== plan.interval) await assertTypeFree(tx, courseId, shape, plan.id);
+        if (plan.status === 'active' && shape.interval !== plan.interval)
+          await assertTypeFree(tx, courseId, shape, plan.id);
         await repo.updatePlan(tx, planId, {
           ...(patch.name !== undefined ? { name: patch.name } : {}),
           ...(patch.description !== undefined ? { description: patch.description } : {}),

@@ -1,14 +1,14 @@
 import type { Db } from '../../db/client.js';
-import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { AppError, notFound } from '../../lib/errors.js';
+import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
 import { parseMarkdown, parseRichText, renderRichText } from '../../lib/richtext.js';
-import type { CourseService } from './courses.service.js';
 import { findCourse } from './courses.repo.js';
-import * as curriculum from './curriculum.repo.js';
 import type { CreateSection, UpdateSection } from './courses.schemas.js';
-import { Problems } from './lesson-input.js';
+import type { CourseService } from './courses.service.js';
+import * as curriculum from './curriculum.repo.js';
 import { wholeList } from './json-list.js';
+import { Problems } from './lesson-input.js';
 
 /** Rich text of a section description (or its Markdown twin); undefined when not sent. */
 function descriptionOf(input: { description?: unknown; descriptionMarkdown?: string | undefined }, problems: Problems) {
@@ -28,10 +28,16 @@ function descriptionOf(input: { description?: unknown; descriptionMarkdown?: str
 }
 
 /** Prerequisites must be other sections of the course, and the graph must stay acyclic. */
-function checkPrerequisites(sectionId: string, prerequisites: string[], all: curriculum.SectionRow[], problems: Problems) {
+function checkPrerequisites(
+  sectionId: string,
+  prerequisites: string[],
+  all: curriculum.SectionRow[],
+  problems: Problems,
+) {
   const ids = new Set(all.map((s) => s.id));
   prerequisites.forEach((p, i) => {
-    if (p === sectionId) problems.add('validation_error', `prerequisites.${i}`, 'A section cannot be its own prerequisite.');
+    if (p === sectionId)
+      problems.add('validation_error', `prerequisites.${i}`, 'A section cannot be its own prerequisite.');
     else if (!ids.has(p)) problems.add('validation_error', `prerequisites.${i}`, 'Not a section of this course.');
   });
   const graph = new Map(all.map((s) => [s.id, s.prerequisites]));
@@ -73,33 +79,33 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
     async create(schoolId: string, courseId: string, input: CreateSection) {
       if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
       return courses.withImageCopies(schoolId, async (copy) => {
-      const posterMediaId = input.posterImageUrl ? await copy(input.posterImageUrl, 'posterImageUrl') : null;
-      return db.transaction(async (tx) => {
-        await courses.lock(tx, schoolId, courseId);
-        const all = await curriculum.sectionsOf(tx, courseId);
-        const problems = new Problems();
-        const desc = descriptionOf(input, problems);
-        const id = newId('section');
-        if (input.prerequisites?.length) checkPrerequisites(id, input.prerequisites, all, problems);
-        problems.throwIfAny();
-        const wanted = input.position ?? input.order ?? all.length + 1;
-        await curriculum.insertSectionAt(tx, {
-          id,
-          schoolId,
-          courseId,
-          title: input.title,
-          position: Math.min(wanted, all.length + 1),
-          ...(desc ?? {}),
-          posterImageUrl: input.posterImageUrl ?? null,
-          posterMediaId: posterMediaId ?? null,
-          status: input.status ?? 'published',
-          drip: input.drip ?? { type: 'none' },
-          prerequisites: input.prerequisites ?? [],
-          externalId: input.externalId ?? null,
+        const posterMediaId = input.posterImageUrl ? await copy(input.posterImageUrl, 'posterImageUrl') : null;
+        return db.transaction(async (tx) => {
+          await courses.lock(tx, schoolId, courseId);
+          const all = await curriculum.sectionsOf(tx, courseId);
+          const problems = new Problems();
+          const desc = descriptionOf(input, problems);
+          const id = newId('section');
+          if (input.prerequisites?.length) checkPrerequisites(id, input.prerequisites, all, problems);
+          problems.throwIfAny();
+          const wanted = input.position ?? input.order ?? all.length + 1;
+          await curriculum.insertSectionAt(tx, {
+            id,
+            schoolId,
+            courseId,
+            title: input.title,
+            position: Math.min(wanted, all.length + 1),
+            ...(desc ?? {}),
+            posterImageUrl: input.posterImageUrl ?? null,
+            posterMediaId: posterMediaId ?? null,
+            status: input.status ?? 'published',
+            drip: input.drip ?? { type: 'none' },
+            prerequisites: input.prerequisites ?? [],
+            externalId: input.externalId ?? null,
+          });
+          await courses.touch(tx, courseId);
+          return doc(tx, courseId, id);
         });
-        await courses.touch(tx, courseId);
-        return doc(tx, courseId, id);
-      });
       });
     },
 
@@ -108,31 +114,37 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
       const before = await curriculum.findSection(db, courseId, sectionId);
       if (!before) throw notFound('Section');
       const result = await courses.withImageCopies(schoolId, async (copy) => {
-      const posterMediaId = patch.posterImageUrl === undefined ? undefined : patch.posterImageUrl ? await copy(patch.posterImageUrl, 'posterImageUrl') : null;
-      return db.transaction(async (tx) => {
-        await courses.lock(tx, schoolId, courseId);
-        const all = await curriculum.sectionsOf(tx, courseId);
-        const section = all.find((s) => s.id === sectionId);
-        if (!section) throw notFound('Section');
-        assertIfMatch(ifMatch, section);
-        const problems = new Problems();
-        const desc = descriptionOf(patch, problems);
-        if (patch.prerequisites) checkPrerequisites(sectionId, patch.prerequisites, all, problems);
-        const values: Partial<curriculum.SectionRow> = { ...(desc ?? {}) };
-        if (posterMediaId !== undefined) values.posterMediaId = posterMediaId;
-        problems.throwIfAny();
-        for (const key of ['title', 'posterImageUrl', 'status', 'drip', 'prerequisites', 'externalId'] as const) {
-          if (patch[key] !== undefined) (values as Record<string, unknown>)[key] = patch[key];
-        }
-        await curriculum.updateSection(tx, sectionId, values);
-        const to = patch.position ?? patch.order;
-        if (to !== undefined) await curriculum.moveSection(tx, section, Math.min(to, all.length));
-        await courses.touch(tx, courseId);
-        return doc(tx, courseId, sectionId);
-      });
+        const posterMediaId =
+          patch.posterImageUrl === undefined
+            ? undefined
+            : patch.posterImageUrl
+              ? await copy(patch.posterImageUrl, 'posterImageUrl')
+              : null;
+        return db.transaction(async (tx) => {
+          await courses.lock(tx, schoolId, courseId);
+          const all = await curriculum.sectionsOf(tx, courseId);
+          const section = all.find((s) => s.id === sectionId);
+          if (!section) throw notFound('Section');
+          assertIfMatch(ifMatch, section);
+          const problems = new Problems();
+          const desc = descriptionOf(patch, problems);
+          if (patch.prerequisites) checkPrerequisites(sectionId, patch.prerequisites, all, problems);
+          const values: Partial<curriculum.SectionRow> = { ...(desc ?? {}) };
+          if (posterMediaId !== undefined) values.posterMediaId = posterMediaId;
+          problems.throwIfAny();
+          for (const key of ['title', 'posterImageUrl', 'status', 'drip', 'prerequisites', 'externalId'] as const) {
+            if (patch[key] !== undefined) (values as Record<string, unknown>)[key] = patch[key];
+          }
+          await curriculum.updateSection(tx, sectionId, values);
+          const to = patch.position ?? patch.order;
+          if (to !== undefined) await curriculum.moveSection(tx, section, Math.min(to, all.length));
+          await courses.touch(tx, courseId);
+          return doc(tx, courseId, sectionId);
+        });
       });
       // A replaced poster copy is no longer used by anything.
-      if (patch.posterImageUrl !== undefined && before.posterMediaId) await courses.discardCopy(schoolId, before.posterMediaId);
+      if (patch.posterImageUrl !== undefined && before.posterMediaId)
+        await courses.discardCopy(schoolId, before.posterMediaId);
       return result;
     },
 
@@ -163,7 +175,12 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
         }
         const missing = all.filter((s) => !seen.has(s.id)).map((s) => s.id);
         if (missing.length) details.push({ path: 'sectionIds', message: `Missing: ${missing.join(', ')}.` });
-        if (details.length) throw new AppError('validation_error', 'sectionIds must list every section of the course exactly once.', details);
+        if (details.length)
+          throw new AppError(
+            'validation_error',
+            'sectionIds must list every section of the course exactly once.',
+            details,
+          );
         await curriculum.reorderSections(tx, courseId, sectionIds);
         await courses.touch(tx, courseId);
         return wholeList(await curriculum.sectionDocuments(tx, courseId));

@@ -1,5 +1,5 @@
 import { and, eq, type SQL } from 'drizzle-orm';
-import { PDFDocument, StandardFonts, rgb, type PDFFont } from 'pdf-lib';
+import { PDFDocument, type PDFFont, rgb, StandardFonts } from 'pdf-lib';
 import type { Db } from '../../db/client.js';
 import { cursorValue, listPage, type SortColumns } from '../../db/keyset.js';
 import { certificates } from '../../db/schema/index.js';
@@ -28,13 +28,19 @@ export function createCertificateService({ db, publicUrl }: { db: Db; publicUrl:
   });
 
   async function find(schoolId: string, id: string) {
-    const [row] = await db.select().from(certificates).where(and(eq(certificates.schoolId, schoolId), eq(certificates.id, id)));
+    const [row] = await db
+      .select()
+      .from(certificates)
+      .where(and(eq(certificates.schoolId, schoolId), eq(certificates.id, id)));
     if (!row) throw notFound('Certificate');
     return row;
   }
 
   return {
-    async list(schoolId: string, query: Parameters<typeof toListRequest>[0] & { studentId?: string | undefined; courseId?: string | undefined }) {
+    async list(
+      schoolId: string,
+      query: Parameters<typeof toListRequest>[0] & { studentId?: string | undefined; courseId?: string | undefined },
+    ) {
       const req = toListRequest(query, ['createdAt'], '-createdAt');
       const conditions: SQL[] = [eq(certificates.schoolId, schoolId)];
       if (query.studentId) conditions.push(eq(certificates.studentId, query.studentId));
@@ -52,7 +58,14 @@ export function createCertificateService({ db, publicUrl }: { db: Db; publicUrl:
     async verify(code: string) {
       const [row] = await db.select().from(certificates).where(eq(certificates.code, code));
       if (!row) throw notFound('Certificate');
-      return { valid: true, code: row.code, studentName: row.studentName, courseTitle: row.courseTitle, schoolName: row.schoolName, issuedAt: row.issuedAt.toISOString() };
+      return {
+        valid: true,
+        code: row.code,
+        studentName: row.studentName,
+        courseTitle: row.courseTitle,
+        schoolName: row.schoolName,
+        issuedAt: row.issuedAt.toISOString(),
+      };
     },
 
     /** A one-page landscape A4 PDF: school, student, course, date, verification code and URL. */
@@ -62,7 +75,10 @@ export function createCertificateService({ db, publicUrl }: { db: Db; publicUrl:
       doc.setTitle(`Certificate — ${row.courseTitle}`);
       doc.setAuthor(row.schoolName);
       const page = doc.addPage([842, 595]);
-      const [regular, bold] = await Promise.all([doc.embedFont(StandardFonts.Helvetica), doc.embedFont(StandardFonts.HelveticaBold)]);
+      const [regular, bold] = await Promise.all([
+        doc.embedFont(StandardFonts.Helvetica),
+        doc.embedFont(StandardFonts.HelveticaBold),
+      ]);
       const { width } = page.getSize();
       const ink = rgb(0.12, 0.16, 0.26);
       const accent = rgb(0.2, 0.4, 0.75);
@@ -71,7 +87,10 @@ export function createCertificateService({ db, publicUrl }: { db: Db; publicUrl:
       const centered = (text: string, y: number, font: PDFFont, wanted: number, color = ink) => {
         const safe = printable(text, font);
         // Long names and titles shrink to fit inside the border (never below 9 pt).
-        const size = Math.max(9, Math.min(wanted, (wanted * (width - 120)) / Math.max(1, font.widthOfTextAtSize(safe, wanted))));
+        const size = Math.max(
+          9,
+          Math.min(wanted, (wanted * (width - 120)) / Math.max(1, font.widthOfTextAtSize(safe, wanted))),
+        );
         page.drawText(safe, { x: (width - font.widthOfTextAtSize(safe, size)) / 2, y, size, font, color });
       };
       centered(row.schoolName, 500, bold, 20, accent);

@@ -4,7 +4,9 @@ import { strictQuery } from '../../lib/shape.js';
 
 const id = z.string().min(1).max(64);
 
-export const CreateEnrollmentSchema = z.strictObject({ studentId: id, courseId: id }).meta({ example: { studentId: 'usr_…', courseId: 'crs_…' } });
+export const CreateEnrollmentSchema = z
+  .strictObject({ studentId: id, courseId: id })
+  .meta({ example: { studentId: 'usr_…', courseId: 'crs_…' } });
 export type CreateEnrollment = z.infer<typeof CreateEnrollmentSchema>;
 
 export const BulkEnrollmentSchema = z
@@ -13,12 +15,22 @@ export const BulkEnrollmentSchema = z
       .array(
         z
           .strictObject({ studentId: id.optional(), email: z.email().optional(), courseId: id })
-          .refine((e) => (e.studentId === undefined) !== (e.email === undefined), 'Give studentId or email (one of them).'),
+          .refine(
+            (e) => (e.studentId === undefined) !== (e.email === undefined),
+            'Give studentId or email (one of them).',
+          ),
       )
       .min(1)
       .max(1000),
   })
-  .meta({ example: { enrollments: [{ studentId: 'usr_…', courseId: 'crs_…' }, { email: 'jane@example.com', courseId: 'crs_…' }] } });
+  .meta({
+    example: {
+      enrollments: [
+        { studentId: 'usr_…', courseId: 'crs_…' },
+        { email: 'jane@example.com', courseId: 'crs_…' },
+      ],
+    },
+  });
 export type BulkEnrollment = z.infer<typeof BulkEnrollmentSchema>;
 
 export const EnrollmentSchema = z
@@ -39,7 +51,11 @@ export const ProgressInputSchema = z
     lessonId: id,
     completed: z.boolean(),
     watchedSeconds: z.number().int().min(0).max(10_000_000).optional(),
-    answers: z.array(z.array(z.number().int().min(0).max(100)).max(100)).max(500).optional().meta({ description: 'Quiz: the chosen option indexes, one array per question.' }),
+    answers: z
+      .array(z.array(z.number().int().min(0).max(100)).max(100))
+      .max(500)
+      .optional()
+      .meta({ description: 'Quiz: the chosen option indexes, one array per question.' }),
   })
   .meta({ example: { lessonId: 'les_…', completed: true, watchedSeconds: 560 } });
 
@@ -58,11 +74,21 @@ export const ProgressSchema = z.object({
   totalLessons: z.number().int(),
   lessons: z.array(LessonProgressSchema),
 });
-const AttemptSchema = z.object({ id: z.string(), lessonId: z.string(), answers: z.array(z.array(z.number())), score: z.number().int(), passed: z.boolean(), createdAt: z.string() });
+const AttemptSchema = z.object({
+  id: z.string(),
+  lessonId: z.string(),
+  answers: z.array(z.array(z.number())),
+  score: z.number().int(),
+  passed: z.boolean(),
+  createdAt: z.string(),
+});
 export const EnrollmentWithProgressSchema = EnrollmentSchema.extend({
   progress: ProgressSchema,
   quizAttempts: z.array(AttemptSchema),
-  lastAttempt: AttemptSchema.omit({ answers: true }).nullable().optional().meta({ description: 'On PATCH with answers: the attempt just made.' }),
+  lastAttempt: AttemptSchema.omit({ answers: true })
+    .nullable()
+    .optional()
+    .meta({ description: 'On PATCH with answers: the attempt just made.' }),
 }).meta({ id: 'EnrollmentWithProgress' });
 
 export const CertificateSchema = z
@@ -88,10 +114,28 @@ export const ListCertificatesQuerySchema = strictQuery({
   courseId: z.string().max(64).optional(),
   sort: z.string().optional(),
 });
-export const VerifySchema = z.object({ valid: z.boolean(), code: z.string(), studentName: z.string(), courseTitle: z.string(), schoolName: z.string(), issuedAt: z.string() });
-export const ActivitySchema = z.object({ currentStreak: z.number().int(), longestStreak: z.number().int(), days: z.array(z.string()) });
+export const VerifySchema = z.object({
+  valid: z.boolean(),
+  code: z.string(),
+  studentName: z.string(),
+  courseTitle: z.string(),
+  schoolName: z.string(),
+  issuedAt: z.string(),
+});
+export const ActivitySchema = z.object({
+  currentStreak: z.number().int(),
+  longestStreak: z.number().int(),
+  days: z.array(z.string()),
+});
 export const AchievementListSchema = z.object({
-  data: z.array(z.object({ object: z.literal('achievement'), code: z.string(), courseId: z.string().nullable(), awardedAt: z.string() })),
+  data: z.array(
+    z.object({
+      object: z.literal('achievement'),
+      code: z.string(),
+      courseId: z.string().nullable(),
+      awardedAt: z.string(),
+    }),
+  ),
 });
 
 export const EnrollmentListSchema = z.object({ data: z.array(EnrollmentSchema), pagination: PaginationSchema });

@@ -1,11 +1,11 @@
 import type { Db } from '../../db/client.js';
 import { cursorValue } from '../../db/keyset.js';
-import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { AppError, notFound } from '../../lib/errors.js';
+import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, toListRequest } from '../../lib/pagination.js';
-import type { BulkEnrollment, CreateEnrollment, Enrollment } from './enrollments.schemas.js';
 import * as repo from './enrollments.repo.js';
+import type { BulkEnrollment, CreateEnrollment, Enrollment } from './enrollments.schemas.js';
 import type { ProgressInput, ProgressService } from './progress.service.js';
 
 function present(row: repo.EnrollmentRow): Enrollment {
@@ -20,29 +20,63 @@ function present(row: repo.EnrollmentRow): Enrollment {
   };
 }
 
-const problem = (error: AppError['code'], path: string, message: string) => new AppError(error, message, [{ path, message }]);
+const problem = (error: AppError['code'], path: string, message: string) =>
+  new AppError(error, message, [{ path, message }]);
 
 /** Enrollments: a student of the school in a published course of the school, once. */
 export function createEnrollmentService({ db, progress }: { db: Db; progress: ProgressService }) {
   /** The enrollment with its progress and quiz attempts. */
-  async function detailed(row: repo.EnrollmentRow, lastAttempt?: { id: string; score: number; passed: boolean }, known?: Awaited<ReturnType<ProgressService['progressOf']>>) {
+  async function detailed(
+    row: repo.EnrollmentRow,
+    lastAttempt?: { id: string; score: number; passed: boolean },
+    known?: Awaited<ReturnType<ProgressService['progressOf']>>,
+  ) {
     const [p, attempts] = await Promise.all([known ?? progress.progressOf(db, row), progress.attempts(row.id)]);
-    const quizAttempts = attempts.map((a) => ({ id: a.id, lessonId: a.lessonId, answers: a.answers, score: a.score, passed: a.passed, createdAt: a.createdAt.toISOString() }));
+    const quizAttempts = attempts.map((a) => ({
+      id: a.id,
+      lessonId: a.lessonId,
+      answers: a.answers,
+      score: a.score,
+      passed: a.passed,
+      createdAt: a.createdAt.toISOString(),
+    }));
     const last = lastAttempt ? quizAttempts.find((a) => a.id === lastAttempt.id) : undefined;
-    return { ...present(row), progress: p, quizAttempts, ...(last ? { lastAttempt: { id: last.id, lessonId: last.lessonId, score: last.score, passed: last.passed, createdAt: last.createdAt } } : {}) };
+    return {
+      ...present(row),
+      progress: p,
+      quizAttempts,
+      ...(last
+        ? {
+            lastAttempt: {
+              id: last.id,
+              lessonId: last.lessonId,
+              score: last.score,
+              passed: last.passed,
+              createdAt: last.createdAt,
+            },
+          }
+        : {}),
+    };
   }
 
   return {
     /** The unique (student, course) index decides races: exactly one concurrent request wins. */
     async create(schoolId: string, input: CreateEnrollment) {
       const [student] = await repo.studentsOf(db, schoolId, { ids: [input.studentId], emails: [] });
-      if (!student || student.role !== 'student') throw problem('validation_error', 'studentId', 'No such student in this school.');
+      if (!student || student.role !== 'student')
+        throw problem('validation_error', 'studentId', 'No such student in this school.');
       return db.transaction(async (tx) => {
         // FOR SHARE: the course cannot be unpublished between this check and the insert.
         const [course] = await repo.coursesOf(tx, schoolId, [input.courseId], true);
         if (!course) throw problem('validation_error', 'courseId', 'No such course in this school.');
-        if (course.status !== 'published') throw problem('conflict', 'courseId', 'Students can enrol only in a published course.');
-        const row = await repo.insertEnrollment(tx, { id: newId('enrollment'), schoolId, studentId: student.id, courseId: course.id });
+        if (course.status !== 'published')
+          throw problem('conflict', 'courseId', 'Students can enrol only in a published course.');
+        const row = await repo.insertEnrollment(tx, {
+          id: newId('enrollment'),
+          schoolId,
+          studentId: student.id,
+          courseId: course.id,
+        });
         return { data: present(row), etag: etagOf(row) };
       });
     },
@@ -59,22 +93,47 @@ export function createEnrollmentService({ db, progress }: { db: Db; progress: Pr
       });
       const byId = new Map(students.filter((s) => s.role === 'student').map((s) => [s.id, s]));
       const byEmail = new Map(students.filter((s) => s.role === 'student').map((s) => [s.email.toLowerCase(), s]));
-      const courses = new Map((await repo.coursesOf(db, schoolId, [...new Set(items.map((i) => i.courseId))])).map((c) => [c.id, c]));
+      const courses = new Map(
+        (await repo.coursesOf(db, schoolId, [...new Set(items.map((i) => i.courseId))])).map((c) => [c.id, c]),
+      );
 
-      type Result = { index: number; status: 'created' | 'exists' | 'failed'; enrollment?: Enrollment; error?: { error: string; message: string } };
+      type Result = {
+        index: number;
+        status: 'created' | 'exists' | 'failed';
+        enrollment?: Enrollment;
+        error?: { error: string; message: string };
+      };
       const results: Result[] = [];
       const wanted: { index: number; studentId: string; courseId: string }[] = [];
       items.forEach((item, index) => {
         const student = item.studentId ? byId.get(item.studentId) : byEmail.get(item.email!.toLowerCase());
         const course = courses.get(item.courseId);
-        if (!student) results.push({ index, status: 'failed', error: { error: 'validation_error', message: 'No such student in this school.' } });
-        else if (!course) results.push({ index, status: 'failed', error: { error: 'validation_error', message: 'No such course in this school.' } });
-        else if (course.status !== 'published') results.push({ index, status: 'failed', error: { error: 'conflict', message: 'The course is not published.' } });
+        if (!student)
+          results.push({
+            index,
+            status: 'failed',
+            error: { error: 'validation_error', message: 'No such student in this school.' },
+          });
+        else if (!course)
+          results.push({
+            index,
+            status: 'failed',
+            error: { error: 'validation_error', message: 'No such course in this school.' },
+          });
+        else if (course.status !== 'published')
+          results.push({
+            index,
+            status: 'failed',
+            error: { error: 'conflict', message: 'The course is not published.' },
+          });
         else wanted.push({ index, studentId: student.id, courseId: course.id });
       });
 
       const unique = [...new Map(wanted.map((w) => [`${w.studentId}:${w.courseId}`, w])).values()];
-      const created = await repo.insertMissing(db, unique.map((w) => ({ id: newId('enrollment'), schoolId, studentId: w.studentId, courseId: w.courseId })));
+      const created = await repo.insertMissing(
+        db,
+        unique.map((w) => ({ id: newId('enrollment'), schoolId, studentId: w.studentId, courseId: w.courseId })),
+      );
       const createdKeys = new Set(created.map((c) => `${c.studentId}:${c.courseId}`));
       const all = new Map((await repo.findPairs(db, schoolId, wanted)).map((e) => [`${e.studentId}:${e.courseId}`, e]));
       const reported = new Set<string>();
@@ -83,7 +142,11 @@ export function createEnrollmentService({ db, progress }: { db: Db; progress: Pr
         const row = all.get(key);
         if (!row) {
           // Removed by a concurrent request between the insert and this read.
-          results.push({ index: w.index, status: 'failed', error: { error: 'conflict', message: 'The enrollment was removed concurrently; retry.' } });
+          results.push({
+            index: w.index,
+            status: 'failed',
+            error: { error: 'conflict', message: 'The enrollment was removed concurrently; retry.' },
+          });
           continue;
         }
         const first = createdKeys.has(key) && !reported.has(key);
@@ -105,9 +168,17 @@ export function createEnrollmentService({ db, progress }: { db: Db; progress: Pr
       return detailed(enrollment, attempt, computed);
     },
 
-    async list(schoolId: string, query: Parameters<typeof toListRequest>[0] & { studentId?: string | undefined; courseId?: string | undefined }) {
+    async list(
+      schoolId: string,
+      query: Parameters<typeof toListRequest>[0] & { studentId?: string | undefined; courseId?: string | undefined },
+    ) {
       const req = toListRequest(query, ['createdAt'], '-createdAt');
-      const { rows, total } = await repo.listEnrollments(db, schoolId, { studentId: query.studentId, courseId: query.courseId }, req);
+      const { rows, total } = await repo.listEnrollments(
+        db,
+        schoolId,
+        { studentId: query.studentId, courseId: query.courseId },
+        req,
+      );
       const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r.createdAt));
       return { data: items.map(present), pagination };
     },

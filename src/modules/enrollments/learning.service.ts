@@ -18,13 +18,30 @@ export function createLearningService({ db, now }: { db: Db; now: () => Date }) 
   return {
     async activity(schoolId: string, studentId: string) {
       const s = await student(schoolId, studentId);
-      const days = (await db.select({ day: learningDays.day }).from(learningDays).where(eq(learningDays.studentId, s.id)).orderBy(asc(learningDays.day))).map((d) => d.day);
+      const days = (
+        await db
+          .select({ day: learningDays.day })
+          .from(learningDays)
+          .where(eq(learningDays.studentId, s.id))
+          .orderBy(asc(learningDays.day))
+      ).map((d) => d.day);
       return { ...streaks(days, dayIn(s.timezone, now())), days };
     },
     async achievements(schoolId: string, studentId: string) {
       const s = await student(schoolId, studentId);
-      const rows = await db.select().from(achievements).where(eq(achievements.studentId, s.id)).orderBy(asc(achievements.awardedAt));
-      return { data: rows.map((a) => ({ object: 'achievement' as const, code: a.code, courseId: a.courseId, awardedAt: a.awardedAt.toISOString() })) };
+      const rows = await db
+        .select()
+        .from(achievements)
+        .where(eq(achievements.studentId, s.id))
+        .orderBy(asc(achievements.awardedAt));
+      return {
+        data: rows.map((a) => ({
+          object: 'achievement' as const,
+          code: a.code,
+          courseId: a.courseId,
+          awardedAt: a.awardedAt.toISOString(),
+        })),
+      };
     },
   };
 }

@@ -1,12 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../../db/client.js';
-import { achievements, certificates, courses, enrollments, learningDays, lessonProgress, lessons, quizAttempts, schools, sections, users } from '../../db/schema/index.js';
+import {
+  achievements,
+  certificates,
+  courses,
+  enrollments,
+  learningDays,
+  lessonProgress,
+  lessons,
+  quizAttempts,
+  schools,
+  sections,
+  users,
+} from '../../db/schema/index.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { courseOrder, lessonStates, type CurriculumLesson, type CurriculumSection } from '../../lib/unlock.js';
+import { type CurriculumLesson, type CurriculumSection, courseOrder, lessonStates } from '../../lib/unlock.js';
 
-export type ProgressInput = { lessonId: string; completed: boolean; watchedSeconds?: number | undefined; answers?: number[][] | undefined };
+export type ProgressInput = {
+  lessonId: string;
+  completed: boolean;
+  watchedSeconds?: number | undefined;
+  answers?: number[][] | undefined;
+};
 
 type LessonRow = typeof lessons.$inferSelect;
 type QuizContent = { questions: { options: { correct: boolean }[] }[]; passingScore: number };
@@ -68,15 +85,28 @@ export function createProgressService({ db, now, publicUrl }: { db: Db; now: () 
   async function progressOf(
     tx: DbOrTx,
     enrollment: typeof enrollments.$inferSelect,
-    loaded?: { sections: CurriculumSection[]; lessons: CurriculumLesson[]; rows: (typeof lessonProgress.$inferSelect)[] },
+    loaded?: {
+      sections: CurriculumSection[];
+      lessons: CurriculumLesson[];
+      rows: (typeof lessonProgress.$inferSelect)[];
+    },
   ) {
     const [{ sections: secs, lessons: less }, rows] = loaded
       ? [loaded, loaded.rows]
-      : await Promise.all([curriculum(tx, enrollment.courseId), tx.select().from(lessonProgress).where(eq(lessonProgress.enrollmentId, enrollment.id))]);
+      : await Promise.all([
+          curriculum(tx, enrollment.courseId),
+          tx.select().from(lessonProgress).where(eq(lessonProgress.enrollmentId, enrollment.id)),
+        ]);
     const byLesson = new Map(rows.map((r) => [r.lessonId, r]));
     const completed = new Set(rows.filter((r) => r.completedAt).map((r) => r.lessonId));
     const ordered = courseOrder(secs, less);
-    const states = lessonStates({ sections: secs, lessons: less, completed, enrolledAt: enrollment.createdAt, now: now() });
+    const states = lessonStates({
+      sections: secs,
+      lessons: less,
+      completed,
+      enrolledAt: enrollment.createdAt,
+      now: now(),
+    });
     const done = ordered.filter((l) => completed.has(l.id)).length;
     return {
       // Rounded down: 100 means every lesson is done (199 of 200 is 99, not 100).
@@ -95,13 +125,24 @@ export function createProgressService({ db, now, publicUrl }: { db: Db; now: () 
     };
   }
 
-  async function sideEffects(tx: Tx, enrollment: typeof enrollments.$inferSelect, firstCompletion: boolean, courseDone: boolean) {
+  async function sideEffects(
+    tx: Tx,
+    enrollment: typeof enrollments.$inferSelect,
+    firstCompletion: boolean,
+    courseDone: boolean,
+  ) {
     const [school] = await tx.select().from(schools).where(eq(schools.id, enrollment.schoolId));
     const today = dayIn(school!.timezone, now());
     await tx.insert(learningDays).values({ studentId: enrollment.studentId, day: today }).onConflictDoNothing();
-    const award = (code: string, courseId: string | null = null) => tx.insert(achievements).values({ studentId: enrollment.studentId, code, courseId }).onConflictDoNothing();
+    const award = (code: string, courseId: string | null = null) =>
+      tx.insert(achievements).values({ studentId: enrollment.studentId, code, courseId }).onConflictDoNothing();
     if (firstCompletion) await award('first_lesson');
-    const days = (await tx.select({ day: learningDays.day }).from(learningDays).where(eq(learningDays.studentId, enrollment.studentId))).map((d) => d.day);
+    const days = (
+      await tx
+        .select({ day: learningDays.day })
+        .from(learningDays)
+        .where(eq(learningDays.studentId, enrollment.studentId))
+    ).map((d) => d.day);
     const { currentStreak } = streaks(days, today);
     for (const [n, code] of STREAK_ACHIEVEMENTS) if (currentStreak >= n) await award(code);
     if (courseDone) {
@@ -137,17 +178,37 @@ export function createProgressService({ db, now, publicUrl }: { db: Db; now: () 
           .for('update');
         if (!enrollment) throw notFound('Enrollment');
         const { sections: secs, lessons: less, lessonRows } = await curriculum(tx, enrollment.courseId);
-        const lesson = lessonRows.find((l) => l.id === input.lessonId && l.status === 'published') as LessonRow | undefined;
-        if (!lesson) throw new AppError('validation_error', 'Not a published lesson of this course.', [{ path: 'lessonId', message: 'Not a published lesson of this course.' }]);
+        const lesson = lessonRows.find((l) => l.id === input.lessonId && l.status === 'published') as
+          | LessonRow
+          | undefined;
+        if (!lesson)
+          throw new AppError('validation_error', 'Not a published lesson of this course.', [
+            { path: 'lessonId', message: 'Not a published lesson of this course.' },
+          ]);
 
         const rows = await tx.select().from(lessonProgress).where(eq(lessonProgress.enrollmentId, enrollment.id));
         const completedBefore = new Set(rows.filter((r) => r.completedAt).map((r) => r.lessonId));
-        const state = lessonStates({ sections: secs, lessons: less, completed: completedBefore, enrolledAt: enrollment.createdAt, now: now() }).get(lesson.id)!;
+        const state = lessonStates({
+          sections: secs,
+          lessons: less,
+          completed: completedBefore,
+          enrolledAt: enrollment.createdAt,
+          now: now(),
+        }).get(lesson.id)!;
         if (state.locked) {
           const when = state.unlocksAt?.toISOString();
-          throw new AppError('lesson_locked', when ? `This lesson unlocks at ${when}.` : 'This lesson is locked until earlier lessons are completed.', [
-            { path: 'lessonId', message: when ? `Unlocks at ${when}.` : 'Complete the lessons before it first.', code: 'lesson_locked', ...(when ? { unlocksAt: when } : {}) },
-          ]);
+          throw new AppError(
+            'lesson_locked',
+            when ? `This lesson unlocks at ${when}.` : 'This lesson is locked until earlier lessons are completed.',
+            [
+              {
+                path: 'lessonId',
+                message: when ? `Unlocks at ${when}.` : 'Complete the lessons before it first.',
+                code: 'lesson_locked',
+                ...(when ? { unlocksAt: when } : {}),
+              },
+            ],
+          );
         }
 
         const previous = rows.find((r) => r.lessonId === lesson.id);
@@ -155,22 +216,42 @@ export function createProgressService({ db, now, publicUrl }: { db: Db; now: () 
         let completes = input.completed;
         let attempt: { id: string; score: number; passed: boolean } | undefined;
         if (input.answers && !input.completed) {
-          throw new AppError('validation_error', 'Answers are an attempt: send them with completed: true.', [{ path: 'answers', message: 'Only with completed: true.' }]);
+          throw new AppError('validation_error', 'Answers are an attempt: send them with completed: true.', [
+            { path: 'answers', message: 'Only with completed: true.' },
+          ]);
         }
         if (input.completed) {
           const rule = lesson.completion.type;
-          if (rule === 'none') throw new AppError('validation_error', 'This lesson has no completion.', [{ path: 'completed', message: 'This lesson cannot be completed.' }]);
-          if (rule === 'video' && lesson.duration && watched < 0.9 * lesson.duration) {
-            throw new AppError('validation_error', `Watch at least 90 % of the video first (${Math.ceil(0.9 * lesson.duration)} of ${lesson.duration} s).`, [
-              { path: 'watchedSeconds', message: `At least ${Math.ceil(0.9 * lesson.duration)}.` },
+          if (rule === 'none')
+            throw new AppError('validation_error', 'This lesson has no completion.', [
+              { path: 'completed', message: 'This lesson cannot be completed.' },
             ]);
+          if (rule === 'video' && lesson.duration && watched < 0.9 * lesson.duration) {
+            throw new AppError(
+              'validation_error',
+              `Watch at least 90 % of the video first (${Math.ceil(0.9 * lesson.duration)} of ${lesson.duration} s).`,
+              [{ path: 'watchedSeconds', message: `At least ${Math.ceil(0.9 * lesson.duration)}.` }],
+            );
           }
           if (rule === 'quiz') {
-            if (!input.answers) throw new AppError('validation_error', 'A quiz is completed by its answers.', [{ path: 'answers', message: 'Required' }]);
+            if (!input.answers)
+              throw new AppError('validation_error', 'A quiz is completed by its answers.', [
+                { path: 'answers', message: 'Required' },
+              ]);
             const quiz = lesson.content as QuizContent;
             const score = scoreQuiz(quiz, input.answers);
             const passed = score >= quiz.passingScore;
-            const [row] = await tx.insert(quizAttempts).values({ id: newId('quizAttempt'), enrollmentId: enrollment.id, lessonId: lesson.id, answers: input.answers, score, passed }).returning();
+            const [row] = await tx
+              .insert(quizAttempts)
+              .values({
+                id: newId('quizAttempt'),
+                enrollmentId: enrollment.id,
+                lessonId: lesson.id,
+                answers: input.answers,
+                score,
+                passed,
+              })
+              .returning();
             attempt = { id: row!.id, score, passed };
             // A failed attempt is stored; it leaves the lesson as it was (open, or completed by an earlier pass).
             completes = passed || Boolean(previous?.completedAt);
@@ -193,7 +274,9 @@ export function createProgressService({ db, now, publicUrl }: { db: Db; now: () 
             .select({ n: sql<number>`count(*)::int` })
             .from(lessonProgress)
             .innerJoin(enrollments, eq(enrollments.id, lessonProgress.enrollmentId))
-            .where(and(eq(enrollments.studentId, enrollment.studentId), sql`${lessonProgress.completedAt} IS NOT NULL`));
+            .where(
+              and(eq(enrollments.studentId, enrollment.studentId), sql`${lessonProgress.completedAt} IS NOT NULL`),
+            );
           await sideEffects(tx, enrollment, (anyBefore[0]?.n ?? 0) === 1, progress.complete);
         }
         return { enrollment, progress, attempt };
@@ -204,7 +287,11 @@ export function createProgressService({ db, now, publicUrl }: { db: Db; now: () 
       return db
         .select()
         .from(quizAttempts)
-        .where(lessonIds ? and(eq(quizAttempts.enrollmentId, enrollmentId), inArray(quizAttempts.lessonId, lessonIds)) : eq(quizAttempts.enrollmentId, enrollmentId))
+        .where(
+          lessonIds
+            ? and(eq(quizAttempts.enrollmentId, enrollmentId), inArray(quizAttempts.lessonId, lessonIds))
+            : eq(quizAttempts.enrollmentId, enrollmentId),
+        )
         .orderBy(asc(quizAttempts.createdAt));
     },
 

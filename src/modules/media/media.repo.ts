@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, like, notLike, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNull, like, notLike, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { listPage, type SortColumns } from '../../db/keyset.js';
 import { media } from '../../db/schema/index.js';
@@ -13,7 +13,10 @@ export async function insertMedia(db: DbOrTx, row: typeof media.$inferInsert): P
 }
 
 export async function findMedia(db: DbOrTx, schoolId: string, id: string): Promise<MediaRow | undefined> {
-  const [row] = await db.select().from(media).where(and(eq(media.schoolId, schoolId), eq(media.id, id)));
+  const [row] = await db
+    .select()
+    .from(media)
+    .where(and(eq(media.schoolId, schoolId), eq(media.id, id)));
   return row;
 }
 
@@ -24,7 +27,10 @@ export async function findMediaById(db: DbOrTx, id: string): Promise<MediaRow | 
 
 export async function findMediaByIds(db: DbOrTx, schoolId: string, ids: string[]): Promise<MediaRow[]> {
   if (ids.length === 0) return [];
-  return db.select().from(media).where(and(eq(media.schoolId, schoolId), inArray(media.id, ids)));
+  return db
+    .select()
+    .from(media)
+    .where(and(eq(media.schoolId, schoolId), inArray(media.id, ids)));
 }
 
 /** Claims the single use of an upload target; undefined when it was used (or the media is gone). */
@@ -37,7 +43,11 @@ export async function claimUpload(db: DbOrTx, id: string): Promise<MediaRow | un
   return row;
 }
 
-export async function updateMedia(db: DbOrTx, id: string, patch: Partial<typeof media.$inferInsert>): Promise<MediaRow> {
+export async function updateMedia(
+  db: DbOrTx,
+  id: string,
+  patch: Partial<typeof media.$inferInsert>,
+): Promise<MediaRow> {
   const [row] = await db
     .update(media)
     .set({ ...patch, updatedAt: new Date(), version: sql`${media.version} + 1` })
@@ -63,8 +73,20 @@ export async function usedBytes(db: DbOrTx, schoolId: string): Promise<number> {
 export async function expireAbandoned(db: DbOrTx, schoolId: string): Promise<void> {
   await db
     .update(media)
-    .set({ status: 'failed', failureReason: 'The upload link expired before any upload.', updatedAt: new Date(), version: sql`${media.version} + 1` })
-    .where(and(eq(media.schoolId, schoolId), eq(media.status, 'pending'), isNull(media.uploadedAt), sql`${media.uploadExpiresAt} < now() - interval '1 minute'`));
+    .set({
+      status: 'failed',
+      failureReason: 'The upload link expired before any upload.',
+      updatedAt: new Date(),
+      version: sql`${media.version} + 1`,
+    })
+    .where(
+      and(
+        eq(media.schoolId, schoolId),
+        eq(media.status, 'pending'),
+        isNull(media.uploadedAt),
+        sql`${media.uploadExpiresAt} < now() - interval '1 minute'`,
+      ),
+    );
 }
 
 const KIND_FILTERS: Record<string, SQL> = {
@@ -72,10 +94,20 @@ const KIND_FILTERS: Record<string, SQL> = {
   video: like(media.mimeType, 'video/%'),
   audio: like(media.mimeType, 'audio/%'),
   pdf: eq(media.mimeType, 'application/pdf'),
-  file: and(notLike(media.mimeType, 'image/%'), notLike(media.mimeType, 'video/%'), notLike(media.mimeType, 'audio/%'), sql`${media.mimeType} <> 'application/pdf'`)!,
+  file: and(
+    notLike(media.mimeType, 'image/%'),
+    notLike(media.mimeType, 'video/%'),
+    notLike(media.mimeType, 'audio/%'),
+    sql`${media.mimeType} <> 'application/pdf'`,
+  )!,
 };
 
-export async function listMedia(db: DbOrTx, schoolId: string, filter: { type?: string | undefined; status?: MediaRow['status'] | undefined }, req: ListRequest) {
+export async function listMedia(
+  db: DbOrTx,
+  schoolId: string,
+  filter: { type?: string | undefined; status?: MediaRow['status'] | undefined },
+  req: ListRequest,
+) {
   const conditions: SQL[] = [eq(media.schoolId, schoolId)];
   if (filter.type) conditions.push(KIND_FILTERS[filter.type]!);
   if (filter.status) conditions.push(eq(media.status, filter.status));

@@ -4,8 +4,16 @@ import { strictQuery } from '../../lib/shape.js';
 
 export const PresignSchema = z
   .strictObject({
-    fileName: z.string().trim().min(1).max(255).refine((n) => !/[\\/\u0000]/.test(n), 'A file name, without slashes.'),
-    mimeType: z.string().toLowerCase().regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/, 'A MIME type such as video/mp4.'),
+    fileName: z
+      .string()
+      .trim()
+      .min(1)
+      .max(255)
+      .refine((n) => !/[\\/\u0000]/.test(n), 'A file name, without slashes.'),
+    mimeType: z
+      .string()
+      .toLowerCase()
+      .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/, 'A MIME type such as video/mp4.'),
     size: z.number().int().min(1),
   })
   .meta({ example: { fileName: 'lecture-1.mp4', mimeType: 'video/mp4', size: 73400320 } });
@@ -20,7 +28,10 @@ export const UploadTargetSchema = z.object({
 
 export const PresignResponseSchema = z
   .object({ mediaId: z.string(), upload: UploadTargetSchema })
-  .meta({ id: 'PresignedUpload', description: 'PUT the bytes to upload.url with upload.headers before upload.expiresAt; the URL works once.' });
+  .meta({
+    id: 'PresignedUpload',
+    description: 'PUT the bytes to upload.url with upload.headers before upload.expiresAt; the URL works once.',
+  });
 
 export const MediaSchema = z
   .object({
@@ -32,7 +43,12 @@ export const MediaSchema = z
     status: z.enum(['pending', 'ready', 'failed']),
     failureReason: z.string().nullable(),
     duration: z.number().int().nullable(),
-    url: z.string().nullable().meta({ description: 'A short-lived signed URL for the bytes (ready media only); supports HTTP range requests.' }),
+    url: z
+      .string()
+      .nullable()
+      .meta({
+        description: 'A short-lived signed URL for the bytes (ready media only); supports HTTP range requests.',
+      }),
     urlExpiresAt: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -60,7 +76,10 @@ export const MEDIA_KINDS = ['image', 'video', 'audio', 'pdf', 'file'] as const;
 
 export const ListMediaQuerySchema = strictQuery({
   ...PaginationQuerySchema.shape,
-  type: z.enum(MEDIA_KINDS).optional().meta({ description: 'image, video, audio (by MIME family), pdf, or file (anything else).' }),
+  type: z
+    .enum(MEDIA_KINDS)
+    .optional()
+    .meta({ description: 'image, video, audio (by MIME family), pdf, or file (anything else).' }),
   status: z.enum(['pending', 'ready', 'failed']).optional(),
   sort: z.string().optional().meta({ description: 'createdAt (default -createdAt).' }),
 });

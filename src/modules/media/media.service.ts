@@ -1,18 +1,18 @@
 import type { Readable } from 'node:stream';
-import { fileTypeFromBuffer } from 'file-type';
 import { sql } from 'drizzle-orm';
+import { fileTypeFromBuffer } from 'file-type';
 import type { Db } from '../../db/client.js';
 import { cursorValue } from '../../db/keyset.js';
-import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { AppError, notFound } from '../../lib/errors.js';
+import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, toListRequest } from '../../lib/pagination.js';
 import { fetchImage, type SafeFetchOptions } from '../../lib/safe-fetch.js';
 import type { SchoolService } from '../schools/schools.service.js';
+import * as repo from './media.repo.js';
+import type { Media, Presign } from './media.schemas.js';
 import type { StorageDriver } from './storage/driver.js';
 import type { LocalDriver } from './storage/local.js';
-import type { Media, Presign } from './media.schemas.js';
-import * as repo from './media.repo.js';
 
 /** Upload and download links live this long (API.md: 15 min). */
 const LINK_TTL_MS = 15 * 60_000;
@@ -41,10 +41,17 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
    * Records a new pending media item after checking the school's size and quota limits; one at a
    * time per school, so two uploads cannot both fit the last of the quota.
    */
-  async function reserve(schoolId: string, file: { fileName: string; mimeType: string; size: number }, expiresAt: Date, path = 'size') {
+  async function reserve(
+    schoolId: string,
+    file: { fileName: string; mimeType: string; size: number },
+    expiresAt: Date,
+    path = 'size',
+  ) {
     const { maxUploadBytes, mediaQuotaBytes: quotaBytes } = (await schools.get(schoolId)).data;
     if (file.size > maxUploadBytes) {
-      throw new AppError('payload_too_large', `Files may be at most ${maxUploadBytes} bytes.`, [{ path, message: `At most ${maxUploadBytes} bytes.` }]);
+      throw new AppError('payload_too_large', `Files may be at most ${maxUploadBytes} bytes.`, [
+        { path, message: `At most ${maxUploadBytes} bytes.` },
+      ]);
     }
     const id = newId('media');
     return db.transaction(async (tx) => {
@@ -52,17 +59,29 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
       await repo.expireAbandoned(tx, schoolId);
       const used = await repo.usedBytes(tx, schoolId);
       if (used + file.size > quotaBytes) {
-        throw new AppError('payload_too_large', `This file would pass the school's storage quota (${quotaBytes} bytes; ${used} in use).`, [
-          { path, message: 'Over the storage quota.', code: 'quota_exceeded' },
-        ]);
+        throw new AppError(
+          'payload_too_large',
+          `This file would pass the school's storage quota (${quotaBytes} bytes; ${used} in use).`,
+          [{ path, message: 'Over the storage quota.', code: 'quota_exceeded' }],
+        );
       }
-      return repo.insertMedia(tx, { id, schoolId, ...file, storageKey: `${schoolId}/${id}`, driver: driver.kind, uploadExpiresAt: expiresAt });
+      return repo.insertMedia(tx, {
+        id,
+        schoolId,
+        ...file,
+        storageKey: `${schoolId}/${id}`,
+        driver: driver.kind,
+        uploadExpiresAt: expiresAt,
+      });
     });
   }
 
   async function present(row: repo.MediaRow): Promise<Media> {
     const expiresAt = new Date(Date.now() + LINK_TTL_MS);
-    const url = row.status === 'ready' ? await driver.downloadUrl(row.storageKey, { expiresAt, fileName: row.fileName, mimeType: row.mimeType }) : null;
+    const url =
+      row.status === 'ready'
+        ? await driver.downloadUrl(row.storageKey, { expiresAt, fileName: row.fileName, mimeType: row.mimeType })
+        : null;
     return {
       object: 'media',
       id: row.id,
@@ -107,7 +126,13 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
     async presign(schoolId: string, input: Presign) {
       const expiresAt = new Date(Date.now() + LINK_TTL_MS);
       const row = await reserve(schoolId, input, expiresAt);
-      const upload = await driver.uploadTarget({ key: uploadKey(row), mediaId: row.id, mimeType: row.mimeType, size: row.size, expiresAt });
+      const upload = await driver.uploadTarget({
+        key: uploadKey(row),
+        mediaId: row.id,
+        mimeType: row.mimeType,
+        size: row.size,
+        expiresAt,
+      });
       return { mediaId: row.id, upload };
     },
 
@@ -126,7 +151,12 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
         name = last; // a stray % in the URL: keep the name as written
       }
       name = name.replace(/[\u0000-\u001f/\\]/g, '') || `image.${image.ext}`;
-      const row = await reserve(schoolId, { fileName: name.slice(0, 255), mimeType: image.mimeType, size: image.bytes.length }, new Date(), path);
+      const row = await reserve(
+        schoolId,
+        { fileName: name.slice(0, 255), mimeType: image.mimeType, size: image.bytes.length },
+        new Date(),
+        path,
+      );
       try {
         await driver.put(row.storageKey, image.bytes, { mimeType: image.mimeType, size: image.bytes.length });
       } catch (err) {
@@ -151,7 +181,10 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
       try {
         received = await local.receive(body, grant.size);
       } catch (err) {
-        await repo.updateMedia(db, row.id, { status: 'failed', failureReason: err instanceof AppError ? err.message : 'The upload did not complete.' });
+        await repo.updateMedia(db, row.id, {
+          status: 'failed',
+          failureReason: err instanceof AppError ? err.message : 'The upload did not complete.',
+        });
         throw err;
       }
       const detected = await sniff(await local.readFileStart(received.tempFile, SNIFF_BYTES));
@@ -182,7 +215,8 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
       }
       if (stored.size > row.size) return fail(`The upload is larger than the ${row.size} bytes declared.`);
       const detected = await sniff(await driver.readStart(staged, SNIFF_BYTES));
-      if (!fitsDeclared(row.mimeType, detected)) return fail(`The file's content (${detected ?? 'unknown type'}) does not match the declared ${row.mimeType}.`);
+      if (!fitsDeclared(row.mimeType, detected))
+        return fail(`The file's content (${detected ?? 'unknown type'}) does not match the declared ${row.mimeType}.`);
       await driver.move(staged, row.storageKey);
       return present(await repo.updateMedia(db, row.id, { status: 'ready', size: stored.size, failureReason: null }));
     },
@@ -193,7 +227,13 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
       return { data: await present(row), etag: etagOf(row) };
     },
 
-    async list(schoolId: string, query: Parameters<typeof toListRequest>[0] & { type?: string | undefined; status?: repo.MediaRow['status'] | undefined }) {
+    async list(
+      schoolId: string,
+      query: Parameters<typeof toListRequest>[0] & {
+        type?: string | undefined;
+        status?: repo.MediaRow['status'] | undefined;
+      },
+    ) {
       const req = toListRequest(query, ['createdAt'], '-createdAt');
       const { rows, total } = await repo.listMedia(db, schoolId, { type: query.type, status: query.status }, req);
       const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r.createdAt));
@@ -205,7 +245,8 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
       const row = await repo.findMedia(db, schoolId, id);
       if (!row) throw notFound('Media');
       assertIfMatch(ifMatch, row);
-      if (row.status === 'pending' && row.uploadedAt) throw new AppError('conflict', 'The upload of this media is in progress; try again when it has finished.');
+      if (row.status === 'pending' && row.uploadedAt)
+        throw new AppError('conflict', 'The upload of this media is in progress; try again when it has finished.');
       await repo.deleteMedia(db, id); // the foreign keys of lessons and courses refuse while in use → 409
       await driver.delete(row.storageKey);
     },

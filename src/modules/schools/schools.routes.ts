@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AppError } from '../../lib/errors.js';
-import type { SchoolService } from './schools.service.js';
 import { SchoolSchema, UpdateSchoolSchema } from './schools.schemas.js';
+import type { SchoolService } from './schools.service.js';
 
 const tags = ['School'];
 

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
 const CustomFieldDefinitionSchema = z.strictObject({
-  key: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,63}$/, 'Letters, digits and underscores, starting with a letter (≤ 64).'),
+  key: z
+    .string()
+    .regex(/^[a-zA-Z][a-zA-Z0-9_]{0,63}$/, 'Letters, digits and underscores, starting with a letter (≤ 64).'),
   label: z.string().trim().min(1).max(255),
   type: z.enum(['text', 'number', 'boolean', 'date']),
 });

@@ -1,13 +1,13 @@
 import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.js';
-import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { notFound } from '../../lib/errors.js';
+import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
 import { generatePassword } from '../../lib/password.js';
 import type { ApiKeyService } from '../api-keys/api-keys.service.js';
 import type { UserService } from '../users/users.service.js';
-import type { School, UpdateSchool } from './schools.schemas.js';
 import * as repo from './schools.repo.js';
+import type { School, UpdateSchool } from './schools.schemas.js';
 
 export type CreatedSchool = {
   school: { id: string; name: string };
@@ -39,7 +39,10 @@ export function createSchoolService(deps: { db: Db; apiKeys: ApiKeyService; user
   ): Promise<CreatedSchool> {
     const password = input.ownerPassword ?? generatePassword();
     const school = await repo.insertSchool(tx, { id: newId('school'), name: input.name });
-    const owner = await users.create({ schoolId: school.id, email: input.ownerEmail, name: 'Owner', role: 'owner', password }, tx);
+    const owner = await users.create(
+      { schoolId: school.id, email: input.ownerEmail, name: 'Owner', role: 'owner', password },
+      tx,
+    );
     const key = await apiKeys.create(school.id, { name: 'Default key', permissions: ['*'] }, owner.id, tx);
     return {
       school: { id: school.id, name: school.name },
@@ -73,7 +76,11 @@ export function createSchoolService(deps: { db: Db; apiKeys: ApiKeyService; user
      * A school, its owner and an API key with every scope, in one transaction. The owner's
      * password is generated when not given and returned (once) so it can be shown.
      */
-    async create(input: { name: string; ownerEmail: string; ownerPassword?: string | undefined }): Promise<CreatedSchool> {
+    async create(input: {
+      name: string;
+      ownerEmail: string;
+      ownerPassword?: string | undefined;
+    }): Promise<CreatedSchool> {
       return db.transaction((tx) => createInTx(tx, input));
     },
 

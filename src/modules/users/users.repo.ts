@@ -1,8 +1,8 @@
-import { and, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
-import { listPage, type SortColumns } from '../../db/keyset.js';
-import type { ListRequest } from '../../lib/pagination.js';
+import { and, eq, ilike, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
+import { listPage, type SortColumns } from '../../db/keyset.js';
 import { users } from '../../db/schema/index.js';
+import type { ListRequest } from '../../lib/pagination.js';
 import type { UserRole } from '../../lib/principal.js';
 
 export type UserRow = typeof users.$inferSelect;
@@ -21,13 +21,19 @@ export async function findUsersByEmail(db: DbOrTx, email: string, roles: UserRol
 }
 
 export async function findUser(db: DbOrTx, schoolId: string, userId: string): Promise<UserRow | undefined> {
-  const [row] = await db.select().from(users).where(and(eq(users.schoolId, schoolId), eq(users.id, userId)));
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.schoolId, schoolId), eq(users.id, userId)));
   return row;
 }
 
 export async function findUsersByIds(db: DbOrTx, schoolId: string, ids: string[]): Promise<UserRow[]> {
   if (ids.length === 0) return [];
-  return db.select().from(users).where(and(eq(users.schoolId, schoolId), inArray(users.id, ids)));
+  return db
+    .select()
+    .from(users)
+    .where(and(eq(users.schoolId, schoolId), inArray(users.id, ids)));
 }
 
 export const USER_SORTS: SortColumns = {
@@ -36,7 +42,12 @@ export const USER_SORTS: SortColumns = {
   email: { column: users.email, kind: 'string' },
 };
 
-export async function listUsers(db: DbOrTx, schoolId: string, filter: { search?: string | undefined; roles?: UserRole[] | undefined }, req: ListRequest) {
+export async function listUsers(
+  db: DbOrTx,
+  schoolId: string,
+  filter: { search?: string | undefined; roles?: UserRole[] | undefined },
+  req: ListRequest,
+) {
   const conditions: SQL[] = [eq(users.schoolId, schoolId)];
   if (filter.roles) conditions.push(inArray(users.role, filter.roles));
   if (filter.search) {
@@ -47,7 +58,11 @@ export async function listUsers(db: DbOrTx, schoolId: string, filter: { search?:
   return listPage(db, users, scope, req, USER_SORTS, users.id);
 }
 
-export async function updateUser(db: DbOrTx, userId: string, patch: Partial<typeof users.$inferInsert>): Promise<UserRow> {
+export async function updateUser(
+  db: DbOrTx,
+  userId: string,
+  patch: Partial<typeof users.$inferInsert>,
+): Promise<UserRow> {
   const [row] = await db
     .update(users)
     .set({ ...patch, updatedAt: new Date(), version: sql`${users.version} + 1` })
@@ -61,6 +76,10 @@ export async function deleteUser(db: DbOrTx, userId: string): Promise<void> {
 }
 
 export async function findUserForUpdate(db: DbOrTx, schoolId: string, userId: string): Promise<UserRow | undefined> {
-  const [row] = await db.select().from(users).where(and(eq(users.schoolId, schoolId), eq(users.id, userId))).for('update');
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.schoolId, schoolId), eq(users.id, userId)))
+    .for('update');
   return row;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { HttpUrl } from '../../lib/validation.js';
 import { PaginationQuerySchema, PaginationSchema } from '../../lib/pagination.js';
 import { strictQuery } from '../../lib/shape.js';
+import { HttpUrl } from '../../lib/validation.js';
 
 const fields = {
   name: z.string().trim().min(1).max(255),
@@ -19,7 +19,10 @@ export const CreateStudentSchema = z
   .meta({ example: { name: 'Jane Smith', email: 'jane@example.com', password: 'securepass123' } });
 export type CreateStudent = z.infer<typeof CreateStudentSchema>;
 
-export const UpdateStudentSchema = z.strictObject(fields).partial().meta({ example: { name: 'Jane Doe', bio: 'Learning Rust.' } });
+export const UpdateStudentSchema = z
+  .strictObject(fields)
+  .partial()
+  .meta({ example: { name: 'Jane Doe', bio: 'Learning Rust.' } });
 export type UpdateStudent = z.infer<typeof UpdateStudentSchema>;
 
 /** Roles a user can be given through the API (owners come with their school). */

@@ -1,19 +1,21 @@
 import type { Db, DbOrTx } from '../../db/client.js';
 import { cursorValue } from '../../db/keyset.js';
-import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { AppError, notFound } from '../../lib/errors.js';
+import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, toListRequest } from '../../lib/pagination.js';
 import { generatePassword, hashPassword } from '../../lib/password.js';
 import type { UserRole } from '../../lib/principal.js';
-import type { CreateUser, UpdateUser, User } from './users.schemas.js';
 import * as repo from './users.repo.js';
+import type { CreateUser, UpdateUser, User } from './users.schemas.js';
 
 /** Admins can log in with every scope: only an owner session or a `*` key may create or change them. */
 const adminsNeedStar = () =>
-  new AppError('forbidden', "Creating or changing an admin (or the owner) needs an owner session or a key with the '*' scope.", [
-    { path: 'role', message: "Requires '*'.", code: 'missing_scope' },
-  ]);
+  new AppError(
+    'forbidden',
+    "Creating or changing an admin (or the owner) needs an owner session or a key with the '*' scope.",
+    [{ path: 'role', message: "Requires '*'.", code: 'missing_scope' }],
+  );
 
 function present(row: repo.UserRow, as: 'student' | 'user'): User {
   return {
@@ -45,7 +47,19 @@ export function createUserService({ db }: { db: Db }) {
 
   const service = {
     /** Creates a user; `tx` lets another service create one inside its own transaction. */
-    async create(input: { schoolId: string; email: string; name: string; role: UserRole; password?: string | undefined; avatarUrl?: string | null | undefined; bio?: string | null | undefined; externalId?: string | null | undefined }, tx: DbOrTx = db) {
+    async create(
+      input: {
+        schoolId: string;
+        email: string;
+        name: string;
+        role: UserRole;
+        password?: string | undefined;
+        avatarUrl?: string | null | undefined;
+        bio?: string | null | undefined;
+        externalId?: string | null | undefined;
+      },
+      tx: DbOrTx = db,
+    ) {
       return repo.insertUser(tx, {
         id: newId('user'),
         schoolId: input.schoolId,
@@ -70,22 +84,40 @@ export function createUserService({ db }: { db: Db }) {
       return { data: present(row, as), etag: etagOf(row) };
     },
 
-    async listVia(schoolId: string, query: Parameters<typeof toListRequest>[0] & { search?: string | undefined; role?: UserRole | undefined }, as: 'student' | 'user') {
+    async listVia(
+      schoolId: string,
+      query: Parameters<typeof toListRequest>[0] & { search?: string | undefined; role?: UserRole | undefined },
+      as: 'student' | 'user',
+    ) {
       const req = toListRequest(query, Object.keys(repo.USER_SORTS), '-createdAt');
       const roles: UserRole[] | undefined = as === 'student' ? ['student'] : query.role ? [query.role] : undefined;
       const { rows, total } = await repo.listUsers(db, schoolId, { search: query.search, roles }, req);
-      const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r[req.sort.key as 'createdAt' | 'name' | 'email']));
+      const { items, pagination } = paginate(rows, req, total, (r) =>
+        cursorValue(r[req.sort.key as 'createdAt' | 'name' | 'email']),
+      );
       return { data: items.map((r) => present(r, as)), pagination };
     },
 
-    async updateVia(schoolId: string, id: string, patch: UpdateUser, as: 'student' | 'user', ifMatch?: string, canManageAdmins = false) {
+    async updateVia(
+      schoolId: string,
+      id: string,
+      patch: UpdateUser,
+      as: 'student' | 'user',
+      ifMatch?: string,
+      canManageAdmins = false,
+    ) {
       return db.transaction(async (tx) => {
         const current = await find(schoolId, id, as, tx, true);
         assertIfMatch(ifMatch, current);
-        if ((patch.role === 'admin' || current.role === 'admin' || current.role === 'owner') && !canManageAdmins) throw adminsNeedStar();
-        if (current.role === 'owner' && patch.role) throw new AppError('forbidden', "The owner's role cannot be changed.");
+        if ((patch.role === 'admin' || current.role === 'admin' || current.role === 'owner') && !canManageAdmins)
+          throw adminsNeedStar();
+        if (current.role === 'owner' && patch.role)
+          throw new AppError('forbidden', "The owner's role cannot be changed.");
         const { password, ...rest } = patch;
-        const row = await repo.updateUser(tx, id, { ...rest, ...(password ? { passwordHash: await hashPassword(password) } : {}) });
+        const row = await repo.updateUser(tx, id, {
+          ...rest,
+          ...(password ? { passwordHash: await hashPassword(password) } : {}),
+        });
         return { data: present(row, as), etag: etagOf(row) };
       });
     },

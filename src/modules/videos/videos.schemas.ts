@@ -31,14 +31,10 @@ export const VideoMetaSchema = z
 
 export const ParseVideoBodySchema = z
   .strictObject({
-    url: z
-      .string()
-      .min(1)
-      .max(2048)
-      .meta({
-        description:
-          'YouTube (watch?v=, youtu.be/, shorts/, embed/), Vimeo (vimeo.com/ID, player.vimeo.com/video/ID) or a direct http(s) link to .mp4 .webm .ogg .mov .m3u8.',
-      }),
+    url: z.string().min(1).max(2048).meta({
+      description:
+        'YouTube (watch?v=, youtu.be/, shorts/, embed/), Vimeo (vimeo.com/ID, player.vimeo.com/video/ID) or a direct http(s) link to .mp4 .webm .ogg .mov .m3u8.',
+    }),
   })
   .meta({ example: { url: 'https://youtube.com/watch?v=dQw4w9WgXcQ' } });
 export type ParseVideoBody = z.infer<typeof ParseVideoBodySchema>;

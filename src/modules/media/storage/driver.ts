@@ -12,7 +12,13 @@ export type StoredObject = { size: number; contentType: string | undefined };
 export interface StorageDriver {
   readonly kind: 'local' | 's3';
   /** A signed, expiring target for exactly one upload of at most `size` bytes of `mimeType`. */
-  uploadTarget(input: { key: string; mediaId: string; mimeType: string; size: number; expiresAt: Date }): Promise<UploadTarget>;
+  uploadTarget(input: {
+    key: string;
+    mediaId: string;
+    mimeType: string;
+    size: number;
+    expiresAt: Date;
+  }): Promise<UploadTarget>;
   /** Size and content type of a stored object, or null when there is none. */
   stat(key: string): Promise<StoredObject | null>;
   /** The first `bytes` bytes of an object (to check its type by magic numbers). */
@@ -32,5 +38,7 @@ export interface StorageDriver {
  * an attachment, so uploaded bytes never run as a page on the origin that serves them.
  */
 export function dispositionFor(mimeType: string): 'inline' | 'attachment' {
-  return /^(image\/(png|jpeg|gif|webp|avif)$|video\/|audio\/|application\/pdf$)/.test(mimeType) ? 'inline' : 'attachment';
+  return /^(image\/(png|jpeg|gif|webp|avif)$|video\/|audio\/|application\/pdf$)/.test(mimeType)
+    ? 'inline'
+    : 'attachment';
 }

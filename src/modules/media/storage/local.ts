@@ -1,9 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { randomBytes } from 'node:crypto';
 import { AppError } from '../../../lib/errors.js';
 import { signToken, verifyToken } from '../../../lib/signed-token.js';
 import type { StorageDriver, UploadTarget } from './driver.js';
@@ -38,9 +38,27 @@ export function createLocalDriver(opts: { root: string; publicUrl: string; secre
     kind: 'local' as const,
     root: opts.root,
 
-    async uploadTarget(input: { key: string; mediaId: string; mimeType: string; size: number; expiresAt: Date }): Promise<UploadTarget> {
-      const token = signToken(await opts.secret(), { key: input.key, mediaId: input.mediaId, size: input.size, mimeType: input.mimeType, exp: input.expiresAt.getTime(), use: 'upload' });
-      return { method: 'PUT', url: `${opts.publicUrl}/api/v1/uploads/${token}`, headers: { 'content-type': input.mimeType }, expiresAt: input.expiresAt.toISOString() };
+    async uploadTarget(input: {
+      key: string;
+      mediaId: string;
+      mimeType: string;
+      size: number;
+      expiresAt: Date;
+    }): Promise<UploadTarget> {
+      const token = signToken(await opts.secret(), {
+        key: input.key,
+        mediaId: input.mediaId,
+        size: input.size,
+        mimeType: input.mimeType,
+        exp: input.expiresAt.getTime(),
+        use: 'upload',
+      });
+      return {
+        method: 'PUT',
+        url: `${opts.publicUrl}/api/v1/uploads/${token}`,
+        headers: { 'content-type': input.mimeType },
+        expiresAt: input.expiresAt.toISOString(),
+      };
     },
 
     async verifyUpload(token: string): Promise<UploadGrant> {
@@ -63,7 +81,8 @@ export function createLocalDriver(opts: { root: string; publicUrl: string; secre
       const limit = new Transform({
         transform(chunk: Buffer, _enc, done) {
           size += chunk.length;
-          if (size > maxBytes) done(new AppError('payload_too_large', `The upload is larger than the ${maxBytes} bytes declared.`));
+          if (size > maxBytes)
+            done(new AppError('payload_too_large', `The upload is larger than the ${maxBytes} bytes declared.`));
           else done(null, chunk);
         },
       });
@@ -105,7 +124,13 @@ export function createLocalDriver(opts: { root: string; publicUrl: string; secre
     },
 
     async downloadUrl(key: string, o: { expiresAt: Date; fileName: string; mimeType: string }): Promise<string> {
-      const token = signToken(await opts.secret(), { key, fileName: o.fileName, mimeType: o.mimeType, exp: o.expiresAt.getTime(), use: 'download' });
+      const token = signToken(await opts.secret(), {
+        key,
+        fileName: o.fileName,
+        mimeType: o.mimeType,
+        exp: o.expiresAt.getTime(),
+        use: 'download',
+      });
       return `${opts.publicUrl}/api/v1/media-files/${token}`;
     },
 

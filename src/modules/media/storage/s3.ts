@@ -9,8 +9,8 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { dispositionFor } from './driver.js';
 import type { StorageDriver, StoredObject, UploadTarget } from './driver.js';
+import { dispositionFor } from './driver.js';
 
 export type S3DriverOptions = {
   bucket: string;
@@ -35,7 +35,10 @@ const MAX_PRESIGN_SECONDS = 7 * 24 * 60 * 60;
  */
 function presignWindow(expiresAt: Date): { signingDate: Date; expiresIn: number; effectiveExpiresAt: Date } {
   const signingDate = new Date(Math.floor(Date.now() / 1000) * 1000);
-  const expiresIn = Math.min(MAX_PRESIGN_SECONDS, Math.max(1, Math.floor((expiresAt.getTime() - signingDate.getTime()) / 1000)));
+  const expiresIn = Math.min(
+    MAX_PRESIGN_SECONDS,
+    Math.max(1, Math.floor((expiresAt.getTime() - signingDate.getTime()) / 1000)),
+  );
   return { signingDate, expiresIn, effectiveExpiresAt: new Date(signingDate.getTime() + expiresIn * 1000) };
 }
 
@@ -47,7 +50,10 @@ export function contentDisposition(fileName: string, disposition: 'inline' | 'at
   const cleaned = fileName.replace(/[\u0000-\u001f\u007f]/g, '').trim() || 'download';
   const fallback = cleaned.replace(/[^\x20-\x7e]|["\\]/g, '_');
   if (fallback === cleaned) return `${disposition}; filename="${cleaned}"`;
-  const encoded = encodeURIComponent(cleaned).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const encoded = encodeURIComponent(cleaned).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
   return `${disposition}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
@@ -56,7 +62,9 @@ type SdkError = { name?: unknown; Code?: unknown; $metadata?: { httpStatusCode?:
 function isNotFound(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const e = err as SdkError;
-  return e.name === 'NotFound' || e.name === 'NoSuchKey' || e.Code === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
+  return (
+    e.name === 'NotFound' || e.name === 'NoSuchKey' || e.Code === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404
+  );
 }
 
 function isInvalidRange(err: unknown): boolean {
@@ -91,7 +99,9 @@ async function readAtMost(body: unknown, limit: number): Promise<Buffer> {
  */
 export function createS3Driver(opts: S3DriverOptions): S3Driver {
   if ((opts.accessKeyId === undefined) !== (opts.secretAccessKey === undefined)) {
-    throw new Error('S3: give both an access key id and a secret access key, or neither (to use the default credential chain)');
+    throw new Error(
+      'S3: give both an access key id and a secret access key, or neither (to use the default credential chain)',
+    );
   }
   const config: S3ClientConfig = {
     region: opts.region,
@@ -114,7 +124,12 @@ export function createS3Driver(opts: S3DriverOptions): S3Driver {
 
     async uploadTarget(input): Promise<UploadTarget> {
       const { signingDate, expiresIn, effectiveExpiresAt } = presignWindow(input.expiresAt);
-      const command = new PutObjectCommand({ Bucket, Key: input.key, ContentType: input.mimeType, ContentLength: input.size });
+      const command = new PutObjectCommand({
+        Bucket,
+        Key: input.key,
+        ContentType: input.mimeType,
+        ContentLength: input.size,
+      });
       const url = await getSignedUrl(client, command, {
         expiresIn,
         signingDate,
@@ -166,11 +181,19 @@ export function createS3Driver(opts: S3DriverOptions): S3Driver {
 
     async put(key, body: Readable | Buffer, o): Promise<void> {
       // With ContentLength given, a stream is sent as it is read (not buffered, not chunk-encoded).
-      await client.send(new PutObjectCommand({ Bucket, Key: key, Body: body, ContentType: o.mimeType, ContentLength: o.size }));
+      await client.send(
+        new PutObjectCommand({ Bucket, Key: key, Body: body, ContentType: o.mimeType, ContentLength: o.size }),
+      );
     },
 
     async move(fromKey, toKey): Promise<void> {
-      await client.send(new CopyObjectCommand({ Bucket, Key: toKey, CopySource: `${Bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}` }));
+      await client.send(
+        new CopyObjectCommand({
+          Bucket,
+          Key: toKey,
+          CopySource: `${Bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`,
+        }),
+      );
       await this.delete(fromKey);
     },
 
