@@ -305,7 +305,11 @@ describe('cached credentials across instances', () => {
     const app = await buildApp(ctx.config, { database });
     await app.ready();
     await waitUntilLive(database);
-    return { app, database, close: async () => (await app.close(), await database.close()) };
+    const close = async () => {
+      await app.close();
+      await database.close();
+    };
+    return { app, database, close };
   }
   const until = async (check: () => Promise<boolean>) => {
     for (let i = 0; i < 100; i++) {

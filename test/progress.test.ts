@@ -17,7 +17,7 @@ function pdfText(pdf: Buffer): string {
       // not compressed
     }
     for (const hex of body.toString('latin1').matchAll(/<([0-9A-Fa-f]+)>\s*Tj/g))
-      text += Buffer.from(hex[1]!, 'hex').toString('latin1') + '\n';
+      text += `${Buffer.from(hex[1]!, 'hex').toString('latin1')}\n`;
   }
   return text;
 }

@@ -114,7 +114,7 @@ function ipv6Bytes(address: string): number[] | null {
     // Embedded dotted quad (e.g. ::ffff:127.0.0.1): becomes the last two groups.
     if (net.isIP(last) !== 4) return null;
     tail.push(...last.split('.').map(Number));
-    text = text.slice(0, lastColon + 1) + '0:0';
+    text = `${text.slice(0, lastColon + 1)}0:0`;
   }
   const halves = text.split('::');
   if (halves.length > 2) return null;

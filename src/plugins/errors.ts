@@ -112,7 +112,10 @@ export default fp(async function errorsPlugin(app: FastifyInstance) {
     const source = route.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/]+');
     const pattern = new RegExp(`^${source}/?$`);
     let entry = routes.find((r) => r.pattern.source === pattern.source);
-    if (!entry) routes.push((entry = { pattern, methods: new Set() }));
+    if (!entry) {
+      entry = { pattern, methods: new Set() };
+      routes.push(entry);
+    }
     for (const m of [route.method].flat()) entry.methods.add(m);
   });
 

@@ -25,7 +25,7 @@ describe('API keys', () => {
     const typo = key.slice(0, 10) + (key[10] === 'a' ? 'b' : 'a') + key.slice(11);
     expect(isWellFormedApiKey(typo)).toBe(false);
     expect(isWellFormedApiKey(key.slice(0, -1))).toBe(false);
-    expect(isWellFormedApiKey(key.slice(0, -6) + '000000')).toBe(false);
+    expect(isWellFormedApiKey(`${key.slice(0, -6)}000000`)).toBe(false);
     expect(isWellFormedApiKey(`sk_${key.slice(4)}`)).toBe(false);
     expect(isWellFormedApiKey('')).toBe(false);
   });

@@ -166,7 +166,7 @@ export function createCourseService({ db, schools, categories, users, media }: D
     if (input.featuredImage !== undefined) {
       if (input.featuredImage === null) return { featuredMediaId: null };
       const [m] = await media.findByIds(schoolId, [input.featuredImage.mediaId]);
-      if (!m || m.status !== 'ready' || !m.mimeType.startsWith('image/')) {
+      if (m?.status !== 'ready' || !m.mimeType.startsWith('image/')) {
         problems.add('validation_error', 'featuredImage.mediaId', 'Must be a ready image of this school.');
       }
       return { featuredMediaId: input.featuredImage.mediaId };
@@ -363,9 +363,9 @@ export function createCourseService({ db, schools, categories, users, media }: D
               drip: section.drip ?? { type: 'none' },
               externalId: section.externalId ?? null,
             });
-            lessonValues.forEach((values, j) =>
-              lessonRows.push(lessonRow(schoolId, course.id, created.id, j + 1, values)),
-            );
+            for (const [j, values] of lessonValues.entries()) {
+              lessonRows.push(lessonRow(schoolId, course.id, created.id, j + 1, values));
+            }
           }
           await curriculum.insertLessons(tx, lessonRows);
 

@@ -63,7 +63,7 @@ export function createEnrollmentService({ db, progress }: { db: Db; progress: Pr
     /** The unique (student, course) index decides races: exactly one concurrent request wins. */
     async create(schoolId: string, input: CreateEnrollment) {
       const [student] = await repo.studentsOf(db, schoolId, { ids: [input.studentId], emails: [] });
-      if (!student || student.role !== 'student')
+      if (student?.role !== 'student')
         throw problem('validation_error', 'studentId', 'No such student in this school.');
       return db.transaction(async (tx) => {
         // FOR SHARE: the course cannot be unpublished between this check and the insert.

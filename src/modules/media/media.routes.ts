@@ -112,29 +112,27 @@ export default async function mediaRoutes(
     // The body is streamed to disk by the service: no parser reads it here, whatever its type.
     uploads.removeAllContentTypeParsers();
     uploads.addContentTypeParser('*', (_req, _payload, done) => done(null));
-    uploads
-      .withTypeProvider<ZodTypeProvider>()
-      .put(
-        '/uploads/:token',
-        {
-          schema: {
-            operationId: 'uploadBytes',
-            tags,
-            summary: 'Upload the bytes (local storage; the URL from /media/presigned)',
-            params: TokenParamsSchema,
-            response: { 200: MediaSchema },
-          },
-          config: { auth: 'none' },
+    uploads.withTypeProvider<ZodTypeProvider>().put(
+      '/uploads/:token',
+      {
+        schema: {
+          operationId: 'uploadBytes',
+          tags,
+          summary: 'Upload the bytes (local storage; the URL from /media/presigned)',
+          params: TokenParamsSchema,
+          response: { 200: MediaSchema },
         },
-        async (req, reply) => {
-          const length = req.headers['content-length'] ? Number(req.headers['content-length']) : undefined;
-          // Any refusal may leave part of the body unread: close the connection after answering.
-          reply.header('connection', 'close');
-          const result = await media.receive(driver, req.params.token, req.raw, length);
-          reply.removeHeader('connection');
-          return result;
-        },
-      );
+        config: { auth: 'none' },
+      },
+      async (req, reply) => {
+        const length = req.headers['content-length'] ? Number(req.headers['content-length']) : undefined;
+        // Any refusal may leave part of the body unread: close the connection after answering.
+        reply.header('connection', 'close');
+        const result = await media.receive(driver, req.params.token, req.raw, length);
+        reply.removeHeader('connection');
+        return result;
+      },
+    );
   });
 
   r.get(

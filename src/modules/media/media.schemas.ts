@@ -26,12 +26,10 @@ export const UploadTargetSchema = z.object({
   expiresAt: z.string(),
 });
 
-export const PresignResponseSchema = z
-  .object({ mediaId: z.string(), upload: UploadTargetSchema })
-  .meta({
-    id: 'PresignedUpload',
-    description: 'PUT the bytes to upload.url with upload.headers before upload.expiresAt; the URL works once.',
-  });
+export const PresignResponseSchema = z.object({ mediaId: z.string(), upload: UploadTargetSchema }).meta({
+  id: 'PresignedUpload',
+  description: 'PUT the bytes to upload.url with upload.headers before upload.expiresAt; the URL works once.',
+});
 
 export const MediaSchema = z
   .object({
@@ -43,12 +41,9 @@ export const MediaSchema = z
     status: z.enum(['pending', 'ready', 'failed']),
     failureReason: z.string().nullable(),
     duration: z.number().int().nullable(),
-    url: z
-      .string()
-      .nullable()
-      .meta({
-        description: 'A short-lived signed URL for the bytes (ready media only); supports HTTP range requests.',
-      }),
+    url: z.string().nullable().meta({
+      description: 'A short-lived signed URL for the bytes (ready media only); supports HTTP range requests.',
+    }),
     urlExpiresAt: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
