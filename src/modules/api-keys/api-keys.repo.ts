@@ -11,12 +11,22 @@ export const API_KEY_SORTS: SortColumns = {
   name: { column: apiKeys.name, kind: 'string' },
 };
 
-export async function insertApiKey(db: DbOrTx, row: typeof apiKeys.$inferInsert): Promise<ApiKeyRow> {
-  const [created] = await db.insert(apiKeys).values(row).returning();
+export async function insertApiKey(
+  db: DbOrTx,
+  schoolId: string,
+  row: Omit<typeof apiKeys.$inferInsert, 'schoolId'>,
+): Promise<ApiKeyRow> {
+  const [created] = await db
+    .insert(apiKeys)
+    .values({ ...row, schoolId })
+    .returning();
   return created!;
 }
 
-/** The one query of key authentication: the key row and its school's rate limit. */
+/**
+ * The one query of key authentication: the key row and its school's rate limit. Not scoped by
+ * school: the key is what tells which school the request is for.
+ */
 export async function findApiKeyByHash(db: DbOrTx, keyHash: string) {
   const [row] = await db
     .select({ key: apiKeys, rateLimitPerMinute: schools.rateLimitPerMinute })
@@ -27,12 +37,13 @@ export async function findApiKeyByHash(db: DbOrTx, keyHash: string) {
 }
 
 /** Records use at most once a minute per key, so authentication does not write on every request. */
-export async function touchApiKey(db: DbOrTx, keyId: string): Promise<void> {
+export async function touchApiKey(db: DbOrTx, schoolId: string, keyId: string): Promise<void> {
   await db
     .update(apiKeys)
     .set({ lastUsedAt: sql`now()` })
     .where(
       and(
+        eq(apiKeys.schoolId, schoolId),
         eq(apiKeys.id, keyId),
         or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, sql`now() - interval '1 minute'`)),
       ),

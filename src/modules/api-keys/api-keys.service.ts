@@ -87,7 +87,7 @@ export function createApiKeyService({ db, notifier }: { db: Db; notifier: Notifi
       if (Date.now() - entry.touchedAt > 60_000) {
         entry.touchedAt = Date.now();
         // Not awaited: recording use must not slow down or fail the request.
-        repo.touchApiKey(db, row.id).catch(() => {});
+        repo.touchApiKey(db, row.schoolId, row.id).catch(() => {});
       }
       return { via: 'key', keyId: row.id, schoolId: row.schoolId, permissions: row.permissions, rateLimitPerMinute };
     },
@@ -100,9 +100,8 @@ export function createApiKeyService({ db, notifier }: { db: Db; notifier: Notifi
     /** Creates a key; `tx` lets school creation make its first key in the same transaction. */
     async create(schoolId: string, input: CreateApiKey, createdByUserId: string | null, tx: DbOrTx = db) {
       const key = generateApiKey();
-      const row = await repo.insertApiKey(tx, {
+      const row = await repo.insertApiKey(tx, schoolId, {
         id: newId('apiKey'),
-        schoolId,
         name: input.name,
         description: input.description ?? null,
         keyHash: hashApiKey(key),

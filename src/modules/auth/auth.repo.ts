@@ -2,16 +2,23 @@ import { and, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { schools, sessions, users } from '../../db/schema/index.js';
 
-export async function insertSession(db: DbOrTx, row: typeof sessions.$inferInsert): Promise<void> {
-  await db.insert(sessions).values(row);
+export async function insertSession(
+  db: DbOrTx,
+  schoolId: string,
+  row: Omit<typeof sessions.$inferInsert, 'schoolId'>,
+): Promise<void> {
+  await db.insert(sessions).values({ ...row, schoolId });
 }
 
-/** A live session of an owner or admin, with its user and the school's rate limit. */
+/**
+ * A live session of an owner or admin, with its user and the school's rate limit. Not scoped by
+ * school: the token is what tells which school the request is for.
+ */
 export async function findLiveSession(db: DbOrTx, tokenHash: string) {
   const [row] = await db
     .select({ session: sessions, user: users, rateLimitPerMinute: schools.rateLimitPerMinute })
     .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
+    .innerJoin(users, and(eq(users.id, sessions.userId), eq(users.schoolId, sessions.schoolId)))
     .innerJoin(schools, eq(schools.id, sessions.schoolId))
     .where(
       and(
@@ -23,10 +30,12 @@ export async function findLiveSession(db: DbOrTx, tokenHash: string) {
   return row;
 }
 
+/** Logout: the token alone names the session (the route runs without a principal). */
 export async function deleteSession(db: DbOrTx, tokenHash: string): Promise<void> {
   await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
 }
 
+/** A purge across schools: expired sessions are nobody's. */
 export async function deleteExpiredSessions(db: DbOrTx): Promise<void> {
   await db.delete(sessions).where(lt(sessions.expiresAt, sql`now()`));
 }

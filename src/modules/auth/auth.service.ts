@@ -61,11 +61,10 @@ export function createAuthService(deps: {
       const token = generateSessionToken();
       const expiresAt = new Date(Date.now() + sessionTtlHours * 3_600_000);
       await repo.deleteExpiredSessions(db);
-      await repo.insertSession(db, {
+      await repo.insertSession(db, user.schoolId, {
         id: newId('session'),
         tokenHash: hashToken(token),
         userId: user.id,
-        schoolId: user.schoolId,
         expiresAt,
       });
       return { token, expiresAt, me: await this.me(user.schoolId, user.id, expiresAt) };

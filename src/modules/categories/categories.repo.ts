@@ -5,6 +5,7 @@ import { categories } from '../../db/schema/index.js';
 import type { ListRequest } from '../../lib/pagination.js';
 
 export type CategoryRow = typeof categories.$inferSelect;
+export type CategoryPatch = Partial<Pick<typeof categories.$inferInsert, 'name' | 'slug' | 'icon' | 'order'>>;
 export const SLUG_CONSTRAINT = 'categories_school_slug_uq';
 
 export const CATEGORY_SORT_COLUMNS: SortColumns = {
@@ -13,8 +14,15 @@ export const CATEGORY_SORT_COLUMNS: SortColumns = {
   createdAt: { column: categories.createdAt, kind: 'date' },
 };
 
-export async function insertCategory(db: DbOrTx, row: typeof categories.$inferInsert): Promise<CategoryRow> {
-  const [created] = await db.insert(categories).values(row).returning();
+export async function insertCategory(
+  db: DbOrTx,
+  schoolId: string,
+  row: Omit<typeof categories.$inferInsert, 'schoolId'>,
+): Promise<CategoryRow> {
+  const [created] = await db
+    .insert(categories)
+    .values({ ...row, schoolId })
+    .returning();
   return created!;
 }
 
@@ -44,12 +52,7 @@ export async function nextOrder(db: DbOrTx, schoolId: string): Promise<number> {
   return row?.n ?? 1;
 }
 
-export async function updateCategory(
-  db: DbOrTx,
-  schoolId: string,
-  id: string,
-  patch: Partial<typeof categories.$inferInsert>,
-) {
+export async function updateCategory(db: DbOrTx, schoolId: string, id: string, patch: CategoryPatch) {
   const [row] = await db
     .update(categories)
     .set({ ...patch, updatedAt: new Date(), version: sql`${categories.version} + 1` })

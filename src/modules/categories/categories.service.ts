@@ -45,18 +45,19 @@ export function createCategoryService({ db }: { db: Db }) {
     async create(schoolId: string, input: CreateCategory) {
       return db.transaction(async (tx) => {
         const values = {
-          schoolId,
           name: input.name,
           icon: input.icon ?? null,
           order: input.order ?? (await repo.nextOrder(tx, schoolId)),
         };
         // An explicit slug that is taken is the client's conflict (409); a generated one gets -2, -3…
         if (input.slug)
-          return versioned(await repo.insertCategory(tx, { id: newId('category'), slug: input.slug, ...values }));
+          return versioned(
+            await repo.insertCategory(tx, schoolId, { id: newId('category'), slug: input.slug, ...values }),
+          );
         const base = slugify(input.name);
         const start = nextSlugNumber(base, await repo.slugsLike(tx, schoolId, base));
         const row = await insertWithGeneratedSlug(tx, base, start, repo.SLUG_CONSTRAINT, (sp, slug) =>
-          repo.insertCategory(sp, { id: newId('category'), slug, ...values }),
+          repo.insertCategory(sp, schoolId, { id: newId('category'), slug, ...values }),
         );
         return versioned(row);
       });

@@ -1,15 +1,30 @@
 import { and, eq, inArray, isNull, like, notLike, type SQL, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../../db/client.js';
+import type { DbOrTx, Tx } from '../../db/client.js';
 import { listPage, type SortColumns } from '../../db/keyset.js';
 import { media } from '../../db/schema/index.js';
 import type { ListRequest } from '../../lib/pagination.js';
 
 export type MediaRow = typeof media.$inferSelect;
+export type MediaPatch = Partial<
+  Pick<typeof media.$inferInsert, 'status' | 'size' | 'failureReason' | 'uploadedAt' | 'duration'>
+>;
 export const MEDIA_SORTS: SortColumns = { createdAt: { column: media.createdAt, kind: 'date' } };
 
-export async function insertMedia(db: DbOrTx, row: typeof media.$inferInsert): Promise<MediaRow> {
-  const [created] = await db.insert(media).values(row).returning();
+export async function insertMedia(
+  db: DbOrTx,
+  schoolId: string,
+  row: Omit<typeof media.$inferInsert, 'schoolId'>,
+): Promise<MediaRow> {
+  const [created] = await db
+    .insert(media)
+    .values({ ...row, schoolId })
+    .returning();
   return created!;
+}
+
+/** One reservation at a time per school (a transaction-scoped advisory lock), so two uploads cannot both fit the last of the quota. */
+export async function lockQuota(tx: Tx, schoolId: string): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`media:${schoolId}`}))`);
 }
 
 export async function findMedia(db: DbOrTx, schoolId: string, id: string): Promise<MediaRow | undefined> {
@@ -17,11 +32,6 @@ export async function findMedia(db: DbOrTx, schoolId: string, id: string): Promi
     .select()
     .from(media)
     .where(and(eq(media.schoolId, schoolId), eq(media.id, id)));
-  return row;
-}
-
-export async function findMediaById(db: DbOrTx, id: string): Promise<MediaRow | undefined> {
-  const [row] = await db.select().from(media).where(eq(media.id, id));
   return row;
 }
 
@@ -34,30 +44,26 @@ export async function findMediaByIds(db: DbOrTx, schoolId: string, ids: string[]
 }
 
 /** Claims the single use of an upload target; undefined when it was used (or the media is gone). */
-export async function claimUpload(db: DbOrTx, id: string): Promise<MediaRow | undefined> {
+export async function claimUpload(db: DbOrTx, schoolId: string, id: string): Promise<MediaRow | undefined> {
   const [row] = await db
     .update(media)
     .set({ uploadedAt: sql`now()` })
-    .where(and(eq(media.id, id), isNull(media.uploadedAt), eq(media.status, 'pending')))
+    .where(and(eq(media.schoolId, schoolId), eq(media.id, id), isNull(media.uploadedAt), eq(media.status, 'pending')))
     .returning();
   return row;
 }
 
-export async function updateMedia(
-  db: DbOrTx,
-  id: string,
-  patch: Partial<typeof media.$inferInsert>,
-): Promise<MediaRow> {
+export async function updateMedia(db: DbOrTx, schoolId: string, id: string, patch: MediaPatch): Promise<MediaRow> {
   const [row] = await db
     .update(media)
     .set({ ...patch, updatedAt: new Date(), version: sql`${media.version} + 1` })
-    .where(eq(media.id, id))
+    .where(and(eq(media.schoolId, schoolId), eq(media.id, id)))
     .returning();
   return row!;
 }
 
-export async function deleteMedia(db: DbOrTx, id: string): Promise<void> {
-  await db.delete(media).where(eq(media.id, id));
+export async function deleteMedia(db: DbOrTx, schoolId: string, id: string): Promise<void> {
+  await db.delete(media).where(and(eq(media.schoolId, schoolId), eq(media.id, id)));
 }
 
 /** Bytes a school holds or has been promised (ready media, and pending uploads that can still come). */

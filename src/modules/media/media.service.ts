@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import { sql } from 'drizzle-orm';
 import { fileTypeFromBuffer } from 'file-type';
 import type { Db } from '../../db/client.js';
 import { cursorValue } from '../../db/keyset.js';
@@ -33,6 +32,13 @@ export function fitsDeclared(declared: string, detected: string | undefined): bo
   return family(declared) === 'audio' && ['video/mp4', 'video/webm', 'video/ogg'].includes(detected);
 }
 
+/**
+ * Storage keys are `{schoolId}/{mediaId}`, so a signed upload grant (which holds the key) names the
+ * school of the media it may write.
+ */
+const storageKeyOf = (schoolId: string, mediaId: string) => `${schoolId}/${mediaId}`;
+const schoolOfKey = (key: string) => key.slice(0, key.indexOf('/'));
+
 type Deps = { db: Db; driver: StorageDriver; schools: SchoolService; imageFetch?: SafeFetchOptions | undefined };
 
 /** Media: presigned uploads to local disk or S3, checked by magic bytes, served by signed links. */
@@ -55,7 +61,7 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
     }
     const id = newId('media');
     return db.transaction(async (tx) => {
-      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`media:${schoolId}`}))`);
+      await repo.lockQuota(tx, schoolId);
       await repo.expireAbandoned(tx, schoolId);
       const used = await repo.usedBytes(tx, schoolId);
       if (used + file.size > quotaBytes) {
@@ -65,11 +71,10 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
           [{ path, message: 'Over the storage quota.', code: 'quota_exceeded' }],
         );
       }
-      return repo.insertMedia(tx, {
+      return repo.insertMedia(tx, schoolId, {
         id,
-        schoolId,
         ...file,
-        storageKey: `${schoolId}/${id}`,
+        storageKey: storageKeyOf(schoolId, id),
         driver: driver.kind,
         uploadExpiresAt: expiresAt,
       });
@@ -111,12 +116,12 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
   async function settle(row: repo.MediaRow, detected: string | undefined, size: number): Promise<repo.MediaRow> {
     if (!fitsDeclared(row.mimeType, detected)) {
       await driver.delete(row.storageKey);
-      return repo.updateMedia(db, row.id, {
+      return repo.updateMedia(db, row.schoolId, row.id, {
         status: 'failed',
         failureReason: `The file's content (${detected ?? 'unknown type'}) does not match the declared ${row.mimeType}.`,
       });
     }
-    return repo.updateMedia(db, row.id, { status: 'ready', size, failureReason: null });
+    return repo.updateMedia(db, row.schoolId, row.id, { status: 'ready', size, failureReason: null });
   }
 
   return {
@@ -160,10 +165,10 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
       try {
         await driver.put(row.storageKey, image.bytes, { mimeType: image.mimeType, size: image.bytes.length });
       } catch (err) {
-        await repo.deleteMedia(db, row.id);
+        await repo.deleteMedia(db, schoolId, row.id);
         throw err;
       }
-      return repo.updateMedia(db, row.id, { status: 'ready', uploadedAt: new Date() });
+      return repo.updateMedia(db, schoolId, row.id, { status: 'ready', uploadedAt: new Date() });
     },
 
     /**
@@ -175,13 +180,14 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
       if (contentLength !== undefined && contentLength > grant.size) {
         throw new AppError('payload_too_large', `The upload is larger than the ${grant.size} bytes declared.`);
       }
-      const row = await repo.claimUpload(db, grant.mediaId);
+      const schoolId = schoolOfKey(grant.key);
+      const row = await repo.claimUpload(db, schoolId, grant.mediaId);
       if (!row) throw new AppError('forbidden', 'This upload link was already used.');
       let received: { tempFile: string; size: number };
       try {
         received = await local.receive(body, grant.size);
       } catch (err) {
-        await repo.updateMedia(db, row.id, {
+        await repo.updateMedia(db, schoolId, row.id, {
           status: 'failed',
           failureReason: err instanceof AppError ? err.message : 'The upload did not complete.',
         });
@@ -189,7 +195,7 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
       }
       const detected = await sniff(await local.readFileStart(received.tempFile, SNIFF_BYTES));
       // The media may have been deleted while the bytes arrived: then keep nothing.
-      if (!(await repo.findMediaById(db, row.id))) {
+      if (!(await repo.findMedia(db, schoolId, row.id))) {
         await local.discard(received.tempFile);
         throw notFound('Media');
       }
@@ -208,7 +214,7 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
       if (!stored) throw new AppError('conflict', 'Nothing has been uploaded for this media yet.');
       const fail = async (failureReason: string) => {
         await driver.delete(staged);
-        return present(await repo.updateMedia(db, row.id, { status: 'failed', failureReason }));
+        return present(await repo.updateMedia(db, schoolId, row.id, { status: 'failed', failureReason }));
       };
       if (stored.contentType && stored.contentType.split(';')[0]!.trim().toLowerCase() !== row.mimeType) {
         return fail(`The object was stored as ${stored.contentType}, not the declared ${row.mimeType}.`);
@@ -218,7 +224,9 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
       if (!fitsDeclared(row.mimeType, detected))
         return fail(`The file's content (${detected ?? 'unknown type'}) does not match the declared ${row.mimeType}.`);
       await driver.move(staged, row.storageKey);
-      return present(await repo.updateMedia(db, row.id, { status: 'ready', size: stored.size, failureReason: null }));
+      return present(
+        await repo.updateMedia(db, schoolId, row.id, { status: 'ready', size: stored.size, failureReason: null }),
+      );
     },
 
     async get(schoolId: string, id: string) {
@@ -247,7 +255,7 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
       assertIfMatch(ifMatch, row);
       if (row.status === 'pending' && row.uploadedAt)
         throw new AppError('conflict', 'The upload of this media is in progress; try again when it has finished.');
-      await repo.deleteMedia(db, id); // the foreign keys of lessons and courses refuse while in use → 409
+      await repo.deleteMedia(db, schoolId, id); // the foreign keys of lessons and courses refuse while in use → 409
       await driver.delete(row.storageKey);
     },
 

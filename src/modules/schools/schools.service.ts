@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.js';
 import { notFound } from '../../lib/errors.js';
 import { assertIfMatch, etagOf } from '../../lib/etag.js';
@@ -87,8 +86,7 @@ export function createSchoolService(deps: { db: Db; apiKeys: ApiKeyService; user
     /** First start on an empty database: make one school. Returns undefined when schools exist. */
     async bootstrapIfEmpty(input: { name: string; ownerEmail: string }): Promise<CreatedSchool | undefined> {
       return db.transaction(async (tx) => {
-        // Two servers starting at once on an empty database must create one school, not two.
-        await tx.execute(sql`SELECT pg_advisory_xact_lock(7021848824)`);
+        await repo.lockBootstrap(tx);
         if ((await repo.countSchools(tx)) > 0) return undefined;
         return createInTx(tx, input);
       });

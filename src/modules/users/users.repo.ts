@@ -6,13 +6,27 @@ import type { ListRequest } from '../../lib/pagination.js';
 import type { UserRole } from '../../lib/principal.js';
 
 export type UserRow = typeof users.$inferSelect;
+/** What an update may change (never the id or the school). */
+export type UserPatch = Partial<
+  Pick<typeof users.$inferInsert, 'email' | 'name' | 'role' | 'passwordHash' | 'avatarUrl' | 'bio' | 'externalId'>
+>;
 
-export async function insertUser(db: DbOrTx, row: typeof users.$inferInsert): Promise<UserRow> {
-  const [created] = await db.insert(users).values(row).returning();
+export async function insertUser(
+  db: DbOrTx,
+  schoolId: string,
+  row: Omit<typeof users.$inferInsert, 'schoolId'>,
+): Promise<UserRow> {
+  const [created] = await db
+    .insert(users)
+    .values({ ...row, schoolId })
+    .returning();
   return created!;
 }
 
-/** Users with this email (any school) holding one of the roles; emails compare case-insensitively. */
+/**
+ * Users with this email (any school) holding one of the roles; emails compare case-insensitively.
+ * Across schools by nature: login finds the school from the email (and asks when it is several).
+ */
 export async function findUsersByEmail(db: DbOrTx, email: string, roles: UserRole[]): Promise<UserRow[]> {
   return db
     .select()
@@ -58,21 +72,17 @@ export async function listUsers(
   return listPage(db, users, scope, req, USER_SORTS, users.id);
 }
 
-export async function updateUser(
-  db: DbOrTx,
-  userId: string,
-  patch: Partial<typeof users.$inferInsert>,
-): Promise<UserRow> {
+export async function updateUser(db: DbOrTx, schoolId: string, userId: string, patch: UserPatch): Promise<UserRow> {
   const [row] = await db
     .update(users)
     .set({ ...patch, updatedAt: new Date(), version: sql`${users.version} + 1` })
-    .where(eq(users.id, userId))
+    .where(and(eq(users.schoolId, schoolId), eq(users.id, userId)))
     .returning();
   return row!;
 }
 
-export async function deleteUser(db: DbOrTx, userId: string): Promise<void> {
-  await db.delete(users).where(eq(users.id, userId));
+export async function deleteUser(db: DbOrTx, schoolId: string, userId: string): Promise<void> {
+  await db.delete(users).where(and(eq(users.schoolId, schoolId), eq(users.id, userId)));
 }
 
 export async function findUserForUpdate(db: DbOrTx, schoolId: string, userId: string): Promise<UserRow | undefined> {

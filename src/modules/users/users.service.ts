@@ -60,9 +60,8 @@ export function createUserService({ db }: { db: Db }) {
       },
       tx: DbOrTx = db,
     ) {
-      return repo.insertUser(tx, {
+      return repo.insertUser(tx, input.schoolId, {
         id: newId('user'),
-        schoolId: input.schoolId,
         email: input.email,
         name: input.name,
         role: input.role,
@@ -114,7 +113,7 @@ export function createUserService({ db }: { db: Db }) {
         if (current.role === 'owner' && patch.role)
           throw new AppError('forbidden', "The owner's role cannot be changed.");
         const { password, ...rest } = patch;
-        const row = await repo.updateUser(tx, id, {
+        const row = await repo.updateUser(tx, schoolId, id, {
           ...rest,
           ...(password ? { passwordHash: await hashPassword(password) } : {}),
         });
@@ -129,7 +128,7 @@ export function createUserService({ db }: { db: Db }) {
         assertIfMatch(ifMatch, current);
         if (current.role === 'admin' && !canManageAdmins) throw adminsNeedStar();
         if (current.role === 'owner') throw new AppError('forbidden', 'The school owner cannot be deleted.');
-        await repo.deleteUser(tx, id);
+        await repo.deleteUser(tx, schoolId, id);
       });
     },
 
