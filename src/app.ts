@@ -7,6 +7,7 @@ import type { Database } from './db/client.js';
 import { AppError } from './lib/errors.js';
 import { newId } from './lib/ids.js';
 import { compileSerializer } from './lib/serializer.js';
+import { createThrottle } from './lib/throttle.js';
 import { RequestValidationError, zodIssuesToDetails } from './lib/validation.js';
 import apiKeyRoutes from './modules/api-keys/api-keys.routes.js';
 import authRoutes from './modules/auth/auth.routes.js';
@@ -21,7 +22,7 @@ import schoolRoutes from './modules/schools/schools.routes.js';
 import userRoutes from './modules/users/users.routes.js';
 import videoRoutes from './modules/videos/videos.routes.js';
 import { VERSION } from './paths.js';
-import authPlugin from './plugins/auth.js';
+import authPlugin, { sessionCookie } from './plugins/auth.js';
 import errorsPlugin, { sendError } from './plugins/errors.js';
 import idempotencyPlugin from './plugins/idempotency.js';
 import openapiPlugin from './plugins/openapi.js';
@@ -129,17 +130,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.register(cookie);
   await app.register(errorsPlugin);
-  await app.register(authPlugin, { auth: services.auth });
+  const throttle = createThrottle({ limits: config.throttle, redis });
+  const session = sessionCookie(config.publicUrl.startsWith('https://'));
+  await app.register(authPlugin, { auth: services.auth, throttle, session });
   await app.register(rateLimitPlugin, { perMinute: config.rateLimitPerMinute, redis });
   await app.register(idempotencyPlugin, { db: database.db });
   await app.register(openapiPlugin, { publicUrl: config.publicUrl, version: VERSION });
 
-  const secureCookies = config.publicUrl.startsWith('https://');
   await app.register(
     async (api) => {
       // The one list of feature modules.
       await api.register(healthRoutes, { db: database.db, version: VERSION });
-      await api.register(authRoutes, { auth: services.auth, secureCookies });
+      await api.register(authRoutes, { auth: services.auth, session, throttle });
       await api.register(apiKeyRoutes, { apiKeys: services.apiKeys });
       await api.register(schoolRoutes, { schools: services.schools });
       await api.register(categoryRoutes, { categories: services.categories });

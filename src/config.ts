@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -17,6 +18,12 @@ const EnvSchema = z.object({
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  /** The ceiling of a school's own rateLimitPerMinute (a tenant can never lift it). */
+  RATE_LIMIT_MAX_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /** Per client address and minute: failed authentications, login attempts, certificate look-ups. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  VERIFY_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
   BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -28,6 +35,13 @@ const EnvSchema = z.object({
     .min(1)
     .max(24 * 365)
     .default(24 * 7),
+  /** A session unused for this long ends, whatever its SESSION_TTL_HOURS. */
+  SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(60 * 24 * 365)
+    .default(120),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   S3_BUCKET: z.string().min(3).max(63).optional(),
   S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
@@ -47,8 +61,20 @@ const EnvSchema = z.object({
     .int()
     .min(1)
     .default(20 * 1024 ** 3),
-  /** Behind a reverse proxy: `true`, a hop count or a comma-separated list of proxy addresses. */
-  TRUST_PROXY: z.string().default('false'),
+  /**
+   * Behind a reverse proxy: the number of proxy hops, or a comma-separated list of proxy addresses
+   * or CIDRs. Never `true`: trusting every hop lets a client name its own address.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .refine((v) => v !== 'true', 'must be a hop count or proxy addresses, not true (a client could forge its address)')
+    .refine(
+      (v) => v === 'false' || /^\d+$/.test(v) || v.split(',').every((a) => isIP(a.trim().split('/')[0] ?? '') !== 0),
+      'must be false, a hop count or comma-separated addresses/CIDRs',
+    ),
+  /** Hosts, addresses or CIDRs that server-side fetches may reach although they are not public (tests: loopback). */
+  OUTBOUND_ALLOW_HOSTS: z.string().default(''),
   OWNER_EMAIL: z.email().default('owner@example.com'),
   SCHOOL_NAME: z.string().min(1).max(255).default('My School'),
 });
@@ -63,8 +89,13 @@ export type Config = {
   publicUrl: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   rateLimitPerMinute: number;
+  /** Ceilings a school's own limits can never exceed (environment only). */
+  ceilings: { rateLimitPerMinute: number; maxUploadBytes: number; mediaQuotaBytes: number };
+  /** Per-address brute-force budgets (lib/throttle). */
+  throttle: { failedAuthPerMinute: number; loginPerMinute: number; verifyPerMinute: number };
   bodyLimitBytes: number;
   sessionTtlHours: number;
+  sessionIdleMinutes: number;
   dbPoolSize: number;
   /** S3-compatible media storage; unset: files under DATA_DIR/media. */
   s3:
@@ -79,8 +110,10 @@ export type Config = {
     | undefined;
   maxUploadBytes: number;
   mediaQuotaBytes: number;
-  /** Fastify's trustProxy: which X-Forwarded-For hops to believe for the client IP. */
-  trustProxy: boolean | number | string;
+  /** Fastify's trustProxy: false, a hop count, or the proxy addresses whose X-Forwarded-For is believed. */
+  trustProxy: false | number | string;
+  /** Non-public destinations that server-side fetches may reach anyway (host names, addresses, CIDRs). */
+  outboundAllowHosts: string[];
   /** Used only when the first start bootstraps an empty database. */
   bootstrap: { ownerEmail: string; schoolName: string };
 };
@@ -106,8 +139,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     logLevel: e.LOG_LEVEL,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    ceilings: {
+      rateLimitPerMinute: e.RATE_LIMIT_MAX_PER_MINUTE,
+      maxUploadBytes: e.MAX_UPLOAD_BYTES,
+      mediaQuotaBytes: e.MEDIA_QUOTA_BYTES,
+    },
+    throttle: {
+      failedAuthPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+      loginPerMinute: e.LOGIN_ATTEMPTS_PER_MINUTE,
+      verifyPerMinute: e.VERIFY_PER_MINUTE,
+    },
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     sessionTtlHours: e.SESSION_TTL_HOURS,
+    sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
     dbPoolSize: e.DB_POOL_SIZE,
     s3: e.S3_BUCKET
       ? {
@@ -121,14 +165,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     mediaQuotaBytes: e.MEDIA_QUOTA_BYTES,
-    trustProxy:
-      e.TRUST_PROXY === 'true'
-        ? true
-        : e.TRUST_PROXY === 'false'
-          ? false
-          : /^\d+$/.test(e.TRUST_PROXY)
-            ? Number(e.TRUST_PROXY)
-            : e.TRUST_PROXY,
+    trustProxy: e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
+    outboundAllowHosts: e.OUTBOUND_ALLOW_HOSTS.split(',')
+      .map((h) => h.trim())
+      .filter(Boolean),
     bootstrap: { ownerEmail: e.OWNER_EMAIL, schoolName: e.SCHOOL_NAME },
   };
 }

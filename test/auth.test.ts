@@ -21,7 +21,7 @@ describe('API key authentication', () => {
     expect(bearer.statusCode).toBe(200);
     const header = await call(ctx.app, 'GET', '/api/v1/categories', { headers: { 'x-api-key': schoolA.key } });
     expect(header.statusCode).toBe(200);
-    expect(header.headers['cache-control']).toBe('no-store');
+    expect(header.headers['cache-control']).toBe('private, no-store');
   });
 
   it.each([

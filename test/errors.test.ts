@@ -118,8 +118,8 @@ describe('one error shape for everything', () => {
     expect(evil.headers['x-request-id']).toMatch(/^req_/);
   });
 
-  it('authenticated answers carry Cache-Control: no-store; the public health does not', async () => {
-    expect((await call(ctx.app, 'GET', '/api/v1/categories', { key })).headers['cache-control']).toBe('no-store');
+  it('authenticated answers carry Cache-Control: private, no-store; the public health does not', async () => {
+    expect((await call(ctx.app, 'GET', '/api/v1/categories', { key })).headers['cache-control']).toBe('private, no-store');
     expect((await call(ctx.app, 'GET', '/api/v1/health')).headers['cache-control']).toBeUndefined();
   });
 

@@ -42,6 +42,11 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
     LOG_LEVEL: 'silent',
     RATE_LIMIT_PER_MINUTE: '100000',
+    RATE_LIMIT_MAX_PER_MINUTE: '100000',
+    // Suites send many bad credentials on purpose; the throttle has its own suite with low limits.
+    AUTH_FAILURES_PER_MINUTE: '100000',
+    LOGIN_ATTEMPTS_PER_MINUTE: '100000',
+    VERIFY_PER_MINUTE: '100000',
     DATA_DIR: '/tmp/syllabus-test-unused',
     ...env,
   });

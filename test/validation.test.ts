@@ -156,12 +156,17 @@ describe('login', () => {
 
 describe('secure cookies', async () => {
   const https = await setupApp({ env: { PUBLIC_URL: 'https://academy.example.com' } });
-  it('are Secure when PUBLIC_URL is https', async () => {
+  it('are Secure __Host- cookies when PUBLIC_URL is https', async () => {
     const s = await createSchool(https);
     const res = await call(https.app, 'POST', '/api/v1/auth/login', {
       body: { email: s.ownerEmail, password: s.password },
     });
-    expect(res.cookies.find((c) => c.name === 'syllabus_session')).toMatchObject({ secure: true, httpOnly: true });
+    const c = res.cookies.find((x) => x.name === '__Host-syllabus_session');
+    expect(c).toMatchObject({ secure: true, httpOnly: true, path: '/' });
+    expect(c?.domain).toBeUndefined();
+    // The __Host- cookie is the one the server reads.
+    const me = await call(https.app, 'GET', '/api/v1/auth/me', { headers: { cookie: `__Host-syllabus_session=${c?.value}` } });
+    expect(me.statusCode).toBe(200);
     const plain = await session();
     expect(plain.res.cookies.find((c) => c.name === 'syllabus_session')?.secure).toBeFalsy();
   });

@@ -165,7 +165,7 @@ describe('POST /videos/parse', () => {
     const reader = await createKey(ctx, A.id, ['courses:read']);
     const ok = await parse({ url: `https://youtu.be/${ID}` }, reader.key);
     expect(ok.statusCode).toBe(200);
-    expect(ok.headers['cache-control']).toBe('no-store');
+    expect(ok.headers['cache-control']).toBe('private, no-store');
   });
 
   it('is documented in the OpenAPI document', async () => {

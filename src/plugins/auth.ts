@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { AppError } from '../lib/errors.js';
 import type { Principal } from '../lib/principal.js';
 import { type RequiredScope, scopeGrants } from '../lib/scopes.js';
+import type { Throttle } from '../lib/throttle.js';
 import type { AuthService } from '../modules/auth/auth.service.js';
 
 /** How a route authenticates. Routes under /api/v1 default to `key`; everything else to `none`. */
@@ -19,7 +20,29 @@ declare module 'fastify' {
   }
 }
 
-export const SESSION_COOKIE = 'syllabus_session';
+/**
+ * The session cookie. Over https it is a `__Host-` cookie: the browser then insists on Secure,
+ * Path=/ and no Domain, so no sibling sub-domain can set or shadow it.
+ */
+export type SessionCookie = {
+  name: string;
+  options: { path: '/'; httpOnly: true; sameSite: 'lax'; secure: boolean };
+};
+export function sessionCookie(secure: boolean): SessionCookie {
+  return {
+    name: secure ? '__Host-syllabus_session' : 'syllabus_session',
+    options: { path: '/', httpOnly: true, sameSite: 'lax', secure },
+  };
+}
+
+/** Whether the request carries a key or a session cookie (a guess), rather than nothing at all. */
+function presentsCredentials(request: FastifyRequest, cookieName: string): boolean {
+  return (
+    request.headers.authorization !== undefined ||
+    request.headers['x-api-key'] !== undefined ||
+    request.cookies[cookieName] !== undefined
+  );
+}
 
 function presentedKey(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -39,7 +62,10 @@ export function routeAuth(request: FastifyRequest): RouteAuth {
 }
 
 /** One onRequest hook authenticates every request and checks the route's declared scopes. */
-export default fp(async function authPlugin(app: FastifyInstance, opts: { auth: AuthService }) {
+export default fp(async function authPlugin(
+  app: FastifyInstance,
+  opts: { auth: AuthService; throttle: Throttle; session: SessionCookie },
+) {
   app.decorateRequest('principal', null);
 
   app.addHook('onRequest', async (request) => {
@@ -50,14 +76,27 @@ export default fp(async function authPlugin(app: FastifyInstance, opts: { auth: 
     }
     const mode = routeAuth(request);
     if (mode === 'none') return;
+    try {
+      request.principal = await authenticate(request, mode);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'unauthorized' && presentsCredentials(request, opts.session.name)) {
+        await opts.throttle.authenticationFailed(request.ip);
+      }
+      throw err;
+    }
+  });
 
+  /** The principal of a request, or `unauthorized`; credentials are looked up only for an address that may still try. */
+  async function authenticate(request: FastifyRequest, mode: Exclude<RouteAuth, 'none'>): Promise<Principal> {
     const key = mode === 'session' ? undefined : presentedKey(request);
+    const token = key === undefined && mode !== 'key' ? request.cookies[opts.session.name] : undefined;
+    if (key !== undefined || token) await opts.throttle.assertMayAuthenticate(request.ip);
+    let principal: Principal | null = null;
     if (key !== undefined) {
-      request.principal = await opts.auth.authenticateKey(key);
+      principal = await opts.auth.authenticateKey(key);
     } else if (mode !== 'key') {
-      const token = request.cookies[SESSION_COOKIE];
-      if (token) request.principal = await opts.auth.authenticateSession(token);
-      if (!request.principal) {
+      if (token) principal = await opts.auth.authenticateSession(token);
+      if (!principal) {
         throw new AppError(
           'unauthorized',
           'Log in first: this route needs an owner session (POST /api/v1/auth/login).',
@@ -66,13 +105,14 @@ export default fp(async function authPlugin(app: FastifyInstance, opts: { auth: 
     } else {
       throw new AppError('unauthorized', "Missing API key: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'.");
     }
-    if (mode === 'session' && request.principal.via !== 'session') {
+    if (mode === 'session' && principal.via !== 'session') {
       throw new AppError(
         'unauthorized',
         'This route needs an owner session (POST /api/v1/auth/login), not an API key.',
       );
     }
-  });
+    return principal;
+  }
 
   // Scopes are checked after the rate limiter (a route onRequest hook), so a 403 is counted and
   // carries the RateLimit-* headers like any other authenticated answer.
@@ -96,8 +136,8 @@ export default fp(async function authPlugin(app: FastifyInstance, opts: { auth: 
     }
   });
 
-  // Authenticated answers are per-tenant and must never be cached by a shared cache.
+  // Authenticated answers are per-tenant: no shared cache may keep them, and no browser cache either.
   app.addHook('onSend', async (request, reply) => {
-    if (request.principal) reply.header('cache-control', 'no-store');
+    if (request.principal) reply.header('cache-control', 'private, no-store');
   });
 });

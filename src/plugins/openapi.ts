@@ -66,7 +66,12 @@ export default fp(async function openapiPlugin(app: FastifyInstance, opts: { pub
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'API key: syl_…' },
           apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },
-          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'syllabus_session' },
+          sessionCookie: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'syllabus_session',
+            description: 'Owner/admin session from POST /auth/login; named `__Host-syllabus_session` when served over https.',
+          },
         },
       },
     },

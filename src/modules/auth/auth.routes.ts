@@ -1,15 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { SESSION_COOKIE } from '../../plugins/auth.js';
+import { AppError } from '../../lib/errors.js';
+import type { Throttle } from '../../lib/throttle.js';
+import type { SessionCookie } from '../../plugins/auth.js';
 import { LoginSchema, MeSchema } from './auth.schemas.js';
 import type { AuthService } from './auth.service.js';
 
 const tags = ['Session'];
 
-export default async function authRoutes(app: FastifyInstance, opts: { auth: AuthService; secureCookies: boolean }) {
+export default async function authRoutes(
+  app: FastifyInstance,
+  opts: { auth: AuthService; session: SessionCookie; throttle: Throttle },
+) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const cookie = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: opts.secureCookies };
+  const { name, options: cookie } = opts.session;
 
   r.post(
     '/auth/login',
@@ -18,15 +23,24 @@ export default async function authRoutes(app: FastifyInstance, opts: { auth: Aut
         operationId: 'login',
         tags,
         summary: 'Log in as a school owner or admin (sets the session cookie)',
+        description:
+          'Limited per client address and per account: after repeated failures each further attempt waits longer (429 with Retry-After).',
         body: LoginSchema,
         response: { 200: MeSchema },
       },
       config: { auth: 'none' },
     },
     async (req, reply) => {
-      const { token, expiresAt, me } = await opts.auth.login(req.body);
-      reply.setCookie(SESSION_COOKIE, token, { ...cookie, expires: expiresAt });
-      return me;
+      // The throttle runs before the password hash: a locked account costs no argon2 work.
+      await opts.throttle.beforeLogin(req.ip, req.body.email);
+      const result = await opts.auth.login(req.body).catch(async (err: unknown) => {
+        if (err instanceof AppError && err.code === 'unauthorized')
+          await opts.throttle.loginFailed(req.ip, req.body.email);
+        throw err;
+      });
+      await opts.throttle.loginSucceeded(req.body.email);
+      reply.setCookie(name, result.token, { ...cookie, expires: result.expiresAt });
+      return result.me;
     },
   );
 
@@ -37,8 +51,8 @@ export default async function authRoutes(app: FastifyInstance, opts: { auth: Aut
       config: { auth: 'none' },
     },
     async (req, reply) => {
-      await opts.auth.logout(req.cookies[SESSION_COOKIE]);
-      reply.clearCookie(SESSION_COOKIE, cookie);
+      await opts.auth.logout(req.cookies[name]);
+      reply.clearCookie(name, cookie);
       return reply.code(204).send(null);
     },
   );
