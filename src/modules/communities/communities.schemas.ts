@@ -69,6 +69,9 @@ export const UpdateThreadSchema = z
   .strictObject({ title: z.string().trim().min(1).max(200), content: postText, pinned: z.boolean() })
   .partial();
 
+/** GET of one thread returns at most this many comments in its tree (responses are bounded). */
+export const THREAD_COMMENTS_CAP = 1000;
+
 const CommentBase = z.object({
   object: z.literal('comment'),
   id: z.string(),
@@ -104,7 +107,19 @@ export const ThreadSchema = z
     comments: z
       .array(CommentTreeSchema)
       .optional()
-      .meta({ description: 'GET of one thread: every comment, as a tree.' }),
+      .meta({
+        description: `GET of one thread: its comments as a tree, at most ${THREAD_COMMENTS_CAP} of them (the oldest; a reply is always newer than its parent, so whole branches are kept). When there are more, commentsTruncated is true and GET .../comments?cursor={commentsNextCursor} lists the rest, oldest first.`,
+      }),
+    commentsTruncated: z
+      .boolean()
+      .optional()
+      .meta({
+        description: `GET of one thread: true when the thread has more than ${THREAD_COMMENTS_CAP} comments and the tree holds only the oldest ${THREAD_COMMENTS_CAP}.`,
+      }),
+    commentsNextCursor: z.string().nullable().optional().meta({
+      description:
+        'GET of one thread: when commentsTruncated, the cursor for GET .../threads/{threadId}/comments that continues after the last comment in the tree; otherwise null.',
+    }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

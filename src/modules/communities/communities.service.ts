@@ -6,7 +6,7 @@ import { newId } from '../../lib/ids.js';
 import { decodeCursor, encodeCursor, type PaginationQuery, paginate, toListRequest } from '../../lib/pagination.js';
 import { parseMarkdown, renderRichText } from '../../lib/richtext.js';
 import * as repo from './communities.repo.js';
-import type { CommentTree } from './communities.schemas.js';
+import { type CommentTree, THREAD_COMMENTS_CAP } from './communities.schemas.js';
 
 const iso = (d: Date) => d.toISOString();
 
@@ -80,7 +80,7 @@ export function createCommunityService({ db }: { db: Db }) {
   }
   async function findThread(schoolId: string, communityId: string, threadId: string, tx: DbOrTx = db, lock = false) {
     await findCommunity(schoolId, communityId, tx);
-    const t = await repo.thread.find(tx, communityId, threadId, lock);
+    const t = await repo.thread.find(tx, schoolId, communityId, threadId, lock);
     if (!t) throw notFound('Thread');
     return t;
   }
@@ -92,7 +92,7 @@ export function createCommunityService({ db }: { db: Db }) {
         { path: 'userId', message: 'No such user in this school.' },
       ]);
     if (['owner', 'admin', 'bot'].includes(user.role)) return;
-    if (!(await repo.member.isMember(tx, communityId, userId))) {
+    if (!(await repo.member.isMember(tx, schoolId, communityId, userId))) {
       throw new AppError('validation_error', 'The author must be a member of the community.', [
         { path: 'userId', message: 'Not a member of this community.' },
       ]);
@@ -118,9 +118,8 @@ export function createCommunityService({ db }: { db: Db }) {
           { path: 'price', message: 'A free community has no price.' },
         ]);
       }
-      const row = await repo.community.insert(db, {
+      const row = await repo.community.insert(db, schoolId, {
         id: newId('community'),
-        schoolId,
         ...input,
         price: input.price ?? 0,
       });
@@ -128,7 +127,7 @@ export function createCommunityService({ db }: { db: Db }) {
     },
     async get(schoolId: string, id: string) {
       const row = await findCommunity(schoolId, id);
-      const counts = await repo.community.memberCounts(db, [id]);
+      const counts = await repo.community.memberCounts(db, schoolId, [id]);
       return { data: presentCommunity(row, counts.get(id) ?? 0), etag: etagOf(row) };
     },
     async list(schoolId: string, query: PaginationQuery) {
@@ -137,23 +136,24 @@ export function createCommunityService({ db }: { db: Db }) {
       const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r.createdAt));
       const counts = await repo.community.memberCounts(
         db,
+        schoolId,
         items.map((r) => r.id),
       );
       return { data: items.map((r) => presentCommunity(r, counts.get(r.id) ?? 0)), pagination };
     },
-    async update(schoolId: string, id: string, patch: Record<string, unknown>, ifMatch?: string) {
+    async update(schoolId: string, id: string, patch: repo.CommunityPatch, ifMatch?: string) {
       return db.transaction(async (tx) => {
         const current = await findCommunity(schoolId, id, tx, true);
         assertIfMatch(ifMatch, current);
         // The rule holds for the result: a free community has price 0 (made free, its price resets).
-        const isFree = (patch.isFree as boolean | undefined) ?? current.isFree;
-        const price = (patch.price as number | undefined) ?? (patch.isFree === true ? 0 : current.price);
+        const isFree = patch.isFree ?? current.isFree;
+        const price = patch.price ?? (patch.isFree === true ? 0 : current.price);
         if (isFree && price > 0)
           throw new AppError('validation_error', 'A free community has no price.', [
             { path: 'price', message: 'A free community has no price.' },
           ]);
-        const row = await repo.community.update(tx, id, { ...patch, price });
-        const counts = await repo.community.memberCounts(tx, [id]);
+        const row = await repo.community.update(tx, schoolId, id, { ...patch, price });
+        const counts = await repo.community.memberCounts(tx, schoolId, [id]);
         return { data: presentCommunity(row, counts.get(id) ?? 0), etag: etagOf(row) };
       });
     },
@@ -162,7 +162,7 @@ export function createCommunityService({ db }: { db: Db }) {
       await db.transaction(async (tx) => {
         const current = await findCommunity(schoolId, id, tx, true);
         assertIfMatch(ifMatch, current);
-        await repo.community.delete(tx, id);
+        await repo.community.delete(tx, schoolId, id);
       });
     },
 
@@ -191,11 +191,11 @@ export function createCommunityService({ db }: { db: Db }) {
     async members(schoolId: string, communityId: string, query: PaginationQuery) {
       await findCommunity(schoolId, communityId);
       const req = toListRequest(query, ['createdAt'], 'createdAt');
-      const results = (await repo.member.list(db, communityId, req)).map((r) => ({
+      const results = (await repo.member.list(db, schoolId, communityId, req)).map((r) => ({
         row: { ...r, id: r.m.userId },
         total: r.total,
       }));
-      const { rows, total } = await withTotal(results, req, () => repo.member.count(db, communityId));
+      const { rows, total } = await withTotal(results, req, () => repo.member.count(db, schoolId, communityId));
       const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r.m.createdAt));
       return {
         data: items.map(({ m, u }) => ({
@@ -213,7 +213,7 @@ export function createCommunityService({ db }: { db: Db }) {
     /** Removes the membership; the member's threads and comments stay. */
     async removeMember(schoolId: string, communityId: string, userId: string) {
       await findCommunity(schoolId, communityId);
-      if ((await repo.member.remove(db, communityId, userId)) === 0) throw notFound('Member');
+      if ((await repo.member.remove(db, schoolId, communityId, userId)) === 0) throw notFound('Member');
     },
 
     async createThread(
@@ -225,9 +225,8 @@ export function createCommunityService({ db }: { db: Db }) {
       return db.transaction(async (tx) => {
         await findCommunity(schoolId, communityId, tx);
         await assertAuthor(tx, schoolId, communityId, input.userId);
-        const row = await repo.thread.insert(tx, {
+        const row = await repo.thread.insert(tx, schoolId, {
           id: newId('thread'),
-          schoolId,
           communityId,
           userId: input.userId,
           title: input.title,
@@ -243,11 +242,13 @@ export function createCommunityService({ db }: { db: Db }) {
       if (query.page !== undefined && query.cursor !== undefined) toListRequest(query, ['order'], 'order'); // the shared refusal
       const after = query.cursor ? threadCursor(query.cursor) : undefined;
       const offset = after ? 0 : ((query.page ?? 1) - 1) * query.limit;
-      const rows = await repo.thread.page(db, communityId, query.limit, offset, after);
+      const rows = await repo.thread.page(db, schoolId, communityId, query.limit, offset, after);
       const hasMore = rows.length > query.limit;
       const items = rows.slice(0, query.limit).map((r) => r.row);
       const last = items[items.length - 1];
-      const total = after ? null : (rows[0]?.total ?? (offset ? await repo.thread.count(db, communityId) : 0));
+      const total = after
+        ? null
+        : (rows[0]?.total ?? (offset ? await repo.thread.count(db, schoolId, communityId) : 0));
       return {
         data: items.map(presentThread),
         pagination: {
@@ -261,11 +262,25 @@ export function createCommunityService({ db }: { db: Db }) {
         },
       };
     },
-    /** The thread with every comment as a tree: two queries whatever the number of comments. */
+    /**
+     * The thread with its comments as a tree: the oldest THREAD_COMMENTS_CAP of them (a reply is
+     * newer than its parent, so the cut keeps whole branches), and a cursor into the flat comments
+     * list for the rest. Three queries whatever the number of comments.
+     */
     async thread(schoolId: string, communityId: string, threadId: string) {
       const t = await findThread(schoolId, communityId, threadId);
+      const rows = await repo.comment.oldest(db, schoolId, t.id, THREAD_COMMENTS_CAP + 1);
+      const truncated = rows.length > THREAD_COMMENTS_CAP;
+      const kept = truncated ? rows.slice(0, THREAD_COMMENTS_CAP) : rows;
+      const last = kept[kept.length - 1];
       return {
-        data: { ...presentThread(t), comments: commentTree(await repo.comment.all(db, t.id)) },
+        data: {
+          ...presentThread(t),
+          comments: commentTree(kept),
+          commentsTruncated: truncated,
+          // The flat list's own cursor (sort createdAt), continuing right after the last comment shown.
+          commentsNextCursor: truncated && last ? encodeCursor('createdAt', iso(last.createdAt), last.id) : null,
+        },
         etag: etagOf(t),
       };
     },
@@ -280,7 +295,7 @@ export function createCommunityService({ db }: { db: Db }) {
       return db.transaction(async (tx) => {
         const t = await findThread(schoolId, communityId, threadId, tx, true);
         assertIfMatch(ifMatch, t);
-        const row = await repo.thread.update(tx, t.id, {
+        const row = await repo.thread.update(tx, schoolId, t.id, {
           ...patch,
           ...(contentHtml !== undefined ? { contentHtml } : {}),
         });
@@ -291,7 +306,7 @@ export function createCommunityService({ db }: { db: Db }) {
       await db.transaction(async (tx) => {
         const t = await findThread(schoolId, communityId, threadId, tx, true);
         assertIfMatch(ifMatch, t);
-        await repo.thread.delete(tx, t.id);
+        await repo.thread.delete(tx, schoolId, t.id);
       });
     },
 
@@ -305,28 +320,27 @@ export function createCommunityService({ db }: { db: Db }) {
       return db.transaction(async (tx) => {
         const t = await findThread(schoolId, communityId, threadId, tx, true); // the lock keeps the counts right
         await assertAuthor(tx, schoolId, communityId, input.userId);
-        if (input.parentId && !(await repo.comment.find(tx, t.id, input.parentId))) {
+        if (input.parentId && !(await repo.comment.find(tx, schoolId, t.id, input.parentId))) {
           throw new AppError('validation_error', 'parentId must be a comment of the same thread.', [
             { path: 'parentId', message: 'Not a comment of this thread.' },
           ]);
         }
-        const row = await repo.comment.insert(tx, {
+        const row = await repo.comment.insert(tx, schoolId, {
           id: newId('comment'),
-          schoolId,
           threadId: t.id,
           parentId: input.parentId ?? null,
           userId: input.userId,
           content: input.content,
           contentHtml,
         });
-        await repo.thread.refreshCounts(tx, t.id);
+        await repo.thread.refreshCounts(tx, schoolId, t.id);
         return { data: presentComment(row), etag: etagOf(row) };
       });
     },
     async comments(schoolId: string, communityId: string, threadId: string, query: PaginationQuery) {
       const t = await findThread(schoolId, communityId, threadId);
       const req = toListRequest(query, ['createdAt'], 'createdAt');
-      const { rows, total } = await repo.comment.page(db, t.id, req);
+      const { rows, total } = await repo.comment.page(db, schoolId, t.id, req);
       const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r.createdAt));
       return { data: items.map(presentComment), pagination };
     },
@@ -341,11 +355,11 @@ export function createCommunityService({ db }: { db: Db }) {
       const contentHtml = render(content, 'content');
       return db.transaction(async (tx) => {
         const t = await findThread(schoolId, communityId, threadId, tx, true);
-        const c = await repo.comment.find(tx, t.id, commentId);
+        const c = await repo.comment.find(tx, schoolId, t.id, commentId);
         if (!c) throw notFound('Comment');
         assertIfMatch(ifMatch, c);
-        const row = await repo.comment.update(tx, c.id, { content, contentHtml });
-        await repo.thread.refreshCounts(tx, t.id);
+        const row = await repo.comment.update(tx, schoolId, c.id, { content, contentHtml });
+        await repo.thread.refreshCounts(tx, schoolId, t.id);
         return { data: presentComment(row), etag: etagOf(row) };
       });
     },
@@ -353,27 +367,26 @@ export function createCommunityService({ db }: { db: Db }) {
     async deleteComment(schoolId: string, communityId: string, threadId: string, commentId: string, ifMatch?: string) {
       await db.transaction(async (tx) => {
         const t = await findThread(schoolId, communityId, threadId, tx, true);
-        const c = await repo.comment.find(tx, t.id, commentId);
+        const c = await repo.comment.find(tx, schoolId, t.id, commentId);
         if (!c) throw notFound('Comment');
         assertIfMatch(ifMatch, c);
-        await repo.comment.delete(tx, c.id);
-        await repo.thread.refreshCounts(tx, t.id);
+        await repo.comment.delete(tx, schoolId, c.id);
+        await repo.thread.refreshCounts(tx, schoolId, t.id);
       });
     },
 
-    async addMedia(schoolId: string, communityId: string, input: { userId: string } & Record<string, unknown>) {
+    async addMedia(
+      schoolId: string,
+      communityId: string,
+      input: Omit<repo.NewCommunityMedia, 'id'> & { userId: string },
+    ) {
       await findCommunity(schoolId, communityId);
       const user = await repo.findSchoolUser(db, schoolId, input.userId);
       if (!user)
         throw new AppError('validation_error', 'No such user in this school.', [
           { path: 'userId', message: 'No such user in this school.' },
         ]);
-      const row = await repo.media.insert(db, {
-        id: newId('communityMedia'),
-        schoolId,
-        communityId,
-        ...(input as Omit<Parameters<typeof repo.media.insert>[1], 'id' | 'schoolId' | 'communityId'>),
-      });
+      const row = await repo.media.insert(db, schoolId, communityId, { id: newId('communityMedia'), ...input });
       return presentMedia(row);
     },
     async media(
@@ -383,7 +396,7 @@ export function createCommunityService({ db }: { db: Db }) {
     ) {
       await findCommunity(schoolId, communityId);
       const req = toListRequest(query, ['createdAt'], '-createdAt');
-      const { rows, total } = await repo.media.page(db, communityId, query.type, req);
+      const { rows, total } = await repo.media.page(db, schoolId, communityId, query.type, req);
       const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r.createdAt));
       return { data: items.map(presentMedia), pagination };
     },
@@ -391,7 +404,7 @@ export function createCommunityService({ db }: { db: Db }) {
 }
 export type CommunityService = ReturnType<typeof createCommunityService>;
 
-function presentMedia(r: Awaited<ReturnType<typeof repo.media.insert>>) {
+function presentMedia(r: repo.CommunityMediaRow) {
   return {
     object: 'community_media' as const,
     id: r.id,
