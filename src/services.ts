@@ -21,8 +21,11 @@ import { createS3Driver } from './modules/media/storage/s3.js';
 import { createSchoolService } from './modules/schools/schools.service.js';
 import { createUserService } from './modules/users/users.service.js';
 
-/** Every service, wired once with its dependencies; used by the HTTP app and the CLI alike. */
-/** `imageFetch` lets tests pin where fetched image URLs may connect (see lib/safe-fetch); `now` is the clock of the learning rules. */
+/**
+ * Every service, wired once with its dependencies; used by the HTTP app and the CLI alike.
+ * `extras.imageFetch` lets tests pin where fetched image URLs may connect (see lib/safe-fetch; the
+ * operator's OUTBOUND_ALLOW_HOSTS always applies); `extras.now` is the clock of the learning rules.
+ */
 export function createServices(
   database: Database,
   config: Config,
@@ -51,7 +54,12 @@ export function createServices(
       });
   const now = extras.now ?? (() => new Date());
   const progress = createProgressService({ db, now, publicUrl: config.publicUrl });
-  const media = createMediaService({ db, driver: storage, schools, imageFetch: extras.imageFetch });
+  const media = createMediaService({
+    db,
+    driver: storage,
+    schools,
+    imageFetch: { allowHosts: config.outboundAllowHosts, ...extras.imageFetch },
+  });
   const courses = createCourseService({ db, schools, categories, users, media });
   return {
     apiKeys,

@@ -54,7 +54,31 @@ export type SafeFetchOptions = {
   maxRedirects?: number;
   /** Default `isPublicAddress`. Only IP literals are ever connected to, whatever this says. */
   allowAddress?: (address: string) => boolean;
+  /**
+   * The operator's exceptions (OUTBOUND_ALLOW_HOSTS): host names, addresses or CIDRs that may be
+   * reached although they are not public — a listed name with whatever it resolves to.
+   */
+  allowHosts?: string[];
 };
+
+/** OUTBOUND_ALLOW_HOSTS parsed once: names (lower case, no trailing dot) and networks. */
+export function outboundAllowList(entries: string[]): { names: Set<string>; networks: net.BlockList } {
+  const names = new Set<string>();
+  const networks = new net.BlockList();
+  for (const raw of entries) {
+    const entry = raw.trim().replace(/^\[(.*)\]$/, '$1');
+    const [address, bits] = entry.split('/');
+    const family = net.isIP(address ?? '');
+    if (family !== 0 && address) {
+      const type = family === 4 ? 'ipv4' : 'ipv6';
+      if (bits === undefined) networks.addAddress(address, type);
+      else networks.addSubnet(address, Number(bits), type);
+    } else if (entry) {
+      names.add(entry.toLowerCase().replace(/\.$/, ''));
+    }
+  }
+  return { names, networks };
+}
 
 export type FetchedImage = {
   bytes: Buffer;
@@ -237,7 +261,10 @@ export async function fetchImage(url: string, path: string, options: SafeFetchOp
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
-  const allowAddress = options.allowAddress ?? isPublicAddress;
+  const exceptions = outboundAllowList(options.allowHosts ?? []);
+  const isAllowed = options.allowAddress ?? isPublicAddress;
+  const allowAddress = (address: string) =>
+    isAllowed(address) || exceptions.networks.check(address, net.isIP(address) === 6 ? 'ipv6' : 'ipv4');
 
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), timeoutMs);
@@ -318,7 +345,9 @@ export async function fetchImage(url: string, path: string, options: SafeFetchOp
       if (!allowAddress(host)) throw notAllowed();
       return [host];
     }
-    if (isLocalhostName(host)) throw notAllowed();
+    // A name the operator listed may resolve anywhere (e.g. localhost for tests).
+    const listed = exceptions.names.has(host.toLowerCase().replace(/\.$/, ''));
+    if (isLocalhostName(host) && !listed) throw notAllowed();
     let records: unknown;
     try {
       records = await resolve(host);
@@ -332,7 +361,8 @@ export async function fetchImage(url: string, path: string, options: SafeFetchOp
     for (const record of records as unknown[]) {
       const address = (record as { address?: unknown } | null)?.address;
       // Only IP literals are ever handed to the connector, so nothing resolves the name again.
-      if (typeof address !== 'string' || net.isIP(address) === 0 || !allowAddress(address)) throw notAllowed();
+      if (typeof address !== 'string' || net.isIP(address) === 0) throw notAllowed();
+      if (!listed && !allowAddress(address)) throw notAllowed();
       addresses.push(address);
     }
     return addresses;
