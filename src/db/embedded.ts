@@ -6,7 +6,8 @@
  * class installs a process-wide exit hook that calls process.exit() on SIGINT/SIGTERM (cutting
  * short Fastify's graceful close) and keeps Postgres as an attached child. pg_ctl starts it as
  * its own session leader, so a crash of Node leaves Postgres running and the next start adopts
- * it; a crash of Postgres leaves a stale postmaster.pid that Postgres itself recovers from.
+ * it; a crash of Postgres leaves a stale postmaster.pid that Postgres itself recovers from (we
+ * remove it first when its pid has since gone to another process, which Postgres cannot tell).
  *
  * DATA_DIR/embedded-postgres.json records who runs the server (pid, role, port), so that the CLI
  * connects to the server's Postgres instead of starting a second one on the same data directory
@@ -14,7 +15,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -50,13 +51,38 @@ async function binaries(): Promise<Binaries> {
   }
 }
 
+/** Name and state of a live process from /proc (Linux); undefined when it is gone or no /proc exists. */
+function procStatus(pid: number): { name: string; state: string; tgid: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1] ?? '';
+    return { name: field('Name'), state: field('State').charAt(0), tgid: Number(field('Tgid')) };
+  } catch {
+    return undefined;
+  }
+}
+
+const HAS_PROC = existsSync('/proc/self/status');
+
+/**
+ * Whether pid is a running process. Pids recorded in files can outlive their process and be
+ * handed out again (after a reboot or a container restart the same start-up gives the same pids),
+ * so where /proc exists a zombie, or a thread of some process, does not count.
+ */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  if (!HAS_PROC) return true;
+  const status = procStatus(pid);
+  return status !== undefined && status.tgid === pid && status.state !== 'Z' && status.state !== 'X';
+}
+
+/** A running PostgreSQL process (by name where /proc tells it), not whatever reused its pid. */
+function isPostgres(pid: number): boolean {
+  return isAlive(pid) && (!HAS_PROC || procStatus(pid)?.name === 'postgres');
 }
 
 async function readJson<T>(file: string): Promise<T | undefined> {
@@ -106,13 +132,13 @@ async function postgresUser(): Promise<{ uid: number; gid: number } | undefined>
   }
 }
 
-/** The running postmaster (pid and port, from postmaster.pid) when its process is alive. */
+/** The postmaster named by postmaster.pid (pid and port) when it is running. */
 async function runningPostmaster(pgDir: string): Promise<{ pid: number; port: number } | undefined> {
   try {
     const lines = (await fs.readFile(path.join(pgDir, 'postmaster.pid'), 'utf8')).split('\n');
     const pid = Number(lines[0]);
     const port = Number(lines[3]);
-    return pid > 0 && port > 0 && isAlive(pid) ? { pid, port } : undefined;
+    return pid > 0 && port > 0 && isPostgres(pid) ? { pid, port } : undefined;
   } catch {
     return undefined;
   }
@@ -162,23 +188,30 @@ async function otherClients(creds: Credentials, port: number): Promise<number> {
   }
 }
 
+/** The lock files this process holds now. */
+const locksHeld = new Set<string>();
+
 /**
  * Serialises start, initialisation and stop between processes sharing a DATA_DIR (a lock file
  * holding the pid; a lock left by a dead process is taken over).
  */
 async function withLock<T>(dataDir: string, fn: () => Promise<T>): Promise<T> {
   const lockFile = path.join(dataDir, 'embedded-postgres.lock');
+  // Our own pid in a lock we do not hold: left by a killed process whose pid we were given again.
+  const stale = (holder: number) =>
+    holder > 0 && (holder === process.pid ? !locksHeld.has(lockFile) : !isAlive(holder));
   const until = Date.now() + 120_000;
   for (;;) {
     try {
       const handle = await fs.open(lockFile, 'wx');
       await handle.writeFile(String(process.pid));
       await handle.close();
+      locksHeld.add(lockFile);
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const holder = Number(await fs.readFile(lockFile, 'utf8').catch(() => '0'));
-      if (holder > 0 && !isAlive(holder)) await fs.rm(lockFile, { force: true });
+      if (stale(holder)) await fs.rm(lockFile, { force: true });
       else if (Date.now() > until)
         throw new Error(`${lockFile} is held by pid ${holder}; is another syllabus command stuck?`);
       else await new Promise((r) => setTimeout(r, 100));
@@ -187,6 +220,7 @@ async function withLock<T>(dataDir: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } finally {
+    locksHeld.delete(lockFile);
     await fs.rm(lockFile, { force: true });
   }
 }
@@ -279,6 +313,10 @@ export async function startEmbeddedPostgres(
       return { creds, port: running.port };
     }
 
+    // Not running, yet postmaster.pid names a live process (its pid reused, or a zombie): PostgreSQL
+    // would take that for a running postmaster and refuse to start, so the stale file goes. Its
+    // shared-memory interlock (keyed on the data directory, not this file) still guards a real one.
+    await fs.rm(path.join(pgDir, 'postmaster.pid'), { force: true });
     const port = await freePort();
     const logFile = path.join(pgDir, 'server.log');
     log(`starting embedded PostgreSQL on 127.0.0.1:${port}`);
