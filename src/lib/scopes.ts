@@ -1,3 +1,5 @@
+import { AppError } from './errors.js';
+
 /** Every scope an API key can hold (API.md §1 Auth), in one typed list. */
 export const AREAS = ['courses', 'students', 'enrollments', 'communities', 'media', 'webhooks'] as const;
 export type Area = (typeof AREAS)[number];
@@ -17,4 +19,12 @@ export function scopeGrants(granted: readonly string[], required: RequiredScope)
   return granted.some(
     (g) => g === '*' || g === `${area}:*` || g === required || (required === `${area}:read` && g === `${area}:write`),
   );
+}
+
+/** `403 forbidden` naming the scope, unless `granted` holds it (routes' declared scopes and conditional ones alike). */
+export function assertScope(granted: readonly string[], required: RequiredScope, why?: string): void {
+  if (scopeGrants(granted, required)) return;
+  throw new AppError('forbidden', `This API key lacks the '${required}' scope${why ? ` (${why})` : ''}.`, [
+    { path: 'scope', message: `Requires '${required}'.`, code: 'missing_scope' },
+  ]);
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../lib/errors.js';
 import type { Principal } from '../lib/principal.js';
-import { type RequiredScope, scopeGrants } from '../lib/scopes.js';
+import { assertScope, type RequiredScope } from '../lib/scopes.js';
 import type { Throttle } from '../lib/throttle.js';
 import type { AuthService } from '../modules/auth/auth.service.js';
 
@@ -118,13 +118,7 @@ export default fp(async function authPlugin(
   // carries the RateLimit-* headers like any other authenticated answer.
   app.addHook('preValidation', async (request) => {
     if (!request.principal) return;
-    for (const scope of request.routeOptions.config?.scopes ?? []) {
-      if (!scopeGrants(request.principal.permissions, scope)) {
-        throw new AppError('forbidden', `This API key lacks the '${scope}' scope.`, [
-          { path: 'scope', message: `Requires '${scope}'.`, code: 'missing_scope' },
-        ]);
-      }
-    }
+    for (const scope of request.routeOptions.config?.scopes ?? []) assertScope(request.principal.permissions, scope);
   });
 
   // Every key-authenticated route must say which scope it needs (or `scopes: []` for none), so a

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { assertScope } from '../../lib/scopes.js';
 import {
   CourseListSchema,
   CourseParamsSchema,
@@ -100,6 +101,8 @@ export default async function courseRoutes(app: FastifyInstance, { courses }: { 
         operationId: 'deleteCourse',
         tags,
         summary: 'Delete a course and all its content',
+        description:
+          'With learners enrolled this is 409 has_enrollments unless force=true, which also deletes their enrollments and progress and so needs the enrollments:write scope too.',
         params: CourseParamsSchema,
         querystring: DeleteCourseQuerySchema,
         response: { 204: z.null() },
@@ -107,7 +110,10 @@ export default async function courseRoutes(app: FastifyInstance, { courses }: { 
       config: write,
     },
     async (req, reply) => {
-      await courses.delete(req.principal!.schoolId, req.params.id, req.headers['if-match'], req.query.force === 'true');
+      const force = req.query.force === 'true';
+      // Forcing deletes learners' enrollments and progress: that is enrollment data, not catalogue.
+      if (force) assertScope(req.principal!.permissions, 'enrollments:write', 'force=true deletes enrollments');
+      await courses.delete(req.principal!.schoolId, req.params.id, req.headers['if-match'], force);
       return reply.code(204).send(null);
     },
   );
