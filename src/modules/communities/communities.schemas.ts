@@ -48,7 +48,8 @@ export const CommunitySchema = z
 const postText = z
   .string()
   .max(20000)
-  .refine((v) => v.trim().length > 0, 'Must not be blank.');
+  .refine((v) => v.trim().length > 0, 'Must not be blank.')
+  .meta({ description: 'Markdown, at most 20,000 characters (well within the 200 KB rich-text limit).' });
 
 export const CreateThreadSchema = z
   .strictObject({

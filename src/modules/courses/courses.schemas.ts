@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PaginationQuerySchema, PaginationSchema } from '../../lib/pagination.js';
 import { strictQuery } from '../../lib/shape.js';
 import { SLUG_PATTERN } from '../../lib/slug.js';
-import { HttpUrl } from '../../lib/validation.js';
+import { HttpUrl, limitIssue, MarkdownText, RichTextInput } from '../../lib/validation.js';
 
 // ---------- shared field rules ----------
 
@@ -20,11 +20,9 @@ export const LESSON_TYPES = ['text', 'video', 'audio', 'pdf', 'file', 'embed', '
 
 export const id = z.string().min(1).max(64);
 const externalId = z.string().trim().min(1).max(255);
-/** A rich-text value: a Tiptap document, that document as a JSON string, or HTML. Checked by the service. */
-const richText = z
-  .unknown()
-  .meta({ description: 'Tiptap/ProseMirror document, its JSON string, or HTML (sanitised).' });
-const markdown = z.string().max(200_000);
+/** A rich-text value: a Tiptap document, that document as a JSON string, or HTML. Converted by the service. */
+const richText = RichTextInput;
+const markdown = MarkdownText;
 const position = z.number().int().min(1).max(100_000);
 
 /** `a` and its alias `b` mean the same; giving both with different values is an error. */
@@ -193,16 +191,55 @@ export const NestedLessonSchema = z
   .required({ title: true })
   .superRefine(lessonAliases);
 
+/** Nested creation (API.md §1 Limits): the most sections, and lessons over all sections, in one request. */
+export const MAX_NESTED_SECTIONS = 200;
+export const MAX_NESTED_LESSONS = 1000;
+
 /** A section inside `POST /courses`, with its lessons (positions follow the array order; prerequisites need ids, so not here). */
 const { prerequisites: _pre, position: _sp, order: _so, ...nestedSectionFields } = sectionFields;
 export const NestedSectionSchema = z
   .strictObject({
     ...nestedSectionFields,
-    lessons: z.array(NestedLessonSchema).max(500).optional(),
+    lessons: z.array(NestedLessonSchema).max(MAX_NESTED_LESSONS).optional(),
   })
   .partial()
   .required({ title: true })
   .superRefine(sectionAliases);
+
+/**
+ * Counts sections and lessons on the raw input, before any of them is validated or converted, so
+ * an oversized request is refused for the price of reading array lengths (`code: too_many_items`).
+ */
+function limitNestedCurriculum(value: unknown, ctx: z.RefinementCtx): unknown {
+  if (!Array.isArray(value)) return value;
+  if (value.length > MAX_NESTED_SECTIONS) {
+    const message = `At most ${MAX_NESTED_SECTIONS} sections per request; this one has ${value.length}.`;
+    limitIssue(ctx, 'too_many_items', message);
+    return value;
+  }
+  let lessons = 0;
+  for (const [i, section] of value.entries()) {
+    const list = (section as { lessons?: unknown } | null)?.lessons;
+    if (!Array.isArray(list)) continue;
+    if (list.length > MAX_NESTED_LESSONS) {
+      const message = `At most ${MAX_NESTED_LESSONS} lessons per request; this section alone has ${list.length}.`;
+      limitIssue(ctx, 'too_many_items', message, [i, 'lessons']);
+      return value;
+    }
+    lessons += list.length;
+  }
+  if (lessons > MAX_NESTED_LESSONS) {
+    const message = `At most ${MAX_NESTED_LESSONS} lessons per request over all sections; this one has ${lessons}.`;
+    limitIssue(ctx, 'too_many_items', message);
+  }
+  return value;
+}
+
+const NestedSectionsSchema = z
+  .preprocess(limitNestedCurriculum, z.array(NestedSectionSchema).max(MAX_NESTED_SECTIONS))
+  .meta({
+    description: `Created with the course, atomically. At most ${MAX_NESTED_SECTIONS} sections and ${MAX_NESTED_LESSONS} lessons (over all sections) per request: more is refused before anything is converted (400, code too_many_items).`,
+  });
 
 export const ReorderSectionsSchema = z
   .strictObject({ sectionIds: z.array(id).min(1).max(1000) })
@@ -263,7 +300,7 @@ export const CreateCourseSchema = z
     ...courseFields,
     isFree: z.boolean(),
     price: z.number().int().min(0).max(100_000_000),
-    sections: z.array(NestedSectionSchema).max(200),
+    sections: NestedSectionsSchema,
   })
   .partial()
   .required({ title: true })

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PaginationQuerySchema, PaginationSchema } from '../../lib/pagination.js';
 import { strictQuery } from '../../lib/shape.js';
+import { limitedArray } from '../../lib/validation.js';
 
 const id = z.string().min(1).max(64);
 
@@ -9,19 +10,27 @@ export const CreateEnrollmentSchema = z
   .meta({ example: { studentId: 'usr_…', courseId: 'crs_…' } });
 export type CreateEnrollment = z.infer<typeof CreateEnrollmentSchema>;
 
+/** A bulk request's size (API.md §1 Limits). */
+export const MAX_BULK_ENROLLMENTS = 1000;
+
 export const BulkEnrollmentSchema = z
   .strictObject({
-    enrollments: z
-      .array(
-        z
-          .strictObject({ studentId: id.optional(), email: z.email().optional(), courseId: id })
-          .refine(
-            (e) => (e.studentId === undefined) !== (e.email === undefined),
-            'Give studentId or email (one of them).',
-          ),
-      )
-      .min(1)
-      .max(1000),
+    enrollments: limitedArray(
+      z
+        .array(
+          z
+            .strictObject({ studentId: id.optional(), email: z.email().optional(), courseId: id })
+            .refine(
+              (e) => (e.studentId === undefined) !== (e.email === undefined),
+              'Give studentId or email (one of them).',
+            ),
+        )
+        .min(1),
+      MAX_BULK_ENROLLMENTS,
+      'enrollments',
+    ).meta({
+      description: `At most ${MAX_BULK_ENROLLMENTS} per request; more is refused before any is looked at (400, code too_many_items).`,
+    }),
   })
   .meta({
     example: {
