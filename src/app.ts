@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { AppError } from './lib/errors.js';
 import { newId } from './lib/ids.js';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from './lib/json-depth.js';
 import { compileSerializer } from './lib/serializer.js';
 import { createThrottle } from './lib/throttle.js';
 import { RequestValidationError, zodIssuesToDetails } from './lib/validation.js';
@@ -28,6 +29,13 @@ import idempotencyPlugin from './plugins/idempotency.js';
 import openapiPlugin from './plugins/openapi.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
 import { createServices, type Services } from './services.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The JSON body as received (undefined for other bodies): the idempotency fingerprint hashes it. */
+    rawBody: string | undefined;
+  }
+}
 
 export type AppDeps = {
   database: Database;
@@ -104,11 +112,19 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.setSerializerCompiler(({ schema }) => compileSerializer(schema as ZodType));
 
   // JSON only: without a text/plain parser, other bodies get 415. An empty JSON body counts as none.
+  // Depth is checked on the text, before JSON.parse builds a value anything could recurse into.
   app.removeContentTypeParser('text/plain');
   const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.decorateRequest('rawBody', undefined);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    if (body === '') return done(null, undefined);
-    return parseJson(req, body as string, done);
+    const text = body as string;
+    if (text === '') return done(null, undefined);
+    if (exceedsJsonDepth(text)) {
+      const message = `The request body is nested more than ${MAX_JSON_DEPTH} levels deep.`;
+      return done(new AppError('validation_error', message, [{ path: '', message, code: 'too_deep' }]), undefined);
+    }
+    req.rawBody = text;
+    return parseJson(req, text, done);
   });
 
   app.addHook('onRequest', async (request, reply) => {
