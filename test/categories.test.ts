@@ -41,7 +41,7 @@ describe('categories CRUD', () => {
   });
 
   it('validates slug, name, order and icon', async () => {
-    const res = await create(A.key, { name: ' ', slug: 'Bad Slug--x', order: 0 });
+    const res = await create(A.key, { name: ' ', slug: 'Bad Slug--x', order: -1 });
     expect(res.statusCode).toBe(400);
     expect(
       res
@@ -52,6 +52,31 @@ describe('categories CRUD', () => {
     const long = await create(A.key, { name: 'n'.repeat(101) });
     expect(long.statusCode).toBe(400);
     expect(long.json().details[0]).toMatchObject({ path: 'name', code: 'too_big' });
+  });
+
+  it('accepts order 0 (the seed example starts at 0), on create and on PATCH, and lists it first', async () => {
+    const S = await createSchool(ctx);
+    const zero = await create(S.key, { name: 'First', order: 0 });
+    expect(zero.statusCode).toBe(201);
+    expect(zero.json().order).toBe(0);
+    const next = await create(S.key, { name: 'Second' });
+    expect(next.json().order).toBe(1);
+    const moved = await call(ctx.app, 'PATCH', `/api/v1/categories/${next.json().id}`, {
+      key: S.key,
+      body: { order: 0 },
+    });
+    expect(moved.statusCode).toBe(200);
+    expect(moved.json().order).toBe(0);
+    const stored = await ctx.database.db
+      .select({ order: categories.order })
+      .from(categories)
+      .where(and(eq(categories.schoolId, S.id), eq(categories.id, next.json().id)));
+    expect(stored[0]!.order).toBe(0);
+    const list = (await call(ctx.app, 'GET', '/api/v1/categories', { key: S.key })).json();
+    expect(list.categories.map((c: { order: number }) => c.order)).toEqual([0, 0]);
+    const negative = await create(S.key, { name: 'Negative', order: -1 });
+    expect(negative.statusCode).toBe(400);
+    expect(negative.json().details[0]).toMatchObject({ path: 'order', code: 'too_small' });
   });
 
   it('takes the base slug when it is free, whatever numbered slugs exist', async () => {

@@ -33,7 +33,12 @@ const fields = {
   name: z.string().trim().min(1).max(100),
   slug: z.string().max(100).regex(SLUG_PATTERN, 'Lowercase letters, digits and single hyphens.'),
   icon: z.string().trim().max(255).nullable(),
-  order: z.number().int().min(1).max(1_000_000),
+  order: z
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .meta({ description: 'Position in the list, from 0; appended after the last when omitted.' }),
 };
 
 export const CreateCategorySchema = z
