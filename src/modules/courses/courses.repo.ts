@@ -1,4 +1,4 @@
-import { and, eq, like, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, exists, like, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { courses, courseTags, lessons, paymentPlans, tags } from '../../db/schema/index.js';
 import { newId } from '../../lib/ids.js';
@@ -6,10 +6,30 @@ import type { ListRequest } from '../../lib/pagination.js';
 import { COURSE_FROM, type CourseJsonOptions, courseJson, raw } from './course-json.js';
 
 export type CourseRow = typeof courses.$inferSelect;
+/** What an update may change: anything but the identity, the school and the bookkeeping columns. */
+export type CoursePatch = Partial<
+  Omit<typeof courses.$inferInsert, 'id' | 'schoolId' | 'createdAt' | 'updatedAt' | 'version'>
+>;
 export const COURSE_SLUG_CONSTRAINT = 'courses_school_slug_uq';
 
-export async function insertCourse(db: DbOrTx, row: typeof courses.$inferInsert): Promise<CourseRow> {
-  const [created] = await db.insert(courses).values(row).returning();
+/** For rows of course_tags (no school_id): their course is the school's. */
+const ofSchoolCourse = (db: DbOrTx, schoolId: string): SQL =>
+  exists(
+    db
+      .select({ one: sql`1` })
+      .from(courses)
+      .where(and(eq(courses.id, courseTags.courseId), eq(courses.schoolId, schoolId))),
+  );
+
+export async function insertCourse(
+  db: DbOrTx,
+  schoolId: string,
+  row: Omit<typeof courses.$inferInsert, 'schoolId'>,
+): Promise<CourseRow> {
+  const [created] = await db
+    .insert(courses)
+    .values({ ...row, schoolId })
+    .returning();
   return created!;
 }
 
@@ -26,21 +46,23 @@ export async function lockCourse(db: DbOrTx, schoolId: string, courseId: string)
   return row;
 }
 
+/** Fields left undefined in the patch keep their value (Drizzle leaves them out of SET). */
 export async function updateCourse(
   db: DbOrTx,
+  schoolId: string,
   courseId: string,
-  patch: Partial<typeof courses.$inferInsert>,
+  patch: CoursePatch,
 ): Promise<CourseRow> {
   const [row] = await db
     .update(courses)
     .set({ ...patch, updatedAt: new Date(), version: sql`${courses.version} + 1` })
-    .where(eq(courses.id, courseId))
+    .where(and(eq(courses.schoolId, schoolId), eq(courses.id, courseId)))
     .returning();
   return row!;
 }
 
-export async function deleteCourse(db: DbOrTx, courseId: string): Promise<void> {
-  await db.delete(courses).where(eq(courses.id, courseId));
+export async function deleteCourse(db: DbOrTx, schoolId: string, courseId: string): Promise<void> {
+  await db.delete(courses).where(and(eq(courses.schoolId, schoolId), eq(courses.id, courseId)));
 }
 
 export async function courseSlugsLike(db: DbOrTx, schoolId: string, base: string): Promise<string[]> {
@@ -57,7 +79,8 @@ export async function courseSlugsLike(db: DbOrTx, schoolId: string, base: string
  * two transactions adding the same tags cannot deadlock on the unique index.
  */
 export async function setCourseTags(db: DbOrTx, schoolId: string, courseId: string, names: string[]): Promise<void> {
-  await db.delete(courseTags).where(eq(courseTags.courseId, courseId));
+  // course_tags has no school_id: its rows are reached through the school's course.
+  await db.delete(courseTags).where(and(eq(courseTags.courseId, courseId), ofSchoolCourse(db, schoolId)));
   if (names.length === 0) return;
   const sorted = [...names].sort();
   const values = sorted.map((name) => sql`(${newId('tag')}, ${schoolId}, ${name})`);
@@ -69,26 +92,31 @@ export async function setCourseTags(db: DbOrTx, schoolId: string, courseId: stri
     SELECT ${courseId}, t.id, min(n.ord) - 1
       FROM jsonb_array_elements_text(${JSON.stringify(names)}::jsonb) WITH ORDINALITY AS n(name, ord)
       JOIN tags t ON t.school_id = ${schoolId} AND lower(t.name) = lower(n.name)
+     WHERE EXISTS (SELECT 1 FROM courses c WHERE c.id = ${courseId} AND c.school_id = ${schoolId})
      GROUP BY t.id
     ON CONFLICT DO NOTHING`);
 }
 
-export async function courseTagNames(db: DbOrTx, courseId: string): Promise<string[]> {
+export async function courseTagNames(db: DbOrTx, schoolId: string, courseId: string): Promise<string[]> {
   const rows = await db
     .select({ name: tags.name })
     .from(courseTags)
-    .innerJoin(tags, eq(tags.id, courseTags.tagId))
+    .innerJoin(tags, and(eq(tags.id, courseTags.tagId), eq(tags.schoolId, schoolId)))
     .where(eq(courseTags.courseId, courseId))
     .orderBy(courseTags.position);
   return rows.map((r) => r.name);
 }
 
 /** What publishing needs, counted in one query. */
-export async function publishFacts(db: DbOrTx, courseId: string): Promise<{ lessons: number; activePlans: number }> {
+export async function publishFacts(
+  db: DbOrTx,
+  schoolId: string,
+  courseId: string,
+): Promise<{ lessons: number; activePlans: number }> {
   const [row] = await db
     .select({
-      lessons: sql<number>`(SELECT count(*)::int FROM ${lessons} WHERE ${lessons.courseId} = ${courseId})`,
-      activePlans: sql<number>`(SELECT count(*)::int FROM ${paymentPlans} WHERE ${paymentPlans.courseId} = ${courseId} AND ${paymentPlans.status} = 'active')`,
+      lessons: sql<number>`(SELECT count(*)::int FROM ${lessons} WHERE ${lessons.schoolId} = ${schoolId} AND ${lessons.courseId} = ${courseId})`,
+      activePlans: sql<number>`(SELECT count(*)::int FROM ${paymentPlans} WHERE ${paymentPlans.schoolId} = ${schoolId} AND ${paymentPlans.courseId} = ${courseId} AND ${paymentPlans.status} = 'active')`,
     })
     .from(sql`(SELECT 1) AS one`);
   return row!;
@@ -145,7 +173,7 @@ export async function listCourses(
   if (filters.externalId) where.push(sql`c.external_id = ${filters.externalId}`);
   if (filters.tag) {
     where.push(
-      sql`EXISTS (SELECT 1 FROM course_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.course_id = c.id AND lower(t.name) = lower(${filters.tag.trim()}))`,
+      sql`EXISTS (SELECT 1 FROM course_tags ct JOIN tags t ON t.id = ct.tag_id AND t.school_id = c.school_id WHERE ct.course_id = c.id AND lower(t.name) = lower(${filters.tag.trim()}))`,
     );
   }
   const filtered = sql.join(where, sql` AND `);
@@ -178,7 +206,9 @@ export async function findCourse(db: DbOrTx, schoolId: string, courseId: string)
 }
 
 /** Whether learners are enrolled (read here so the course can refuse to be deleted under them). */
-export async function hasEnrollments(db: DbOrTx, courseId: string): Promise<boolean> {
-  const { rows } = await db.execute(sql`SELECT 1 FROM enrollments WHERE course_id = ${courseId} LIMIT 1`);
+export async function hasEnrollments(db: DbOrTx, schoolId: string, courseId: string): Promise<boolean> {
+  const { rows } = await db.execute(
+    sql`SELECT 1 FROM enrollments WHERE school_id = ${schoolId} AND course_id = ${courseId} LIMIT 1`,
+  );
   return rows.length > 0;
 }

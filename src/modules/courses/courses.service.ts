@@ -195,7 +195,7 @@ export function createCourseService({ db, schools, categories, users, media }: D
 
   /** Publishing needs lessons (course, learning_path) and an active plan (course, download). */
   async function assertPublishable(tx: Tx, course: repo.CourseRow) {
-    const facts = await repo.publishFacts(tx, course.id);
+    const facts = await repo.publishFacts(tx, course.schoolId, course.id);
     const unmet = [];
     if ((course.type === 'course' || course.type === 'learning_path') && facts.lessons === 0) {
       unmet.push({ path: 'lessons', code: 'missing_lesson', message: `A ${course.type} needs at least one lesson.` });
@@ -220,14 +220,14 @@ export function createCourseService({ db, schools, categories, users, media }: D
     schoolId: string,
     title: string,
     slug: string | undefined,
-    values: Omit<Parameters<typeof repo.insertCourse>[1], 'id' | 'schoolId' | 'slug' | 'title'>,
+    values: Omit<Parameters<typeof repo.insertCourse>[2], 'id' | 'slug' | 'title'>,
   ) {
-    const row = { ...values, schoolId, title };
-    if (slug) return repo.insertCourse(tx, { id: newId('course'), slug, ...row });
+    const row = { ...values, title };
+    if (slug) return repo.insertCourse(tx, schoolId, { id: newId('course'), slug, ...row });
     const base = slugify(title);
     const start = nextSlugNumber(base, await repo.courseSlugsLike(tx, schoolId, base));
     return insertWithGeneratedSlug(tx, base, start, repo.COURSE_SLUG_CONSTRAINT, (sp, s) =>
-      repo.insertCourse(sp, { id: newId('course'), slug: s, ...row }),
+      repo.insertCourse(sp, schoolId, { id: newId('course'), slug: s, ...row }),
     );
   }
 
@@ -338,21 +338,19 @@ export function createCourseService({ db, schools, categories, users, media }: D
               ? { name: 'One-time payment', type: 'one_time' as const, amount: input.price }
               : undefined;
           if (plan) {
-            const created = await plansRepo.insertPlan(tx, {
+            const created = await plansRepo.insertPlan(tx, schoolId, {
               id: newId('paymentPlan'),
-              schoolId,
               courseId: course.id,
               currency: school.currency,
               ...plan,
             });
-            course = await repo.updateCourse(tx, course.id, { defaultPaymentPlanId: created.id });
+            course = await repo.updateCourse(tx, schoolId, course.id, { defaultPaymentPlanId: created.id });
           }
 
-          const lessonRows: Parameters<typeof curriculum.insertLessons>[1] = [];
+          const lessonRows: curriculum.NewLesson[] = [];
           for (const [i, { section, sectionDesc, lessonValues, posterMediaId }] of nested.entries()) {
-            const created = await curriculum.insertSectionAt(tx, {
+            const created = await curriculum.insertSectionAt(tx, schoolId, {
               id: newId('section'),
-              schoolId,
               courseId: course.id,
               title: section.title,
               position: i + 1,
@@ -364,10 +362,10 @@ export function createCourseService({ db, schools, categories, users, media }: D
               externalId: section.externalId ?? null,
             });
             for (const [j, values] of lessonValues.entries()) {
-              lessonRows.push(lessonRow(schoolId, course.id, created.id, j + 1, values));
+              lessonRows.push(lessonRow(course.id, created.id, j + 1, values));
             }
           }
-          await curriculum.insertLessons(tx, lessonRows);
+          await curriculum.insertLessons(tx, schoolId, lessonRows);
 
           if (status !== 'draft') course = await setStatus(tx, course, status);
           return document(tx, schoolId, course.id);
@@ -426,25 +424,25 @@ export function createCourseService({ db, schools, categories, users, media }: D
         return db.transaction(async (tx) => {
           let course = await service.lock(tx, schoolId, courseId);
           assertIfMatch(ifMatch, course);
-          const values: Partial<repo.CourseRow> = { ...(desc ?? {}), ...featured };
-          for (const key of [
-            'title',
-            'slug',
-            'shortDescription',
-            'thumbnailUrl',
-            'trailerUrl',
-            'level',
-            'categoryId',
-            'authors',
-            'externalId',
-            'source',
-            'privacy',
-          ] as const) {
-            if (patch[key] !== undefined) (values as Record<string, unknown>)[key] = patch[key];
-          }
-          if (patch.type ?? patch.courseType) values.type = patch.type ?? patch.courseType;
-          if (custom) values.customFields = custom;
-          course = await repo.updateCourse(tx, courseId, values);
+          // Fields not sent stay undefined and keep their value.
+          const values: repo.CoursePatch = {
+            ...(desc ?? {}),
+            ...featured,
+            title: patch.title,
+            slug: patch.slug,
+            shortDescription: patch.shortDescription,
+            thumbnailUrl: patch.thumbnailUrl,
+            trailerUrl: patch.trailerUrl,
+            level: patch.level,
+            categoryId: patch.categoryId,
+            authors: patch.authors,
+            externalId: patch.externalId,
+            source: patch.source,
+            privacy: patch.privacy,
+            type: patch.type ?? patch.courseType,
+            customFields: custom,
+          };
+          course = await repo.updateCourse(tx, schoolId, courseId, values);
           if (patch.tags) await repo.setCourseTags(tx, schoolId, courseId, dedupeTags(patch.tags));
           const status =
             patch.status ??
@@ -461,13 +459,13 @@ export function createCourseService({ db, schools, categories, users, media }: D
       await db.transaction(async (tx) => {
         const course = await service.lock(tx, schoolId, courseId);
         assertIfMatch(ifMatch, course);
-        if (!force && (await repo.hasEnrollments(tx, courseId))) {
+        if (!force && (await repo.hasEnrollments(tx, schoolId, courseId))) {
           throw new AppError(
             'has_enrollments',
             'Learners are enrolled in this course; delete with ?force=true to remove it with their enrollments.',
           );
         }
-        await repo.deleteCourse(tx, courseId);
+        await repo.deleteCourse(tx, schoolId, courseId);
       });
     },
 
@@ -499,29 +497,34 @@ export function createCourseService({ db, schools, categories, users, media }: D
           status: 'draft',
           externalId: null,
         });
-        await repo.setCourseTags(tx, schoolId, copy.id, await repo.courseTagNames(tx, source.id));
-        for (const plan of await plansRepo.plansOf(tx, source.id)) {
+        await repo.setCourseTags(tx, schoolId, copy.id, await repo.courseTagNames(tx, schoolId, source.id));
+        for (const plan of await plansRepo.plansOf(tx, schoolId, source.id)) {
           if (plan.status !== 'active') continue;
           const { id, courseId: _cid, createdAt: _pc, updatedAt: _pu, version: _pv, ...planRest } = plan;
-          const created = await plansRepo.insertPlan(tx, { ...planRest, id: newId('paymentPlan'), courseId: copy.id });
+          const created = await plansRepo.insertPlan(tx, schoolId, {
+            ...planRest,
+            id: newId('paymentPlan'),
+            courseId: copy.id,
+          });
           if (id === defaultPaymentPlanId)
-            copy = await repo.updateCourse(tx, copy.id, { defaultPaymentPlanId: created.id });
+            copy = await repo.updateCourse(tx, schoolId, copy.id, { defaultPaymentPlanId: created.id });
         }
         const sectionIds = new Map<string, string>();
-        const sourceSections = await curriculum.sectionsOf(tx, source.id);
+        const sourceSections = await curriculum.sectionsOf(tx, schoolId, source.id);
         for (const s of sourceSections) sectionIds.set(s.id, newId('section'));
         for (const s of sourceSections) {
           const { id, courseId: _sc, createdAt: _sca, updatedAt: _sua, version: _sv, prerequisites, ...sRest } = s;
-          await curriculum.insertSectionAt(tx, {
+          await curriculum.insertSectionAt(tx, schoolId, {
             ...sRest,
             id: sectionIds.get(id)!,
             courseId: copy.id,
             prerequisites: prerequisites.map((p) => sectionIds.get(p)!).filter(Boolean),
           });
         }
-        const lessons = await curriculum.lessonsOf(tx, source.id);
+        const lessons = await curriculum.lessonsOf(tx, schoolId, source.id);
         await curriculum.insertLessons(
           tx,
+          schoolId,
           lessons.map(
             ({ id: _lid, courseId: _lc, createdAt: _lca, updatedAt: _lua, version: _lv, sectionId, ...l }) => ({
               ...l,
@@ -545,8 +548,8 @@ export function createCourseService({ db, schools, categories, users, media }: D
     },
 
     /** A change to a part changes the course: new updatedAt and ETag. */
-    async touch(tx: Tx, courseId: string): Promise<void> {
-      await repo.updateCourse(tx, courseId, {});
+    async touch(tx: Tx, schoolId: string, courseId: string): Promise<void> {
+      await repo.updateCourse(tx, schoolId, courseId, {});
     },
 
     checkInstructors,
@@ -554,11 +557,16 @@ export function createCourseService({ db, schools, categories, users, media }: D
     withImageCopies,
     discardCopy,
     assertPublishable,
+
+    /** The course's row inside another module's transaction (enrollments: the title a certificate prints). */
+    read(tx: Tx, schoolId: string, courseId: string) {
+      return repo.findCourse(tx, schoolId, courseId);
+    },
   };
 
   async function setStatus(tx: Tx, course: repo.CourseRow, status: 'draft' | 'published' | 'archived') {
     if (status === 'published') await assertPublishable(tx, course);
-    return repo.updateCourse(tx, course.id, {
+    return repo.updateCourse(tx, course.schoolId, course.id, {
       status,
       publishedAt: status === 'published' ? (course.publishedAt ?? new Date()) : course.publishedAt,
     });
@@ -569,13 +577,12 @@ export function createCourseService({ db, schools, categories, users, media }: D
 export type CourseService = ReturnType<typeof createCourseService>;
 
 export function lessonRow(
-  schoolId: string,
   courseId: string,
   sectionId: string | null,
   position: number,
   values: LessonValues,
-) {
-  return { id: newId('lesson'), schoolId, courseId, position, title: values.title ?? 'Untitled', ...values, sectionId };
+): curriculum.NewLesson & { position: number } {
+  return { id: newId('lesson'), courseId, position, title: values.title ?? 'Untitled', ...values, sectionId };
 }
 
 /** Tags are trimmed (by the schema) and deduplicated case-insensitively, first spelling wins. */

@@ -1,7 +1,8 @@
 /**
  * Sections and lessons. Positions are 1-based and dense within their container (sections within a
  * course; lessons within a section, or among the course's unsectioned lessons). Callers hold the
- * course row lock (courses.repo lockCourse), so these shifts never interleave.
+ * course row lock (courses.repo lockCourse), so these shifts never interleave. Every statement is
+ * scoped by the school as well as by the course.
  */
 import { and, asc, eq, gt, gte, isNull, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
@@ -10,66 +11,107 @@ import { lessonJson, raw, sectionJson } from './course-json.js';
 
 export type SectionRow = typeof sections.$inferSelect;
 export type LessonRow = typeof lessons.$inferSelect;
+/** What PATCH of a section changes in place (its position moves through moveSection). */
+export type SectionPatch = Partial<
+  Pick<
+    typeof sections.$inferInsert,
+    | 'title'
+    | 'description'
+    | 'descriptionHtml'
+    | 'posterImageUrl'
+    | 'posterMediaId'
+    | 'status'
+    | 'drip'
+    | 'prerequisites'
+    | 'externalId'
+  >
+>;
+/** What PATCH of a lesson changes in place (its section and position move through moveLesson). */
+export type LessonPatch = Partial<
+  Omit<
+    typeof lessons.$inferInsert,
+    'id' | 'schoolId' | 'courseId' | 'sectionId' | 'position' | 'createdAt' | 'updatedAt' | 'version'
+  >
+>;
+export type NewSection = Omit<typeof sections.$inferInsert, 'schoolId'> & { position: number };
+export type NewLesson = Omit<typeof lessons.$inferInsert, 'schoolId'>;
 
-const inContainer = (courseId: string, sectionId: string | null): SQL =>
-  and(eq(lessons.courseId, courseId), sectionId ? eq(lessons.sectionId, sectionId) : isNull(lessons.sectionId))!;
+const sectionsOfCourse = (schoolId: string, courseId: string): SQL =>
+  and(eq(sections.schoolId, schoolId), eq(sections.courseId, courseId))!;
+const sectionById = (schoolId: string, sectionId: string): SQL =>
+  and(eq(sections.schoolId, schoolId), eq(sections.id, sectionId))!;
+const lessonById = (schoolId: string, lessonId: string): SQL =>
+  and(eq(lessons.schoolId, schoolId), eq(lessons.id, lessonId))!;
+const inContainer = (schoolId: string, courseId: string, sectionId: string | null): SQL =>
+  and(
+    eq(lessons.schoolId, schoolId),
+    eq(lessons.courseId, courseId),
+    sectionId ? eq(lessons.sectionId, sectionId) : isNull(lessons.sectionId),
+  )!;
 
 // ---------- sections ----------
 
-export async function sectionsOf(db: DbOrTx, courseId: string): Promise<SectionRow[]> {
-  return db.select().from(sections).where(eq(sections.courseId, courseId)).orderBy(asc(sections.position));
+export async function sectionsOf(db: DbOrTx, schoolId: string, courseId: string): Promise<SectionRow[]> {
+  return db.select().from(sections).where(sectionsOfCourse(schoolId, courseId)).orderBy(asc(sections.position));
 }
 
-export async function findSection(db: DbOrTx, courseId: string, sectionId: string): Promise<SectionRow | undefined> {
+export async function findSection(
+  db: DbOrTx,
+  schoolId: string,
+  courseId: string,
+  sectionId: string,
+): Promise<SectionRow | undefined> {
   const [row] = await db
     .select()
     .from(sections)
-    .where(and(eq(sections.courseId, courseId), eq(sections.id, sectionId)));
+    .where(and(sectionsOfCourse(schoolId, courseId), eq(sections.id, sectionId)));
   return row;
 }
 
 /** Makes room at `position` (1..count+1) and inserts there. */
-export async function insertSectionAt(
-  db: DbOrTx,
-  row: typeof sections.$inferInsert & { position: number },
-): Promise<SectionRow> {
+export async function insertSectionAt(db: DbOrTx, schoolId: string, row: NewSection): Promise<SectionRow> {
   await db
     .update(sections)
     .set({ position: sql`${sections.position} + 1`, version: sql`${sections.version} + 1` })
-    .where(and(eq(sections.courseId, row.courseId), gte(sections.position, row.position)));
-  const [created] = await db.insert(sections).values(row).returning();
+    .where(and(sectionsOfCourse(schoolId, row.courseId), gte(sections.position, row.position)));
+  const [created] = await db
+    .insert(sections)
+    .values({ ...row, schoolId })
+    .returning();
   return created!;
 }
 
+/** Fields left undefined in the patch keep their value (Drizzle leaves them out of SET). */
 export async function updateSection(
   db: DbOrTx,
+  schoolId: string,
   sectionId: string,
-  patch: Partial<typeof sections.$inferInsert>,
+  patch: SectionPatch,
 ): Promise<SectionRow> {
   const [row] = await db
     .update(sections)
     .set({ ...patch, updatedAt: new Date(), version: sql`${sections.version} + 1` })
-    .where(eq(sections.id, sectionId))
+    .where(sectionById(schoolId, sectionId))
     .returning();
   return row!;
 }
 
 /** Deletes the section (its lessons cascade) and closes the gap. */
-export async function deleteSection(db: DbOrTx, section: SectionRow): Promise<void> {
-  await db.delete(sections).where(eq(sections.id, section.id));
+export async function deleteSection(db: DbOrTx, schoolId: string, section: SectionRow): Promise<void> {
+  await db.delete(sections).where(sectionById(schoolId, section.id));
   await db
     .update(sections)
     .set({ position: sql`${sections.position} - 1`, version: sql`${sections.version} + 1` })
-    .where(and(eq(sections.courseId, section.courseId), gt(sections.position, section.position)));
+    .where(and(sectionsOfCourse(schoolId, section.courseId), gt(sections.position, section.position)));
   // Other sections may have named it as a prerequisite.
   await db
     .update(sections)
     .set({ prerequisites: sql`array_remove(${sections.prerequisites}, ${section.id})` })
-    .where(and(eq(sections.courseId, section.courseId), sql`${section.id} = ANY(${sections.prerequisites})`));
+    .where(and(sectionsOfCourse(schoolId, section.courseId), sql`${section.id} = ANY(${sections.prerequisites})`));
 }
 
 /** Moves a section from one position to another, shifting the ones between. */
-export async function moveSection(db: DbOrTx, section: SectionRow, to: number): Promise<void> {
+export async function moveSection(db: DbOrTx, schoolId: string, section: SectionRow, to: number): Promise<void> {
   const from = section.position;
   if (to === from) return;
   const shift =
@@ -79,52 +121,75 @@ export async function moveSection(db: DbOrTx, section: SectionRow, to: number): 
   await db
     .update(sections)
     .set({ position: shift, version: sql`${sections.version} + 1` })
-    .where(and(eq(sections.courseId, section.courseId), sql`${sections.id} <> ${section.id}`));
+    .where(and(sectionsOfCourse(schoolId, section.courseId), sql`${sections.id} <> ${section.id}`));
   await db
     .update(sections)
     .set({ position: to, version: sql`${sections.version} + 1` })
-    .where(eq(sections.id, section.id));
+    .where(sectionById(schoolId, section.id));
 }
 
 /** Sets every section's position from the given order (an exact permutation, checked by the caller). */
-export async function reorderSections(db: DbOrTx, courseId: string, orderedIds: string[]): Promise<void> {
+export async function reorderSections(
+  db: DbOrTx,
+  schoolId: string,
+  courseId: string,
+  orderedIds: string[],
+): Promise<void> {
   await db.execute(sql`
     UPDATE sections s SET position = o.position, updated_at = now(), version = s.version + 1
       FROM jsonb_array_elements_text(${JSON.stringify(orderedIds)}::jsonb) WITH ORDINALITY AS o(id, position)
-     WHERE s.id = o.id AND s.course_id = ${courseId}`);
+     WHERE s.id = o.id AND s.school_id = ${schoolId} AND s.course_id = ${courseId}`);
 }
 
 // ---------- lessons ----------
 
-export async function findLesson(db: DbOrTx, courseId: string, lessonId: string): Promise<LessonRow | undefined> {
+export async function findLesson(
+  db: DbOrTx,
+  schoolId: string,
+  courseId: string,
+  lessonId: string,
+): Promise<LessonRow | undefined> {
   const [row] = await db
     .select()
     .from(lessons)
-    .where(and(eq(lessons.courseId, courseId), eq(lessons.id, lessonId)));
+    .where(and(lessonById(schoolId, lessonId), eq(lessons.courseId, courseId)));
   return row;
 }
 
-export async function lessonsOf(db: DbOrTx, courseId: string): Promise<LessonRow[]> {
-  return db.select().from(lessons).where(eq(lessons.courseId, courseId)).orderBy(asc(lessons.position));
+export async function lessonsOf(db: DbOrTx, schoolId: string, courseId: string): Promise<LessonRow[]> {
+  return db
+    .select()
+    .from(lessons)
+    .where(and(eq(lessons.schoolId, schoolId), eq(lessons.courseId, courseId)))
+    .orderBy(asc(lessons.position));
 }
 
-export async function countInContainer(db: DbOrTx, courseId: string, sectionId: string | null): Promise<number> {
+export async function countInContainer(
+  db: DbOrTx,
+  schoolId: string,
+  courseId: string,
+  sectionId: string | null,
+): Promise<number> {
   const [row] = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(lessons)
-    .where(inContainer(courseId, sectionId));
+    .where(inContainer(schoolId, courseId, sectionId));
   return row?.n ?? 0;
 }
 
 export async function insertLessonAt(
   db: DbOrTx,
-  row: typeof lessons.$inferInsert & { position: number },
+  schoolId: string,
+  row: NewLesson & { position: number },
 ): Promise<LessonRow> {
   await db
     .update(lessons)
     .set({ position: sql`${lessons.position} + 1`, version: sql`${lessons.version} + 1` })
-    .where(and(inContainer(row.courseId, row.sectionId ?? null), gte(lessons.position, row.position)));
-  const [created] = await db.insert(lessons).values(row).returning();
+    .where(and(inContainer(schoolId, row.courseId, row.sectionId ?? null), gte(lessons.position, row.position)));
+  const [created] = await db
+    .insert(lessons)
+    .values({ ...row, schoolId })
+    .returning();
   return created!;
 }
 
@@ -132,91 +197,105 @@ export async function insertLessonAt(
  * Inserts many lessons with their positions already decided (nested creation, duplication), in
  * chunks that stay far below PostgreSQL's 65,535 bind parameters per statement.
  */
-export async function insertLessons(db: DbOrTx, rows: (typeof lessons.$inferInsert)[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 1000) await db.insert(lessons).values(rows.slice(i, i + 1000));
+export async function insertLessons(db: DbOrTx, schoolId: string, rows: NewLesson[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 1000)
+    await db.insert(lessons).values(rows.slice(i, i + 1000).map((row) => ({ ...row, schoolId })));
 }
 
+/** Fields left undefined in the patch keep their value (Drizzle leaves them out of SET). */
 export async function updateLesson(
   db: DbOrTx,
+  schoolId: string,
   lessonId: string,
-  patch: Partial<typeof lessons.$inferInsert>,
+  patch: LessonPatch,
 ): Promise<LessonRow> {
   const [row] = await db
     .update(lessons)
     .set({ ...patch, updatedAt: new Date(), version: sql`${lessons.version} + 1` })
-    .where(eq(lessons.id, lessonId))
+    .where(lessonById(schoolId, lessonId))
     .returning();
   return row!;
 }
 
 /** Takes a lesson out of its container (closing the gap) without deleting it. */
-async function closeGap(db: DbOrTx, lesson: LessonRow): Promise<void> {
+async function closeGap(db: DbOrTx, schoolId: string, lesson: LessonRow): Promise<void> {
   await db
     .update(lessons)
     .set({ position: sql`${lessons.position} - 1`, version: sql`${lessons.version} + 1` })
-    .where(and(inContainer(lesson.courseId, lesson.sectionId), gt(lessons.position, lesson.position)));
+    .where(and(inContainer(schoolId, lesson.courseId, lesson.sectionId), gt(lessons.position, lesson.position)));
 }
 
-export async function deleteLesson(db: DbOrTx, lesson: LessonRow): Promise<void> {
-  await db.delete(lessons).where(eq(lessons.id, lesson.id));
-  await closeGap(db, lesson);
+export async function deleteLesson(db: DbOrTx, schoolId: string, lesson: LessonRow): Promise<void> {
+  await db.delete(lessons).where(lessonById(schoolId, lesson.id));
+  await closeGap(db, schoolId, lesson);
 }
 
 /** Moves a lesson to `position` of container `sectionId` (its own or another). */
 export async function moveLesson(
   db: DbOrTx,
+  schoolId: string,
   lesson: LessonRow,
   sectionId: string | null,
   position: number,
 ): Promise<void> {
   // Park it outside every container's range, close its old gap, open the new one, drop it in.
-  await db.update(lessons).set({ position: 0 }).where(eq(lessons.id, lesson.id));
-  await closeGap(db, lesson);
+  await db.update(lessons).set({ position: 0 }).where(lessonById(schoolId, lesson.id));
+  await closeGap(db, schoolId, lesson);
   await db
     .update(lessons)
     .set({ position: sql`${lessons.position} + 1`, version: sql`${lessons.version} + 1` })
     .where(
-      and(inContainer(lesson.courseId, sectionId), gte(lessons.position, position), sql`${lessons.id} <> ${lesson.id}`),
+      and(
+        inContainer(schoolId, lesson.courseId, sectionId),
+        gte(lessons.position, position),
+        sql`${lessons.id} <> ${lesson.id}`,
+      ),
     );
   await db
     .update(lessons)
     .set({ sectionId, position, updatedAt: new Date(), version: sql`${lessons.version} + 1` })
-    .where(eq(lessons.id, lesson.id));
+    .where(lessonById(schoolId, lesson.id));
 }
 
 // ---------- API representation (same fragments as the course document) ----------
 
-export async function sectionDocuments(db: DbOrTx, courseId: string, sectionId?: string): Promise<string[]> {
+export async function sectionDocuments(
+  db: DbOrTx,
+  schoolId: string,
+  courseId: string,
+  sectionId?: string,
+): Promise<string[]> {
   const { rows } = await db.execute<{ json: string }>(sql`
     SELECT ${raw(sectionJson('s', { withContent: false }))}::text AS json FROM sections s
-     WHERE s.course_id = ${courseId} ${sectionId ? sql`AND s.id = ${sectionId}` : sql``}
+     WHERE s.school_id = ${schoolId} AND s.course_id = ${courseId} ${sectionId ? sql`AND s.id = ${sectionId}` : sql``}
      ORDER BY s.position`);
   return rows.map((r) => r.json);
 }
 
 export async function lessonDocuments(
   db: DbOrTx,
+  schoolId: string,
   courseId: string,
   filter: { lessonId?: string; sectionId?: string | null },
   withContent: boolean,
 ): Promise<string[]> {
-  const conditions: SQL[] = [sql`l.course_id = ${courseId}`];
+  const conditions: SQL[] = [sql`l.school_id = ${schoolId}`, sql`l.course_id = ${courseId}`];
   if (filter.lessonId) conditions.push(sql`l.id = ${filter.lessonId}`);
   if (filter.sectionId !== undefined)
     conditions.push(filter.sectionId ? sql`l.section_id = ${filter.sectionId}` : sql`l.section_id IS NULL`);
   const { rows } = await db.execute<{ json: string }>(sql`
     SELECT ${raw(lessonJson('l', withContent))}::text AS json FROM lessons l
-      LEFT JOIN sections s ON s.id = l.section_id
+      LEFT JOIN sections s ON s.id = l.section_id AND s.school_id = l.school_id
      WHERE ${sql.join(conditions, sql` AND `)}
      ORDER BY s.position NULLS LAST, l.position`);
   return rows.map((r) => r.json);
 }
 
 /** A section's document holds its lessons: a change to them is a change to it (new ETag). */
-export async function touchSection(db: DbOrTx, sectionId: string | null): Promise<void> {
+export async function touchSection(db: DbOrTx, schoolId: string, sectionId: string | null): Promise<void> {
   if (sectionId)
     await db
       .update(sections)
       .set({ updatedAt: new Date(), version: sql`${sections.version} + 1` })
-      .where(eq(sections.id, sectionId));
+      .where(sectionById(schoolId, sectionId));
 }

@@ -14,22 +14,28 @@ import { Problems, prepareLesson } from './lesson-input.js';
  * (`/courses/{id}/sections/{sectionId}/lessons`, where `inSection` is the route's section).
  */
 export function createLessonService({ db, courses }: { db: Db; courses: CourseService }) {
-  async function doc(tx: Db | Tx, courseId: string, lessonId: string) {
-    const row = await curriculum.findLesson(tx, courseId, lessonId);
-    const [json] = await curriculum.lessonDocuments(tx, courseId, { lessonId }, true);
+  async function doc(tx: Db | Tx, schoolId: string, courseId: string, lessonId: string) {
+    const row = await curriculum.findLesson(tx, schoolId, courseId, lessonId);
+    const [json] = await curriculum.lessonDocuments(tx, schoolId, courseId, { lessonId }, true);
     if (!row || !json) throw notFound('Lesson');
     return { json, etag: etagOf(row) };
   }
 
   /** The lesson, checked to be in the route's section when the nested route is used. */
-  async function lessonIn(tx: Db | Tx, courseId: string, lessonId: string, inSection?: string) {
-    const lesson = await curriculum.findLesson(tx, courseId, lessonId);
+  async function lessonIn(tx: Db | Tx, schoolId: string, courseId: string, lessonId: string, inSection?: string) {
+    const lesson = await curriculum.findLesson(tx, schoolId, courseId, lessonId);
     if (!lesson || (inSection !== undefined && lesson.sectionId !== inSection)) throw notFound('Lesson');
     return lesson;
   }
 
-  async function assertSection(tx: Db | Tx, courseId: string, sectionId: string | null, path: string | null) {
-    if (sectionId === null || (await curriculum.findSection(tx, courseId, sectionId))) return;
+  async function assertSection(
+    tx: Db | Tx,
+    schoolId: string,
+    courseId: string,
+    sectionId: string | null,
+    path: string | null,
+  ) {
+    if (sectionId === null || (await curriculum.findSection(tx, schoolId, courseId, sectionId))) return;
     if (path === null) throw notFound('Section');
     throw new AppError('validation_error', 'No such section in this course.', [
       { path, message: 'Not a section of this course.' },
@@ -39,9 +45,10 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
   return {
     async list(schoolId: string, courseId: string, inSection?: string): Promise<string> {
       if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
-      if (inSection !== undefined) await assertSection(db, courseId, inSection, null);
+      if (inSection !== undefined) await assertSection(db, schoolId, courseId, inSection, null);
       const docs = await curriculum.lessonDocuments(
         db,
+        schoolId,
         courseId,
         inSection === undefined ? {} : { sectionId: inSection },
         false,
@@ -51,8 +58,8 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
 
     async get(schoolId: string, courseId: string, lessonId: string, inSection?: string) {
       if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
-      await lessonIn(db, courseId, lessonId, inSection);
-      return doc(db, courseId, lessonId);
+      await lessonIn(db, schoolId, courseId, lessonId, inSection);
+      return doc(db, schoolId, courseId, lessonId);
     },
 
     async create(schoolId: string, courseId: string, input: CreateLesson, inSection?: string) {
@@ -74,7 +81,7 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
         return db.transaction(async (tx) => {
           await courses.lock(tx, schoolId, courseId);
           if (inSection !== undefined) {
-            await assertSection(tx, courseId, inSection, null);
+            await assertSection(tx, schoolId, courseId, inSection, null);
             if (input.sectionId !== undefined && input.sectionId !== inSection) {
               throw new AppError('validation_error', 'sectionId differs from the section in the URL.', [
                 { path: 'sectionId', message: 'Must match the URL.' },
@@ -82,16 +89,17 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
             }
           }
           const sectionId = inSection ?? input.sectionId ?? null;
-          await assertSection(tx, courseId, sectionId, 'sectionId');
-          const count = await curriculum.countInContainer(tx, courseId, sectionId);
+          await assertSection(tx, schoolId, courseId, sectionId, 'sectionId');
+          const count = await curriculum.countInContainer(tx, schoolId, courseId, sectionId);
           const position = Math.min(input.position ?? input.order ?? count + 1, count + 1);
           const created = await curriculum.insertLessonAt(
             tx,
-            lessonRow(schoolId, courseId, sectionId, position, values),
+            schoolId,
+            lessonRow(courseId, sectionId, position, values),
           );
-          await curriculum.touchSection(tx, sectionId);
-          await courses.touch(tx, courseId);
-          return doc(tx, courseId, created.id);
+          await curriculum.touchSection(tx, schoolId, sectionId);
+          await courses.touch(tx, schoolId, courseId);
+          return doc(tx, schoolId, courseId, created.id);
         });
       });
     },
@@ -105,7 +113,7 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
       inSection?: string,
     ) {
       if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
-      const before = await lessonIn(db, courseId, lessonId, inSection);
+      const before = await lessonIn(db, schoolId, courseId, lessonId, inSection);
       const problems = new Problems();
       const { sectionId: _ignored, ...values } = prepareLesson(patch, '', problems, before);
       if (values.instructorId)
@@ -125,20 +133,20 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
         else if (values.thumbnailUrl === null) values.thumbnailMediaId = null;
         return db.transaction(async (tx) => {
           await courses.lock(tx, schoolId, courseId);
-          const lesson = await lessonIn(tx, courseId, lessonId, inSection);
+          const lesson = await lessonIn(tx, schoolId, courseId, lessonId, inSection);
           assertIfMatch(ifMatch, lesson);
-          await curriculum.updateLesson(tx, lessonId, values);
+          await curriculum.updateLesson(tx, schoolId, lessonId, values);
           // Moving by PATCH: another section (to its end unless a position is given) or another position.
           const target = patch.sectionId !== undefined ? patch.sectionId : lesson.sectionId;
           const wanted = patch.position ?? patch.order;
           if (target !== lesson.sectionId || wanted !== undefined) {
-            await assertSection(tx, courseId, target, 'sectionId');
-            await move(tx, { ...lesson }, target, wanted);
-            await curriculum.touchSection(tx, target);
+            await assertSection(tx, schoolId, courseId, target, 'sectionId');
+            await move(tx, schoolId, { ...lesson }, target, wanted);
+            await curriculum.touchSection(tx, schoolId, target);
           }
-          await curriculum.touchSection(tx, lesson.sectionId);
-          await courses.touch(tx, courseId);
-          return doc(tx, courseId, lessonId);
+          await curriculum.touchSection(tx, schoolId, lesson.sectionId);
+          await courses.touch(tx, schoolId, courseId);
+          return doc(tx, schoolId, courseId, lessonId);
         });
       });
       // A replaced thumbnail copy is no longer used by anything.
@@ -155,11 +163,11 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
     async delete(schoolId: string, courseId: string, lessonId: string, ifMatch?: string, inSection?: string) {
       await db.transaction(async (tx) => {
         await courses.lock(tx, schoolId, courseId);
-        const lesson = await lessonIn(tx, courseId, lessonId, inSection);
+        const lesson = await lessonIn(tx, schoolId, courseId, lessonId, inSection);
         assertIfMatch(ifMatch, lesson);
-        await curriculum.deleteLesson(tx, lesson);
-        await curriculum.touchSection(tx, lesson.sectionId);
-        await courses.touch(tx, courseId);
+        await curriculum.deleteLesson(tx, schoolId, lesson);
+        await curriculum.touchSection(tx, schoolId, lesson.sectionId);
+        await courses.touch(tx, schoolId, courseId);
       });
     },
 
@@ -172,21 +180,28 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
     ) {
       return db.transaction(async (tx) => {
         await courses.lock(tx, schoolId, courseId);
-        const lesson = await lessonIn(tx, courseId, lessonId);
-        await assertSection(tx, courseId, to.sectionId, 'sectionId');
-        await move(tx, lesson, to.sectionId, to.position);
-        await curriculum.touchSection(tx, lesson.sectionId);
-        if (to.sectionId !== lesson.sectionId) await curriculum.touchSection(tx, to.sectionId);
-        await courses.touch(tx, courseId);
-        return doc(tx, courseId, lessonId);
+        const lesson = await lessonIn(tx, schoolId, courseId, lessonId);
+        await assertSection(tx, schoolId, courseId, to.sectionId, 'sectionId');
+        await move(tx, schoolId, lesson, to.sectionId, to.position);
+        await curriculum.touchSection(tx, schoolId, lesson.sectionId);
+        if (to.sectionId !== lesson.sectionId) await curriculum.touchSection(tx, schoolId, to.sectionId);
+        await courses.touch(tx, schoolId, courseId);
+        return doc(tx, schoolId, courseId, lessonId);
       });
     },
   };
 
-  async function move(tx: Tx, lesson: curriculum.LessonRow, sectionId: string | null, wanted: number | undefined) {
+  async function move(
+    tx: Tx,
+    schoolId: string,
+    lesson: curriculum.LessonRow,
+    sectionId: string | null,
+    wanted: number | undefined,
+  ) {
     const others =
-      (await curriculum.countInContainer(tx, lesson.courseId, sectionId)) - (sectionId === lesson.sectionId ? 1 : 0);
-    await curriculum.moveLesson(tx, lesson, sectionId, Math.min(wanted ?? others + 1, others + 1));
+      (await curriculum.countInContainer(tx, schoolId, lesson.courseId, sectionId)) -
+      (sectionId === lesson.sectionId ? 1 : 0);
+    await curriculum.moveLesson(tx, schoolId, lesson, sectionId, Math.min(wanted ?? others + 1, others + 1));
   }
 }
 export type LessonService = ReturnType<typeof createLessonService>;

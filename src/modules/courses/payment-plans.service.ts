@@ -47,15 +47,15 @@ export function createPaymentPlanService({
   courses: CourseService;
   schools: SchoolService;
 }) {
-  async function doc(tx: Db | Tx, courseId: string, planId: string) {
-    const row = await repo.findPlan(tx, courseId, planId);
-    const [json] = await repo.planDocuments(tx, courseId, planId);
+  async function doc(tx: Db | Tx, schoolId: string, courseId: string, planId: string) {
+    const row = await repo.findPlan(tx, schoolId, courseId, planId);
+    const [json] = await repo.planDocuments(tx, schoolId, courseId, planId);
     if (!row || !json) throw notFound('Payment plan');
     return { json, etag: etagOf(row) };
   }
 
-  async function assertTypeFree(tx: Tx, courseId: string, shape: PlanShape, exceptId?: string) {
-    const clash = (await repo.plansOf(tx, courseId)).find(
+  async function assertTypeFree(tx: Tx, schoolId: string, courseId: string, shape: PlanShape, exceptId?: string) {
+    const clash = (await repo.plansOf(tx, schoolId, courseId)).find(
       (p) =>
         p.status === 'active' &&
         p.id !== exceptId &&
@@ -73,12 +73,12 @@ export function createPaymentPlanService({
   return {
     async list(schoolId: string, courseId: string): Promise<string> {
       if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
-      return wholeList(await repo.planDocuments(db, courseId));
+      return wholeList(await repo.planDocuments(db, schoolId, courseId));
     },
 
     async get(schoolId: string, courseId: string, planId: string) {
       if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
-      return doc(db, courseId, planId);
+      return doc(db, schoolId, courseId, planId);
     },
 
     async create(schoolId: string, courseId: string, input: CreatePaymentPlan) {
@@ -96,26 +96,25 @@ export function createPaymentPlanService({
       const currency = input.currency ?? (await schools.get(schoolId)).data.currency;
       return db.transaction(async (tx) => {
         const course = await courses.lock(tx, schoolId, courseId);
-        await assertTypeFree(tx, courseId, shape);
-        const plan = await repo.insertPlan(tx, {
+        await assertTypeFree(tx, schoolId, courseId, shape);
+        const plan = await repo.insertPlan(tx, schoolId, {
           id: newId('paymentPlan'),
-          schoolId,
           courseId,
           name: input.name,
           currency,
           description: input.description ?? null,
           ...shape,
         });
-        if (!course.defaultPaymentPlanId) await updateCourse(tx, courseId, { defaultPaymentPlanId: plan.id });
-        else await courses.touch(tx, courseId);
-        return doc(tx, courseId, plan.id);
+        if (!course.defaultPaymentPlanId) await updateCourse(tx, schoolId, courseId, { defaultPaymentPlanId: plan.id });
+        else await courses.touch(tx, schoolId, courseId);
+        return doc(tx, schoolId, courseId, plan.id);
       });
     },
 
     async update(schoolId: string, courseId: string, planId: string, patch: UpdatePaymentPlan, ifMatch?: string) {
       return db.transaction(async (tx) => {
         await courses.lock(tx, schoolId, courseId);
-        const plan = await repo.findPlan(tx, courseId, planId);
+        const plan = await repo.findPlan(tx, schoolId, courseId, planId);
         if (!plan) throw notFound('Payment plan');
         assertIfMatch(ifMatch, plan);
         const shape: PlanShape = {
@@ -127,16 +126,16 @@ export function createPaymentPlanService({
         };
         checkShape(shape);
         if (plan.status === 'active' && shape.interval !== plan.interval)
-          await assertTypeFree(tx, courseId, shape, plan.id);
-        await repo.updatePlan(tx, planId, {
+          await assertTypeFree(tx, schoolId, courseId, shape, plan.id);
+        await repo.updatePlan(tx, schoolId, planId, {
           ...(patch.name !== undefined ? { name: patch.name } : {}),
           ...(patch.description !== undefined ? { description: patch.description } : {}),
           amount: shape.amount,
           interval: shape.interval,
           installmentsCount: shape.installmentsCount,
         });
-        await courses.touch(tx, courseId);
-        return doc(tx, courseId, planId);
+        await courses.touch(tx, schoolId, courseId);
+        return doc(tx, schoolId, courseId, planId);
       });
     },
 
@@ -144,29 +143,29 @@ export function createPaymentPlanService({
     async archive(schoolId: string, courseId: string, planId: string, ifMatch?: string) {
       return db.transaction(async (tx) => {
         const course = await courses.lock(tx, schoolId, courseId);
-        const plan = await repo.findPlan(tx, courseId, planId);
+        const plan = await repo.findPlan(tx, schoolId, courseId, planId);
         if (!plan) throw notFound('Payment plan');
         assertIfMatch(ifMatch, plan);
         if (course.defaultPaymentPlanId === planId) {
           throw new AppError('conflict', 'The default plan cannot be archived: make another plan the default first.');
         }
-        if (plan.status !== 'archived') await repo.updatePlan(tx, planId, { status: 'archived' });
-        await courses.touch(tx, courseId);
-        return doc(tx, courseId, planId);
+        if (plan.status !== 'archived') await repo.updatePlan(tx, schoolId, planId, { status: 'archived' });
+        await courses.touch(tx, schoolId, courseId);
+        return doc(tx, schoolId, courseId, planId);
       });
     },
 
     async makeDefault(schoolId: string, courseId: string, planId: string) {
       return db.transaction(async (tx) => {
         const { defaultPaymentPlanId: previousDefault } = await courses.lock(tx, schoolId, courseId);
-        const plan = await repo.findPlan(tx, courseId, planId);
+        const plan = await repo.findPlan(tx, schoolId, courseId, planId);
         if (!plan) throw notFound('Payment plan');
         if (plan.status === 'archived') throw new AppError('conflict', 'An archived plan cannot become the default.');
-        await updateCourse(tx, courseId, { defaultPaymentPlanId: planId });
+        await updateCourse(tx, schoolId, courseId, { defaultPaymentPlanId: planId });
         // isDefault changed on both plans: both get a new ETag.
-        await repo.updatePlan(tx, planId, {});
-        if (previousDefault && previousDefault !== planId) await repo.updatePlan(tx, previousDefault, {});
-        return doc(tx, courseId, planId);
+        await repo.updatePlan(tx, schoolId, planId, {});
+        if (previousDefault && previousDefault !== planId) await repo.updatePlan(tx, schoolId, previousDefault, {});
+        return doc(tx, schoolId, courseId, planId);
       });
     },
   };

@@ -58,9 +58,14 @@ function checkPrerequisites(
 
 /** Sections (modules) of a course: dense 1-based positions, unique titles, drip and prerequisites. */
 export function createSectionService({ db, courses }: { db: Db; courses: CourseService }) {
-  async function doc(tx: Parameters<typeof curriculum.sectionDocuments>[0], courseId: string, sectionId: string) {
-    const [json] = await curriculum.sectionDocuments(tx, courseId, sectionId);
-    const row = await curriculum.findSection(tx, courseId, sectionId);
+  async function doc(
+    tx: Parameters<typeof curriculum.sectionDocuments>[0],
+    schoolId: string,
+    courseId: string,
+    sectionId: string,
+  ) {
+    const [json] = await curriculum.sectionDocuments(tx, schoolId, courseId, sectionId);
+    const row = await curriculum.findSection(tx, schoolId, courseId, sectionId);
     if (!json || !row) throw notFound('Section');
     return { json, etag: etagOf(row) };
   }
@@ -68,12 +73,12 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
   return {
     async list(schoolId: string, courseId: string): Promise<string> {
       if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
-      return wholeList(await curriculum.sectionDocuments(db, courseId));
+      return wholeList(await curriculum.sectionDocuments(db, schoolId, courseId));
     },
 
     async get(schoolId: string, courseId: string, sectionId: string) {
       if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
-      return doc(db, courseId, sectionId);
+      return doc(db, schoolId, courseId, sectionId);
     },
 
     async create(schoolId: string, courseId: string, input: CreateSection) {
@@ -82,16 +87,15 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
         const posterMediaId = input.posterImageUrl ? await copy(input.posterImageUrl, 'posterImageUrl') : null;
         return db.transaction(async (tx) => {
           await courses.lock(tx, schoolId, courseId);
-          const all = await curriculum.sectionsOf(tx, courseId);
+          const all = await curriculum.sectionsOf(tx, schoolId, courseId);
           const problems = new Problems();
           const desc = descriptionOf(input, problems);
           const id = newId('section');
           if (input.prerequisites?.length) checkPrerequisites(id, input.prerequisites, all, problems);
           problems.throwIfAny();
           const wanted = input.position ?? input.order ?? all.length + 1;
-          await curriculum.insertSectionAt(tx, {
+          await curriculum.insertSectionAt(tx, schoolId, {
             id,
-            schoolId,
             courseId,
             title: input.title,
             position: Math.min(wanted, all.length + 1),
@@ -103,15 +107,15 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
             prerequisites: input.prerequisites ?? [],
             externalId: input.externalId ?? null,
           });
-          await courses.touch(tx, courseId);
-          return doc(tx, courseId, id);
+          await courses.touch(tx, schoolId, courseId);
+          return doc(tx, schoolId, courseId, id);
         });
       });
     },
 
     async update(schoolId: string, courseId: string, sectionId: string, patch: UpdateSection, ifMatch?: string) {
       if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
-      const before = await curriculum.findSection(db, courseId, sectionId);
+      const before = await curriculum.findSection(db, schoolId, courseId, sectionId);
       if (!before) throw notFound('Section');
       const result = await courses.withImageCopies(schoolId, async (copy) => {
         const posterMediaId =
@@ -122,24 +126,29 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
               : null;
         return db.transaction(async (tx) => {
           await courses.lock(tx, schoolId, courseId);
-          const all = await curriculum.sectionsOf(tx, courseId);
+          const all = await curriculum.sectionsOf(tx, schoolId, courseId);
           const section = all.find((s) => s.id === sectionId);
           if (!section) throw notFound('Section');
           assertIfMatch(ifMatch, section);
           const problems = new Problems();
           const desc = descriptionOf(patch, problems);
           if (patch.prerequisites) checkPrerequisites(sectionId, patch.prerequisites, all, problems);
-          const values: Partial<curriculum.SectionRow> = { ...(desc ?? {}) };
-          if (posterMediaId !== undefined) values.posterMediaId = posterMediaId;
           problems.throwIfAny();
-          for (const key of ['title', 'posterImageUrl', 'status', 'drip', 'prerequisites', 'externalId'] as const) {
-            if (patch[key] !== undefined) (values as Record<string, unknown>)[key] = patch[key];
-          }
-          await curriculum.updateSection(tx, sectionId, values);
+          // Fields not sent stay undefined and keep their value.
+          await curriculum.updateSection(tx, schoolId, sectionId, {
+            ...(desc ?? {}),
+            posterMediaId,
+            title: patch.title,
+            posterImageUrl: patch.posterImageUrl,
+            status: patch.status,
+            drip: patch.drip,
+            prerequisites: patch.prerequisites,
+            externalId: patch.externalId,
+          });
           const to = patch.position ?? patch.order;
-          if (to !== undefined) await curriculum.moveSection(tx, section, Math.min(to, all.length));
-          await courses.touch(tx, courseId);
-          return doc(tx, courseId, sectionId);
+          if (to !== undefined) await curriculum.moveSection(tx, schoolId, section, Math.min(to, all.length));
+          await courses.touch(tx, schoolId, courseId);
+          return doc(tx, schoolId, courseId, sectionId);
         });
       });
       // A replaced poster copy is no longer used by anything.
@@ -152,11 +161,11 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
     async delete(schoolId: string, courseId: string, sectionId: string, ifMatch?: string) {
       await db.transaction(async (tx) => {
         await courses.lock(tx, schoolId, courseId);
-        const section = await curriculum.findSection(tx, courseId, sectionId);
+        const section = await curriculum.findSection(tx, schoolId, courseId, sectionId);
         if (!section) throw notFound('Section');
         assertIfMatch(ifMatch, section);
-        await curriculum.deleteSection(tx, section);
-        await courses.touch(tx, courseId);
+        await curriculum.deleteSection(tx, schoolId, section);
+        await courses.touch(tx, schoolId, courseId);
       });
     },
 
@@ -164,7 +173,7 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
     async reorder(schoolId: string, courseId: string, sectionIds: string[]): Promise<string> {
       return db.transaction(async (tx) => {
         await courses.lock(tx, schoolId, courseId);
-        const all = await curriculum.sectionsOf(tx, courseId);
+        const all = await curriculum.sectionsOf(tx, schoolId, courseId);
         const known = new Set(all.map((s) => s.id));
         const details = [];
         const seen = new Set<string>();
@@ -181,9 +190,9 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
             'sectionIds must list every section of the course exactly once.',
             details,
           );
-        await curriculum.reorderSections(tx, courseId, sectionIds);
-        await courses.touch(tx, courseId);
-        return wholeList(await curriculum.sectionDocuments(tx, courseId));
+        await curriculum.reorderSections(tx, schoolId, courseId, sectionIds);
+        await courses.touch(tx, schoolId, courseId);
+        return wholeList(await curriculum.sectionDocuments(tx, schoolId, courseId));
       });
     },
   };
