@@ -53,7 +53,6 @@ export function createServices(
         secret: memo(() => instanceSecret(db, 'media-links')),
       });
   const now = extras.now ?? (() => new Date());
-  const progress = createProgressService({ db, now, publicUrl: config.publicUrl });
   const media = createMediaService({
     db,
     driver: storage,
@@ -61,6 +60,7 @@ export function createServices(
     imageFetch: { allowHosts: config.outboundAllowHosts, ...extras.imageFetch },
   });
   const courses = createCourseService({ db, schools, categories, users, media });
+  const progress = createProgressService({ db, now, schools, users, courses });
   return {
     apiKeys,
     users,
@@ -74,7 +74,7 @@ export function createServices(
     media,
     enrollments: createEnrollmentService({ db, progress }),
     certificates: createCertificateService({ db, publicUrl: config.publicUrl }),
-    learning: createLearningService({ db, now }),
+    learning: createLearningService({ db, now, users, schools }),
     communities: createCommunityService({ db }),
     /** The local storage driver when media live on disk (its upload and download routes). */
     localStorage: storage.kind === 'local' ? storage : undefined,

@@ -376,3 +376,56 @@ describe('deleting a student and long streaks', () => {
     ).toBeNull();
   });
 });
+
+describe('bounded responses', () => {
+  it('quizAttempts carries the newest 10 attempts of each quiz lesson; every attempt stays stored', async () => {
+    const question = (text: string) => ({
+      text,
+      options: [
+        { text: 'yes', correct: true },
+        { text: 'no', correct: false },
+      ],
+    });
+    const quiz = { questions: [question('q1'), question('q2'), question('q3'), question('q4')], passingScore: 100 };
+    const { enrollment, lessonIds } = await enrolled([
+      { title: 'Quiz one', type: 'quiz', content: quiz },
+      { title: 'Quiz two', type: 'quiz', content: quiz },
+    ]);
+    // 12 failed attempts at quiz one, scored 0, 25, 50, 75, 0, 25, … (how many of the 4 are right).
+    const scores: number[] = [];
+    let last: Record<string, unknown> = {};
+    for (let i = 0; i < 12; i++) {
+      const right = i % 4;
+      const answers = [0, 1, 2, 3].map((q) => (q < right ? [0] : [1]));
+      const res = await progress(enrollment.id, { lessonId: lessonIds[0], completed: true, answers });
+      expect(res.statusCode).toBe(200);
+      scores.push(right * 25);
+      last = res.json();
+    }
+    await progress(enrollment.id, { lessonId: lessonIds[1], completed: true, answers: [[0], [0], [0], [0]] });
+    type Attempt = { lessonId: string; score: number; createdAt: string };
+    const newest = scores.slice(-10);
+    expect((last.quizAttempts as Attempt[]).map((a) => a.score)).toEqual(newest);
+    expect(last.lastAttempt).toMatchObject({ lessonId: lessonIds[0], score: scores[11], passed: false });
+
+    const got = (await call(ctx.app, 'GET', `/api/v1/enrollments/${enrollment.id}`, { key: A.key })).json();
+    const ofLesson = (id: string) => (got.quizAttempts as Attempt[]).filter((a) => a.lessonId === id);
+    expect(ofLesson(lessonIds[0]).map((a) => a.score)).toEqual(newest);
+    expect(ofLesson(lessonIds[1]).map((a) => a.score)).toEqual([100]);
+    expect(got.quizAttempts).toHaveLength(11);
+    const times = (got.quizAttempts as Attempt[]).map((a) => a.createdAt);
+    expect(times).toEqual([...times].sort());
+
+    const { rows } = await ctx.database.pool.query(
+      'SELECT count(*)::int AS n FROM quiz_attempts WHERE enrollment_id = $1',
+      [enrollment.id],
+    );
+    expect(rows[0].n).toBe(13);
+  });
+
+  it('the cap is documented on the quizAttempts field of the OpenAPI document', async () => {
+    const doc = (await call(ctx.app, 'GET', '/api/v1/openapi.json')).json();
+    const field = doc.components.schemas.EnrollmentWithProgress.properties.quizAttempts;
+    expect(field.description).toMatch(/newest 10 attempts of each/);
+  });
+});

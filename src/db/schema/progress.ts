@@ -22,6 +22,7 @@ const at = (name: string) => timestamp(name, { withTimezone: true, precision: 3 
 export const lessonProgress = pgTable(
   'lesson_progress',
   {
+    schoolId: schoolIdColumn(),
     enrollmentId: text('enrollment_id')
       .notNull()
       .references(() => enrollments.id, { onDelete: 'cascade' }),
@@ -40,6 +41,7 @@ export const quizAttempts = pgTable(
   'quiz_attempts',
   {
     id: idColumn(),
+    schoolId: schoolIdColumn(),
     enrollmentId: text('enrollment_id')
       .notNull()
       .references(() => enrollments.id, { onDelete: 'cascade' }),
@@ -58,6 +60,7 @@ export const quizAttempts = pgTable(
 export const learningDays = pgTable(
   'learning_days',
   {
+    schoolId: schoolIdColumn(),
     studentId: text('student_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
@@ -69,6 +72,7 @@ export const learningDays = pgTable(
 export const achievements = pgTable(
   'achievements',
   {
+    schoolId: schoolIdColumn(),
     studentId: text('student_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),

@@ -1,18 +1,14 @@
-import { and, eq, type SQL } from 'drizzle-orm';
 import { PDFDocument, type PDFFont, rgb, StandardFonts } from 'pdf-lib';
 import type { Db } from '../../db/client.js';
-import { cursorValue, listPage, type SortColumns } from '../../db/keyset.js';
-import { certificates } from '../../db/schema/index.js';
+import { cursorValue } from '../../db/keyset.js';
 import { notFound } from '../../lib/errors.js';
 import { paginate, toListRequest } from '../../lib/pagination.js';
-
-type Row = typeof certificates.$inferSelect;
-const SORTS: SortColumns = { createdAt: { column: certificates.createdAt, kind: 'date' } };
+import * as repo from './certificates.repo.js';
 
 /** Certificates of completion: listed, fetched, rendered as PDF, and verified publicly by code. */
 export function createCertificateService({ db, publicUrl }: { db: Db; publicUrl: string }) {
   const verifyUrl = (code: string) => `${publicUrl}/api/v1/verify/${code}`;
-  const present = (r: Row) => ({
+  const present = (r: repo.CertificateRow) => ({
     object: 'certificate' as const,
     id: r.id,
     code: r.code,
@@ -28,10 +24,7 @@ export function createCertificateService({ db, publicUrl }: { db: Db; publicUrl:
   });
 
   async function find(schoolId: string, id: string) {
-    const [row] = await db
-      .select()
-      .from(certificates)
-      .where(and(eq(certificates.schoolId, schoolId), eq(certificates.id, id)));
+    const row = await repo.findCertificate(db, schoolId, id);
     if (!row) throw notFound('Certificate');
     return row;
   }
@@ -42,10 +35,12 @@ export function createCertificateService({ db, publicUrl }: { db: Db; publicUrl:
       query: Parameters<typeof toListRequest>[0] & { studentId?: string | undefined; courseId?: string | undefined },
     ) {
       const req = toListRequest(query, ['createdAt'], '-createdAt');
-      const conditions: SQL[] = [eq(certificates.schoolId, schoolId)];
-      if (query.studentId) conditions.push(eq(certificates.studentId, query.studentId));
-      if (query.courseId) conditions.push(eq(certificates.courseId, query.courseId));
-      const { rows, total } = await listPage(db, certificates, and(...conditions)!, req, SORTS, certificates.id);
+      const { rows, total } = await repo.listCertificates(
+        db,
+        schoolId,
+        { studentId: query.studentId, courseId: query.courseId },
+        req,
+      );
       const { items, pagination } = paginate(rows, req, total, (r) => cursorValue(r.createdAt));
       return { data: items.map(present), pagination };
     },
@@ -56,7 +51,7 @@ export function createCertificateService({ db, publicUrl }: { db: Db; publicUrl:
 
     /** Public verification: only what the certificate states, nothing else about the student. */
     async verify(code: string) {
-      const [row] = await db.select().from(certificates).where(eq(certificates.code, code));
+      const row = await repo.findCertificateByCode(db, code);
       if (!row) throw notFound('Certificate');
       return {
         valid: true,

@@ -7,17 +7,22 @@ import type { ListRequest } from '../../lib/pagination.js';
 export type EnrollmentRow = typeof enrollments.$inferSelect;
 export const ENROLLMENT_SORTS: SortColumns = { createdAt: { column: enrollments.createdAt, kind: 'date' } };
 
-export async function insertEnrollment(db: DbOrTx, row: typeof enrollments.$inferInsert): Promise<EnrollmentRow> {
-  const [created] = await db.insert(enrollments).values(row).returning();
+type NewEnrollment = Omit<typeof enrollments.$inferInsert, 'schoolId'>;
+
+export async function insertEnrollment(db: DbOrTx, schoolId: string, row: NewEnrollment): Promise<EnrollmentRow> {
+  const [created] = await db
+    .insert(enrollments)
+    .values({ ...row, schoolId })
+    .returning();
   return created!;
 }
 
 /** Inserts the pairs that are not enrolled yet; returns only the rows it created. */
-export async function insertMissing(db: DbOrTx, rows: (typeof enrollments.$inferInsert)[]): Promise<EnrollmentRow[]> {
+export async function insertMissing(db: DbOrTx, schoolId: string, rows: NewEnrollment[]): Promise<EnrollmentRow[]> {
   if (rows.length === 0) return [];
   return db
     .insert(enrollments)
-    .values(rows)
+    .values(rows.map((r) => ({ ...r, schoolId })))
     .onConflictDoNothing({ target: [enrollments.studentId, enrollments.courseId] })
     .returning();
 }
@@ -48,10 +53,29 @@ export async function findEnrollment(db: DbOrTx, schoolId: string, id: string): 
   return row;
 }
 
-export async function deleteEnrollment(db: DbOrTx, id: string): Promise<void> {
-  await db.delete(enrollments).where(eq(enrollments.id, id));
+/** Locks the enrollment row: progress writes to one enrollment run one at a time. */
+export async function lockEnrollment(db: DbOrTx, schoolId: string, id: string): Promise<EnrollmentRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(enrollments)
+    .where(and(eq(enrollments.schoolId, schoolId), eq(enrollments.id, id)))
+    .for('update');
+  return row;
 }
 
+/** Deletes the enrollment; its progress rows and quiz attempts go with it (foreign keys cascade). */
+export async function deleteEnrollment(db: DbOrTx, schoolId: string, id: string): Promise<boolean> {
+  const deleted = await db
+    .delete(enrollments)
+    .where(and(eq(enrollments.schoolId, schoolId), eq(enrollments.id, id)))
+    .returning({ id: enrollments.id });
+  return deleted.length > 0;
+}
+
+/**
+ * The students to enrol, by id or email. Reads the users table (users module) because the rule
+ * "only a student of this school" is checked for up to 1,000 items by id or email in one query.
+ */
 export async function studentsOf(db: DbOrTx, schoolId: string, by: { ids: string[]; emails: string[] }) {
   if (by.ids.length === 0 && by.emails.length === 0) return [];
   const match: SQL[] = [];
@@ -69,6 +93,10 @@ export async function studentsOf(db: DbOrTx, schoolId: string, by: { ids: string
     .where(and(eq(users.schoolId, schoolId), sql`(${sql.join(match, sql` OR `)})`));
 }
 
+/**
+ * The courses to enrol in. Reads the courses table (courses module) because enrolment holds the
+ * course row FOR SHARE in its own transaction: the course cannot be unpublished mid-enrolment.
+ */
 export async function coursesOf(db: DbOrTx, schoolId: string, ids: string[], forShare = false) {
   if (ids.length === 0) return [];
   const q = db

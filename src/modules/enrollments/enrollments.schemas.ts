@@ -93,7 +93,10 @@ const AttemptSchema = z.object({
 });
 export const EnrollmentWithProgressSchema = EnrollmentSchema.extend({
   progress: ProgressSchema,
-  quizAttempts: z.array(AttemptSchema),
+  quizAttempts: z.array(AttemptSchema).meta({
+    description:
+      'The newest 10 attempts of each quiz lesson, oldest first (older attempts stay stored, and count for nothing: a lesson passed once stays completed).',
+  }),
   lastAttempt: AttemptSchema.omit({ answers: true })
     .nullable()
     .optional()

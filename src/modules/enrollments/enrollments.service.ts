@@ -6,7 +6,10 @@ import { newId } from '../../lib/ids.js';
 import { paginate, toListRequest } from '../../lib/pagination.js';
 import * as repo from './enrollments.repo.js';
 import type { BulkEnrollment, CreateEnrollment, Enrollment } from './enrollments.schemas.js';
+import type { AttemptRow } from './progress.repo.js';
 import type { ProgressInput, ProgressService } from './progress.service.js';
+
+type ProgressView = Awaited<ReturnType<ProgressService['view']>>['progress'];
 
 function present(row: repo.EnrollmentRow): Enrollment {
   return {
@@ -25,34 +28,31 @@ const problem = (error: AppError['code'], path: string, message: string) =>
 
 /** Enrollments: a student of the school in a published course of the school, once. */
 export function createEnrollmentService({ db, progress }: { db: Db; progress: ProgressService }) {
-  /** The enrollment with its progress and quiz attempts. */
-  async function detailed(
+  /** The enrollment with its progress and its newest quiz attempts (and, after a PATCH with answers, that attempt). */
+  function detailed(
     row: repo.EnrollmentRow,
-    lastAttempt?: { id: string; score: number; passed: boolean },
-    known?: Awaited<ReturnType<ProgressService['progressOf']>>,
+    view: { progress: ProgressView; attempts: AttemptRow[] },
+    lastAttempt?: AttemptRow,
   ) {
-    const [p, attempts] = await Promise.all([known ?? progress.progressOf(db, row), progress.attempts(row.id)]);
-    const quizAttempts = attempts.map((a) => ({
-      id: a.id,
-      lessonId: a.lessonId,
-      answers: a.answers,
-      score: a.score,
-      passed: a.passed,
-      createdAt: a.createdAt.toISOString(),
-    }));
-    const last = lastAttempt ? quizAttempts.find((a) => a.id === lastAttempt.id) : undefined;
     return {
       ...present(row),
-      progress: p,
-      quizAttempts,
-      ...(last
+      progress: view.progress,
+      quizAttempts: view.attempts.map((a) => ({
+        id: a.id,
+        lessonId: a.lessonId,
+        answers: a.answers,
+        score: a.score,
+        passed: a.passed,
+        createdAt: a.createdAt.toISOString(),
+      })),
+      ...(lastAttempt
         ? {
             lastAttempt: {
-              id: last.id,
-              lessonId: last.lessonId,
-              score: last.score,
-              passed: last.passed,
-              createdAt: last.createdAt,
+              id: lastAttempt.id,
+              lessonId: lastAttempt.lessonId,
+              score: lastAttempt.score,
+              passed: lastAttempt.passed,
+              createdAt: lastAttempt.createdAt.toISOString(),
             },
           }
         : {}),
@@ -71,9 +71,8 @@ export function createEnrollmentService({ db, progress }: { db: Db; progress: Pr
         if (!course) throw problem('validation_error', 'courseId', 'No such course in this school.');
         if (course.status !== 'published')
           throw problem('conflict', 'courseId', 'Students can enrol only in a published course.');
-        const row = await repo.insertEnrollment(tx, {
+        const row = await repo.insertEnrollment(tx, schoolId, {
           id: newId('enrollment'),
-          schoolId,
           studentId: student.id,
           courseId: course.id,
         });
@@ -132,7 +131,8 @@ export function createEnrollmentService({ db, progress }: { db: Db; progress: Pr
       const unique = [...new Map(wanted.map((w) => [`${w.studentId}:${w.courseId}`, w])).values()];
       const created = await repo.insertMissing(
         db,
-        unique.map((w) => ({ id: newId('enrollment'), schoolId, studentId: w.studentId, courseId: w.courseId })),
+        schoolId,
+        unique.map((w) => ({ id: newId('enrollment'), studentId: w.studentId, courseId: w.courseId })),
       );
       const createdKeys = new Set(created.map((c) => `${c.studentId}:${c.courseId}`));
       const all = new Map((await repo.findPairs(db, schoolId, wanted)).map((e) => [`${e.studentId}:${e.courseId}`, e]));
@@ -159,13 +159,13 @@ export function createEnrollmentService({ db, progress }: { db: Db; progress: Pr
     async get(schoolId: string, id: string) {
       const row = await repo.findEnrollment(db, schoolId, id);
       if (!row) throw notFound('Enrollment');
-      return { data: await detailed(row), etag: etagOf(row) };
+      return { data: detailed(row, await progress.view(db, row)), etag: etagOf(row) };
     },
 
     /** PATCH: progress on one lesson, with its rules and side effects (progress.service). */
     async record(schoolId: string, id: string, input: ProgressInput) {
-      const { enrollment, attempt, progress: computed } = await progress.record(schoolId, id, input);
-      return detailed(enrollment, attempt, computed);
+      const { enrollment, attempt, ...view } = await progress.record(schoolId, id, input);
+      return detailed(enrollment, view, attempt);
     },
 
     async list(
@@ -188,7 +188,7 @@ export function createEnrollmentService({ db, progress }: { db: Db; progress: Pr
       const row = await repo.findEnrollment(db, schoolId, id);
       if (!row) throw notFound('Enrollment');
       assertIfMatch(ifMatch, row);
-      await repo.deleteEnrollment(db, id);
+      if (!(await repo.deleteEnrollment(db, schoolId, id))) throw notFound('Enrollment');
     },
   };
 }

@@ -1,39 +1,33 @@
-import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { achievements, learningDays, schools, users } from '../../db/schema/index.js';
-import { notFound } from '../../lib/errors.js';
+import type { SchoolService } from '../schools/schools.service.js';
+import type { UserService } from '../users/users.service.js';
+import * as repo from './learning.repo.js';
 import { dayIn, streaks } from './progress.service.js';
 
 /** A student's learning days, streaks and achievements. */
-export function createLearningService({ db, now }: { db: Db; now: () => Date }) {
-  async function student(schoolId: string, id: string) {
-    const [row] = await db
-      .select({ id: users.id, timezone: schools.timezone })
-      .from(users)
-      .innerJoin(schools, eq(schools.id, users.schoolId))
-      .where(and(eq(users.schoolId, schoolId), eq(users.id, id), eq(users.role, 'student')));
-    if (!row) throw notFound('Student');
-    return row;
-  }
+export function createLearningService({
+  db,
+  now,
+  users,
+  schools,
+}: {
+  db: Db;
+  now: () => Date;
+  users: UserService;
+  schools: SchoolService;
+}) {
+  /** 404 unless the id is a student of the school. */
+  const student = (schoolId: string, id: string) => users.getVia(schoolId, id, 'student');
+
   return {
     async activity(schoolId: string, studentId: string) {
-      const s = await student(schoolId, studentId);
-      const days = (
-        await db
-          .select({ day: learningDays.day })
-          .from(learningDays)
-          .where(eq(learningDays.studentId, s.id))
-          .orderBy(asc(learningDays.day))
-      ).map((d) => d.day);
-      return { ...streaks(days, dayIn(s.timezone, now())), days };
+      const [, { data: school }] = await Promise.all([student(schoolId, studentId), schools.get(schoolId)]);
+      const days = await repo.learningDaysOf(db, schoolId, studentId);
+      return { ...streaks(days, dayIn(school.timezone, now())), days };
     },
     async achievements(schoolId: string, studentId: string) {
-      const s = await student(schoolId, studentId);
-      const rows = await db
-        .select()
-        .from(achievements)
-        .where(eq(achievements.studentId, s.id))
-        .orderBy(asc(achievements.awardedAt));
+      await student(schoolId, studentId);
+      const rows = await repo.achievementsOf(db, schoolId, studentId);
       return {
         data: rows.map((a) => ({
           object: 'achievement' as const,

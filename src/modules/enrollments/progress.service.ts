@@ -1,22 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../../db/client.js';
-import {
-  achievements,
-  certificates,
-  courses,
-  enrollments,
-  learningDays,
-  lessonProgress,
-  lessons,
-  quizAttempts,
-  schools,
-  sections,
-  users,
-} from '../../db/schema/index.js';
+import type { QuizContent } from '../../db/schema/index.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { type CurriculumLesson, type CurriculumSection, courseOrder, lessonStates } from '../../lib/unlock.js';
+import { courseOrder, lessonStates } from '../../lib/unlock.js';
+import type { CourseService } from '../courses/courses.service.js';
+import type { SchoolService } from '../schools/schools.service.js';
+import type { UserService } from '../users/users.service.js';
+import * as certificatesRepo from './certificates.repo.js';
+import * as enrollmentsRepo from './enrollments.repo.js';
+import * as learningRepo from './learning.repo.js';
+import * as repo from './progress.repo.js';
 
 export type ProgressInput = {
   lessonId: string;
@@ -25,11 +19,11 @@ export type ProgressInput = {
   answers?: number[][] | undefined;
 };
 
-type LessonRow = typeof lessons.$inferSelect;
-type QuizContent = { questions: { options: { correct: boolean }[] }[]; passingScore: number };
+/** How many attempts per quiz lesson a response carries (the newest); every attempt stays stored. */
+export const ATTEMPTS_PER_LESSON = 10;
 
 /** A question counts only when exactly its correct options are chosen. */
-export function scoreQuiz(quiz: QuizContent, answers: number[][]): number {
+export function scoreQuiz(quiz: { questions: { options: { correct: boolean }[] }[] }, answers: number[][]): number {
   if (quiz.questions.length === 0) return 0;
   const right = quiz.questions.filter((q, i) => {
     const chosen = new Set(answers[i] ?? []);
@@ -66,43 +60,54 @@ const STREAK_ACHIEVEMENTS: [number, string][] = [
   [30, 'streak_30'],
 ];
 
+type Enrollment = enrollmentsRepo.EnrollmentRow;
+type Deps = { db: Db; now: () => Date; schools: SchoolService; users: UserService; courses: CourseService };
+
+/** The newest `ATTEMPTS_PER_LESSON` attempts of each lesson, oldest first (`attempts` is oldest first). */
+function newestAttempts(attempts: repo.AttemptRow[]): repo.AttemptRow[] {
+  const kept = new Map<string, number>();
+  return [...attempts]
+    .reverse()
+    .filter((a) => {
+      const n = (kept.get(a.lessonId) ?? 0) + 1;
+      kept.set(a.lessonId, n);
+      return n <= ATTEMPTS_PER_LESSON;
+    })
+    .reverse();
+}
+
+const lockedError = (unlocksAt: Date | null) => {
+  const when = unlocksAt?.toISOString();
+  return new AppError(
+    'lesson_locked',
+    when ? `This lesson unlocks at ${when}.` : 'This lesson is locked until earlier lessons are completed.',
+    [
+      {
+        path: 'lessonId',
+        message: when ? `Unlocks at ${when}.` : 'Complete the lessons before it first.',
+        code: 'lesson_locked',
+        ...(when ? { unlocksAt: when } : {}),
+      },
+    ],
+  );
+};
+
 /**
  * Progress of enrollments: lock rules (lib/unlock), completion rules, quiz attempts, and in the
  * same transaction the side effects — learning day, achievements, and at 100 % one certificate.
  * Writes to one enrollment are serialised by locking its row, so the completions of the last two
- * lessons cannot both miss (or both issue) the certificate.
+ * lessons cannot both miss (or both issue) the certificate. The learner's rows are read after
+ * the lock (a statement's snapshot predates any lock it waits for).
  */
-export function createProgressService({ db, now, publicUrl }: { db: Db; now: () => Date; publicUrl: string }) {
-  async function curriculum(tx: DbOrTx, courseId: string) {
-    const [secs, less] = await Promise.all([
-      tx.select().from(sections).where(eq(sections.courseId, courseId)),
-      tx.select().from(lessons).where(eq(lessons.courseId, courseId)).orderBy(asc(lessons.position)),
-    ]);
-    return { sections: secs as CurriculumSection[], lessonRows: less, lessons: less as unknown as CurriculumLesson[] };
-  }
-
-  /** The `progress` object of an enrollment (from the curriculum and rows when the caller has them). */
-  async function progressOf(
-    tx: DbOrTx,
-    enrollment: typeof enrollments.$inferSelect,
-    loaded?: {
-      sections: CurriculumSection[];
-      lessons: CurriculumLesson[];
-      rows: (typeof lessonProgress.$inferSelect)[];
-    },
-  ) {
-    const [{ sections: secs, lessons: less }, rows] = loaded
-      ? [loaded, loaded.rows]
-      : await Promise.all([
-          curriculum(tx, enrollment.courseId),
-          tx.select().from(lessonProgress).where(eq(lessonProgress.enrollmentId, enrollment.id)),
-        ]);
-    const byLesson = new Map(rows.map((r) => [r.lessonId, r]));
-    const completed = new Set(rows.filter((r) => r.completedAt).map((r) => r.lessonId));
-    const ordered = courseOrder(secs, less);
+export function createProgressService({ db, now, schools, users, courses }: Deps) {
+  /** The `progress` object of an enrollment. */
+  function progressOf(enrollment: Enrollment, state: Pick<repo.LearnerState, 'sections' | 'lessons' | 'progress'>) {
+    const byLesson = new Map(state.progress.map((r) => [r.lessonId, r]));
+    const completed = new Set(state.progress.filter((r) => r.completedAt).map((r) => r.lessonId));
+    const ordered = courseOrder(state.sections, state.lessons);
     const states = lessonStates({
-      sections: secs,
-      lessons: less,
+      sections: state.sections,
+      lessons: state.lessons,
       completed,
       enrolledAt: enrollment.createdAt,
       now: now(),
@@ -125,96 +130,78 @@ export function createProgressService({ db, now, publicUrl }: { db: Db; now: () 
     };
   }
 
-  async function sideEffects(
-    tx: Tx,
-    enrollment: typeof enrollments.$inferSelect,
-    firstCompletion: boolean,
-    courseDone: boolean,
-  ) {
-    const [school] = await tx.select().from(schools).where(eq(schools.id, enrollment.schoolId));
+  /** A new completion: the learning day, the achievements it earns, and at 100 % the certificate. */
+  async function sideEffects(tx: Tx, enrollment: Enrollment, courseDone: boolean) {
+    const { schoolId, studentId, courseId } = enrollment;
+    const school = await schools.read(tx, schoolId);
     const today = dayIn(school!.timezone, now());
-    await tx.insert(learningDays).values({ studentId: enrollment.studentId, day: today }).onConflictDoNothing();
-    const award = (code: string, courseId: string | null = null) =>
-      tx.insert(achievements).values({ studentId: enrollment.studentId, code, courseId }).onConflictDoNothing();
-    if (firstCompletion) await award('first_lesson');
-    const days = (
-      await tx
-        .select({ day: learningDays.day })
-        .from(learningDays)
-        .where(eq(learningDays.studentId, enrollment.studentId))
-    ).map((d) => d.day);
-    const { currentStreak } = streaks(days, today);
-    for (const [n, code] of STREAK_ACHIEVEMENTS) if (currentStreak >= n) await award(code);
+    const { days, codes } = await learningRepo.recordLearningDay(tx, schoolId, studentId, today);
+    const { currentStreak } = streaks([...days, today], today);
+    const earned = [
+      { code: 'first_lesson', courseId: null },
+      ...STREAK_ACHIEVEMENTS.filter(([n]) => currentStreak >= n).map(([, code]) => ({ code, courseId: null })),
+      ...(courseDone ? [{ code: 'course_completed', courseId }] : []),
+    ];
+    const held = new Set(codes);
+    await learningRepo.award(
+      tx,
+      schoolId,
+      studentId,
+      earned.filter((a) => !held.has(a.code)),
+    );
     if (courseDone) {
-      await award('course_completed', enrollment.courseId);
-      const [student] = await tx.select().from(users).where(eq(users.id, enrollment.studentId));
-      const [course] = await tx.select().from(courses).where(eq(courses.id, enrollment.courseId));
-      await tx
-        .insert(certificates)
-        .values({
-          id: newId('certificate'),
-          schoolId: enrollment.schoolId,
-          studentId: enrollment.studentId,
-          courseId: enrollment.courseId,
-          code: randomBytes(10).toString('base64url'),
-          studentName: student!.name,
-          courseTitle: course!.title,
-          schoolName: school!.name,
-        })
-        .onConflictDoNothing({ target: [certificates.studentId, certificates.courseId] });
+      const student = await users.read(tx, schoolId, studentId);
+      const course = await courses.read(tx, schoolId, courseId);
+      await certificatesRepo.insertCertificate(tx, schoolId, {
+        id: newId('certificate'),
+        studentId,
+        courseId,
+        code: randomBytes(10).toString('base64url'),
+        studentName: student!.name,
+        courseTitle: course!.title,
+        schoolName: school!.name,
+      });
     }
   }
 
   return {
-    progressOf,
+    /** The enrollment's progress and its newest quiz attempts (GET /enrollments/{id}). */
+    async view(tx: DbOrTx, enrollment: Enrollment) {
+      const state = await repo.learnerState(tx, enrollment.schoolId, enrollment, {
+        attemptsPerLesson: ATTEMPTS_PER_LESSON,
+      });
+      return { progress: progressOf(enrollment, state), attempts: state.attempts };
+    },
 
     /** Records progress on one lesson (PATCH /enrollments/{id}). */
     async record(schoolId: string, enrollmentId: string, input: ProgressInput) {
-      return db.transaction(async (tx) => {
-        const [enrollment] = await tx
-          .select()
-          .from(enrollments)
-          .where(and(eq(enrollments.schoolId, schoolId), eq(enrollments.id, enrollmentId)))
-          .for('update');
+      const { enrollment, state, attempt } = await db.transaction(async (tx) => {
+        const enrollment = await enrollmentsRepo.lockEnrollment(tx, schoolId, enrollmentId);
         if (!enrollment) throw notFound('Enrollment');
-        const { sections: secs, lessons: less, lessonRows } = await curriculum(tx, enrollment.courseId);
-        const lesson = lessonRows.find((l) => l.id === input.lessonId && l.status === 'published') as
-          | LessonRow
-          | undefined;
+        const state = await repo.learnerState(tx, schoolId, enrollment, {
+          contentOf: input.lessonId,
+          attemptsPerLesson: ATTEMPTS_PER_LESSON,
+        });
+        const lesson = state.lessons.find((l) => l.id === input.lessonId && l.status === 'published');
         if (!lesson)
           throw new AppError('validation_error', 'Not a published lesson of this course.', [
             { path: 'lessonId', message: 'Not a published lesson of this course.' },
           ]);
 
-        const rows = await tx.select().from(lessonProgress).where(eq(lessonProgress.enrollmentId, enrollment.id));
-        const completedBefore = new Set(rows.filter((r) => r.completedAt).map((r) => r.lessonId));
-        const state = lessonStates({
-          sections: secs,
-          lessons: less,
+        const completedBefore = new Set(state.progress.filter((r) => r.completedAt).map((r) => r.lessonId));
+        const lessonState = lessonStates({
+          sections: state.sections,
+          lessons: state.lessons,
           completed: completedBefore,
           enrolledAt: enrollment.createdAt,
           now: now(),
         }).get(lesson.id)!;
-        if (state.locked) {
-          const when = state.unlocksAt?.toISOString();
-          throw new AppError(
-            'lesson_locked',
-            when ? `This lesson unlocks at ${when}.` : 'This lesson is locked until earlier lessons are completed.',
-            [
-              {
-                path: 'lessonId',
-                message: when ? `Unlocks at ${when}.` : 'Complete the lessons before it first.',
-                code: 'lesson_locked',
-                ...(when ? { unlocksAt: when } : {}),
-              },
-            ],
-          );
-        }
+        if (lessonState.locked) throw lockedError(lessonState.unlocksAt);
 
-        const previous = rows.find((r) => r.lessonId === lesson.id);
+        const previous = state.progress.find((r) => r.lessonId === lesson.id);
         const watched = Math.max(previous?.watchedSeconds ?? 0, input.watchedSeconds ?? 0);
         let completes = input.completed;
-        let attempt: { id: string; score: number; passed: boolean } | undefined;
+        let attempt: repo.AttemptRow | undefined;
         if (input.answers && !input.completed) {
           throw new AppError('validation_error', 'Answers are an attempt: send them with completed: true.', [
             { path: 'answers', message: 'Only with completed: true.' },
@@ -241,61 +228,41 @@ export function createProgressService({ db, now, publicUrl }: { db: Db; now: () 
             const quiz = lesson.content as QuizContent;
             const score = scoreQuiz(quiz, input.answers);
             const passed = score >= quiz.passingScore;
-            const [row] = await tx
-              .insert(quizAttempts)
-              .values({
-                id: newId('quizAttempt'),
-                enrollmentId: enrollment.id,
-                lessonId: lesson.id,
-                answers: input.answers,
-                score,
-                passed,
-              })
-              .returning();
-            attempt = { id: row!.id, score, passed };
+            attempt = await repo.insertAttempt(tx, schoolId, {
+              id: newId('quizAttempt'),
+              enrollmentId: enrollment.id,
+              lessonId: lesson.id,
+              answers: input.answers,
+              score,
+              passed,
+            });
             // A failed attempt is stored; it leaves the lesson as it was (open, or completed by an earlier pass).
             completes = passed || Boolean(previous?.completedAt);
           }
         }
-        const completedAt = completes ? (previous?.completedAt ?? now()) : null;
-        const [saved] = await tx
-          .insert(lessonProgress)
-          .values({ enrollmentId: enrollment.id, lessonId: lesson.id, completedAt, watchedSeconds: watched })
-          .onConflictDoUpdate({
-            target: [lessonProgress.enrollmentId, lessonProgress.lessonId],
-            set: { completedAt, watchedSeconds: watched, updatedAt: sql`now()` },
-          })
-          .returning();
-        // Progress from what is loaded already, with this lesson's new row.
-        const rowsNow = [...rows.filter((r) => r.lessonId !== lesson.id), saved!];
-        const progress = await progressOf(tx, enrollment, { sections: secs, lessons: less, rows: rowsNow });
+        const saved = {
+          lessonId: lesson.id,
+          completedAt: completes ? (previous?.completedAt ?? now()) : null,
+          watchedSeconds: watched,
+        };
+        await repo.saveProgress(tx, schoolId, { enrollmentId: enrollment.id, ...saved });
+        // From here on, what the transaction read plus what it wrote: nothing is read back.
+        const progress = [...state.progress.filter((r) => r.lessonId !== lesson.id), saved];
         if (completes && !previous?.completedAt) {
-          const anyBefore = await tx
-            .select({ n: sql<number>`count(*)::int` })
-            .from(lessonProgress)
-            .innerJoin(enrollments, eq(enrollments.id, lessonProgress.enrollmentId))
-            .where(
-              and(eq(enrollments.studentId, enrollment.studentId), sql`${lessonProgress.completedAt} IS NOT NULL`),
-            );
-          await sideEffects(tx, enrollment, (anyBefore[0]?.n ?? 0) === 1, progress.complete);
+          const completed = new Set(progress.filter((r) => r.completedAt).map((r) => r.lessonId));
+          const published = state.lessons.filter((l) => l.status === 'published');
+          await sideEffects(
+            tx,
+            enrollment,
+            published.every((l) => completed.has(l.id)),
+          );
         }
-        return { enrollment, progress, attempt };
+        const attempts = attempt ? newestAttempts([...state.attempts, attempt]) : state.attempts;
+        return { enrollment, state: { ...state, progress, attempts }, attempt };
       });
+      // The response is built after the commit: the lock is held only for the rules and the writes.
+      return { enrollment, progress: progressOf(enrollment, state), attempts: state.attempts, attempt };
     },
-
-    async attempts(enrollmentId: string, lessonIds?: string[]) {
-      return db
-        .select()
-        .from(quizAttempts)
-        .where(
-          lessonIds
-            ? and(eq(quizAttempts.enrollmentId, enrollmentId), inArray(quizAttempts.lessonId, lessonIds))
-            : eq(quizAttempts.enrollmentId, enrollmentId),
-        )
-        .orderBy(asc(quizAttempts.createdAt));
-    },
-
-    verifyUrl: (code: string) => `${publicUrl}/api/v1/verify/${code}`,
   };
 }
 export type ProgressService = ReturnType<typeof createProgressService>;

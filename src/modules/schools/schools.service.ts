@@ -91,6 +91,11 @@ export function createSchoolService(deps: { db: Db; apiKeys: ApiKeyService; user
         return createInTx(tx, input);
       });
     },
+
+    /** The school's row inside another module's transaction (enrollments: time zone, certificate name). */
+    read(tx: Tx, schoolId: string) {
+      return repo.findSchool(tx, schoolId);
+    },
   };
 }
 export type SchoolService = ReturnType<typeof createSchoolService>;

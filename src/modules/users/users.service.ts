@@ -144,6 +144,11 @@ export function createUserService({ db }: { db: Db }) {
     get(schoolId: string, userId: string) {
       return repo.findUser(db, schoolId, userId);
     },
+
+    /** The user's row inside another module's transaction (enrollments: the name a certificate prints). */
+    read(tx: DbOrTx, schoolId: string, userId: string) {
+      return repo.findUser(tx, schoolId, userId);
+    },
   };
   return service;
 }
