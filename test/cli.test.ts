@@ -19,6 +19,8 @@ const TSX = ['--import', 'tsx'];
 
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'syllabus-cli-'));
 const children: ChildProcess[] = [];
+/** Other DATA_DIRs a test made: their PostgreSQL is stopped in afterAll even when the test failed midway. */
+const otherDataDirs: string[] = [];
 
 function env(extra: Record<string, string> = {}) {
   // DATABASE_URL unset: the embedded PostgreSQL under DATA_DIR is the database.
@@ -85,8 +87,10 @@ async function postmasterRunning(): Promise<boolean> {
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   // Stop any Postgres a crashed step left behind, then remove the data dir.
-  await stopEmbeddedPostgres(dataDir);
-  await fs.rm(dataDir, { recursive: true, force: true });
+  for (const dir of [dataDir, ...otherDataDirs]) {
+    await stopEmbeddedPostgres(dir);
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 });
 
 describe('syllabus CLI and embedded PostgreSQL', () => {
@@ -236,6 +240,7 @@ describe('syllabus CLI and embedded PostgreSQL', () => {
 
   it('first start on an empty database prints the owner login and a * key once', async () => {
     const empty = await fs.mkdtemp(path.join(os.tmpdir(), 'syllabus-boot-'));
+    otherDataDirs.push(empty);
     const port = await freePort();
     const child = spawn(process.execPath, [...TSX, 'src/server.ts'], {
       cwd: ROOT,
