@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import type { ZodType } from 'zod';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
+import { mountOperations } from './http/mount.js';
 import { AppError } from './lib/errors.js';
 import { newId } from './lib/ids.js';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from './lib/json-depth.js';
@@ -12,7 +13,6 @@ import { createThrottle } from './lib/throttle.js';
 import { RequestValidationError, zodIssuesToDetails } from './lib/validation.js';
 import apiKeyRoutes from './modules/api-keys/api-keys.routes.js';
 import authRoutes from './modules/auth/auth.routes.js';
-import categoryRoutes from './modules/categories/categories.routes.js';
 import communityRoutes from './modules/communities/communities.routes.js';
 import courseRoutes from './modules/courses/courses.routes.js';
 import curriculumRoutes from './modules/courses/curriculum.routes.js';
@@ -22,6 +22,7 @@ import mediaRoutes from './modules/media/media.routes.js';
 import schoolRoutes from './modules/schools/schools.routes.js';
 import userRoutes from './modules/users/users.routes.js';
 import videoRoutes from './modules/videos/videos.routes.js';
+import { operations } from './operations/index.js';
 import { VERSION } from './paths.js';
 import authPlugin, { sessionCookie } from './plugins/auth.js';
 import errorsPlugin, { sendError } from './plugins/errors.js';
@@ -44,6 +45,8 @@ export type AppDeps = {
   redis?: Redis;
   /** Where JSON log lines go (stdout by default); tests capture them. */
   logStream?: NodeJS.WritableStream;
+  /** Tests: check every operation's response against its declared schema and error codes. */
+  contractCheck?: boolean;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -157,10 +160,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     async (api) => {
       // The one list of feature modules.
       await api.register(healthRoutes, { db: database.db, version: VERSION });
+      mountOperations(api, operations, { services, contractCheck: deps.contractCheck ?? false });
       await api.register(authRoutes, { auth: services.auth, session, throttle });
       await api.register(apiKeyRoutes, { apiKeys: services.apiKeys });
       await api.register(schoolRoutes, { schools: services.schools });
-      await api.register(categoryRoutes, { categories: services.categories });
       await api.register(courseRoutes, { courses: services.courses });
       await api.register(curriculumRoutes, {
         sections: services.sections,

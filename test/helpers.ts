@@ -94,7 +94,13 @@ export async function setupApp(
         },
       })
     : undefined;
-  const app = await buildApp(config, { database, services, ...(logStream ? { logStream } : {}), ...options.deps });
+  const app = await buildApp(config, {
+    database,
+    services,
+    contractCheck: true,
+    ...(logStream ? { logStream } : {}),
+    ...options.deps,
+  });
   options.routes?.(app);
   await app.ready();
   await waitUntilLive(database);

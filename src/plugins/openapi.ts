@@ -5,6 +5,8 @@ import fp from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ERROR_STATUS } from '../lib/errors.js';
+import { documentedErrors } from '../operations/errors-doc.js';
+import type { AnyOperation } from '../operations/operation.js';
 import type { RouteAuth } from './auth.js';
 
 export const ErrorSchema = z
@@ -70,7 +72,8 @@ export default fp(async function openapiPlugin(app: FastifyInstance, opts: { pub
             type: 'apiKey',
             in: 'cookie',
             name: 'syllabus_session',
-            description: 'Owner/admin session from POST /auth/login; named `__Host-syllabus_session` when served over https.',
+            description:
+              'Owner/admin session from POST /auth/login; named `__Host-syllabus_session` when served over https.',
           },
         },
       },
@@ -81,16 +84,24 @@ export default fp(async function openapiPlugin(app: FastifyInstance, opts: { pub
       const auth: RouteAuth = (doc.route.config as { auth?: RouteAuth } | undefined)?.auth ?? 'key';
       const scopes = (doc.route.config as { scopes?: string[] } | undefined)?.scopes ?? [];
       const response = (out.schema.response ?? {}) as Record<string, unknown>;
-      if (out.schema.body || out.schema.querystring || out.schema.params)
-        response['400'] ??= errorResponse('Invalid request (validation_error, invalid_json, …)');
-      if (auth !== 'none')
-        response['401'] ??= errorResponse('Missing, malformed, unknown, revoked or expired credentials');
-      if (scopes.length) response['403'] ??= errorResponse(`The key lacks the scope ${scopes.join(', ')}`);
-      if (out.schema.params) response['404'] ??= errorResponse('Not found (also other schools\u2019 ids)');
-      if (doc.route.method === 'PATCH' || doc.route.method === 'DELETE')
-        response['412'] ??= errorResponse('If-Match did not match the ETag');
-      response['429'] ??= errorResponse('Rate limited; see Retry-After');
-      response['500'] ??= errorResponse('Unexpected server error');
+      const operation = (doc.route.config as { operation?: AnyOperation } | undefined)?.operation;
+      if (operation) {
+        // Every status the operation can answer, with its error codes.
+        for (const [status, codes] of documentedErrors(operation)) {
+          response[String(status)] ??= errorResponse(`\`${codes.join('`, `')}\``);
+        }
+      } else {
+        if (out.schema.body || out.schema.querystring || out.schema.params)
+          response['400'] ??= errorResponse('Invalid request (validation_error, invalid_json, …)');
+        if (auth !== 'none')
+          response['401'] ??= errorResponse('Missing, malformed, unknown, revoked or expired credentials');
+        if (scopes.length) response['403'] ??= errorResponse(`The key lacks the scope ${scopes.join(', ')}`);
+        if (out.schema.params) response['404'] ??= errorResponse('Not found (also other schools\u2019 ids)');
+        if (doc.route.method === 'PATCH' || doc.route.method === 'DELETE')
+          response['412'] ??= errorResponse('If-Match did not match the ETag');
+        response['429'] ??= errorResponse('Rate limited; see Retry-After');
+        response['500'] ??= errorResponse('Unexpected server error');
+      }
       const description = scopes.length ? `Requires scope \`${scopes.join('`, `')}\`.` : undefined;
       return {
         url: out.url,
