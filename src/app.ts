@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import type { ZodType } from 'zod';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
+import { mountMcp } from './http/mcp-route.js';
 import { mountOperations } from './http/mount.js';
 import { AppError } from './lib/errors.js';
 import { newId } from './lib/ids.js';
@@ -183,6 +184,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
     { prefix: '/api/v1' },
   );
+
+  mountMcp(app, { operations, version: VERSION });
 
   app.addHook('onClose', async () => {
     if (redis && !deps.redis) await redis.quit().catch(() => {});
