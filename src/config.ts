@@ -75,6 +75,9 @@ const EnvSchema = z.object({
     ),
   /** Hosts, addresses or CIDRs that server-side fetches may reach although they are not public (tests: loopback). */
   OUTBOUND_ALLOW_HOSTS: z.string().default(''),
+  /** CLI only: the key `syllabus mcp` acts with, and the server `syllabus import/export --url` talk to. */
+  SYLLABUS_API_KEY: z.string().min(1).optional(),
+  SYLLABUS_URL: z.url({ protocol: /^https?$/ }).optional(),
   OWNER_EMAIL: z.email().default('owner@example.com'),
   SCHOOL_NAME: z.string().min(1).max(255).default('My School'),
 });
@@ -116,6 +119,9 @@ export type Config = {
   outboundAllowHosts: string[];
   /** Used only when the first start bootstraps an empty database. */
   bootstrap: { ownerEmail: string; schoolName: string };
+  /** CLI: SYLLABUS_API_KEY and SYLLABUS_URL. */
+  cliApiKey: string | undefined;
+  cliUrl: string | undefined;
 };
 
 export class ConfigError extends Error {}
@@ -170,5 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((h) => h.trim())
       .filter(Boolean),
     bootstrap: { ownerEmail: e.OWNER_EMAIL, schoolName: e.SCHOOL_NAME },
+    cliApiKey: e.SYLLABUS_API_KEY,
+    cliUrl: e.SYLLABUS_URL?.replace(/\/$/, ''),
   };
 }

@@ -3,6 +3,7 @@
  * scope, structured results, REST errors as error results, idempotency keys.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { call, createKey, createSchool, listen, setupApp } from './helpers.js';
@@ -110,4 +111,36 @@ describe('MCP over Streamable HTTP', () => {
     const list = await call(ctx.app, 'GET', '/api/v1/categories?limit=100', { key: A.key });
     expect(list.json().categories.filter((c: { name: string }) => c.name === 'Once only')).toHaveLength(1);
   });
+});
+
+describe('MCP over stdio (syllabus mcp)', () => {
+  it('serves the same tools with SYLLABUS_API_KEY on the same database', async () => {
+    const key = (await createKey(ctx, A.id, ['courses:read'])).key;
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: ['--import', 'tsx', 'src/cli/main.ts', 'mcp'],
+      env: {
+        ...(process.env as Record<string, string>),
+        DATABASE_URL: ctx.dbUrl,
+        SYLLABUS_API_KEY: key,
+        LOG_LEVEL: 'silent',
+      },
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'desktop-agent', version: '1.0.0' });
+    await client.connect(transport);
+    try {
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      expect(names).toContain('list_categories');
+      expect(names).not.toContain('create_category');
+      await call(ctx.app, 'POST', '/api/v1/categories', { key: A.key, body: { name: 'Seen over stdio' } });
+      const list = await client.callTool({ name: 'list_categories', arguments: { limit: 100 } });
+      const names2 = (list.structuredContent as { categories: { name: string }[] }).categories.map((c) => c.name);
+      expect(names2).toContain('Seen over stdio');
+      const refused = await client.callTool({ name: 'create_category', arguments: { name: 'No' } });
+      expect(refused.isError).toBe(true);
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
 });

@@ -16,6 +16,7 @@ const USAGE = `syllabus ${VERSION} — API-first course platform
 Usage:
   syllabus serve                       start the HTTP server (same as npm start)
   syllabus migrate [--json]            apply database migrations
+  syllabus mcp                         the MCP server over stdio (acts with SYLLABUS_API_KEY)
   syllabus school create --name NAME [--owner-email EMAIL] [--owner-password PASSWORD] [--json]
                                        (owner email defaults to owner@example.com; password generated when omitted)
   syllabus key create --school SCHOOL_ID [--name NAME] [--permissions '*,courses:read'] [--json]
@@ -53,6 +54,13 @@ async function run(argv: string[]): Promise<{ json: unknown; text: string } | un
     case 'serve':
       await import('../server.js');
       return undefined;
+
+    case 'mcp': {
+      const { serveMcpOverStdio } = await import('../mcp/stdio.js');
+      await serveMcpOverStdio();
+      process.exit(0);
+      return undefined;
+    }
 
     case 'migrate':
       await withServices(async () => undefined);
