@@ -7,16 +7,17 @@
  * content expressions, so what we accept is exactly what a Tiptap editor with these extensions can
  * load. On top of the schema we check attribute values (ProseMirror only knows attribute names).
  */
-import { type Attributes, type Extensions, getSchema, type JSONContent, mergeAttributes } from '@tiptap/core';
+import { type Attributes, type Extensions, getSchema, mergeAttributes } from '@tiptap/core';
 import Highlight from '@tiptap/extension-highlight';
 import Image from '@tiptap/extension-image';
 import { Table, TableCell, TableHeader, TableRow } from '@tiptap/extension-table';
-import { generateHTML, generateJSON } from '@tiptap/html/server';
-import type { MarkType, NodeType } from '@tiptap/pm/model';
+import { DOMSerializer, type MarkType, Node, type NodeType, DOMParser as PMDOMParser } from '@tiptap/pm/model';
 import StarterKit from '@tiptap/starter-kit';
+import { Window } from 'happy-dom';
 import { Marked } from 'marked';
 import sanitize from 'sanitize-html';
 import { AppError, type ErrorDetail } from './errors.js';
+import { writeHtml } from './html-writer.js';
 
 export type RichTextDoc = { type: 'doc'; content?: unknown[] } & Record<string, unknown>;
 
@@ -58,7 +59,8 @@ function readerCellAttributes(inherited: Attributes | object | undefined): Attri
   };
 }
 
-const EXTENSIONS: Extensions = [
+/** The Tiptap extensions (and their configuration) the schema is built from: what an editor loads. */
+export const RICH_TEXT_EXTENSIONS: Extensions = [
   StarterKit.configure({
     heading: { levels: [1, 2, 3] },
     link: {
@@ -97,7 +99,9 @@ const EXTENSIONS: Extensions = [
   Highlight.configure({ multicolor: false }),
 ];
 
-const schema = getSchema(EXTENSIONS);
+const schema = getSchema(RICH_TEXT_EXTENSIONS);
+const domParser = PMDOMParser.fromSchema(schema);
+const domSerializer = DOMSerializer.fromSchema(schema);
 
 const NODES = [
   'doc',
@@ -460,9 +464,27 @@ export function sanitizeHtml(html: string): string {
   return sanitize(html, SANITIZE_OPTIONS);
 }
 
-/** HTML → sanitised → Tiptap's own HTML parser → validated like any document. */
+/**
+ * One happy-dom window for the whole process, used only to parse HTML into detached elements:
+ * parsing is synchronous, so calls never interleave, and nothing is ever attached to its page.
+ * (A window per call, as @tiptap/html does, costs more than everything else together.)
+ */
+const htmlWindow = new Window({
+  settings: {
+    disableJavaScriptEvaluation: true,
+    disableJavaScriptFileLoading: true,
+    disableCSSFileLoading: true,
+    disableIframePageLoading: true,
+    disableComputedStyleRendering: true,
+  },
+});
+
+/** HTML → sanitised → ProseMirror's HTML parser with the Tiptap rules → validated like any document. */
 function fromHtml(html: string, path: string): RichTextDoc {
-  return validated(generateJSON(sanitizeHtml(html), EXTENSIONS), path);
+  const template = htmlWindow.document.createElement('template');
+  template.innerHTML = sanitizeHtml(html);
+  const json = domParser.parse(template.content as unknown as globalThis.Node).toJSON();
+  return validated(json, path);
 }
 
 const markdown = new Marked({ gfm: true, breaks: false }).use({
@@ -523,7 +545,7 @@ export function parseMarkdown(markdownText: string, path: string): RichTextDoc {
 
 /** Rendered, sanitised HTML of a valid document. */
 export function renderRichText(doc: RichTextDoc): string {
-  return generateHTML(doc as JSONContent, EXTENSIONS);
+  return writeHtml(domSerializer, Node.fromJSON(schema, doc).content);
 }
 
 /** Length of the document's plain text: the characters of its text nodes (UTF-16 code units). */
