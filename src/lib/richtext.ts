@@ -14,12 +14,25 @@ import { Table, TableCell, TableHeader, TableRow } from '@tiptap/extension-table
 import { DOMSerializer, type MarkType, Node, type NodeType, DOMParser as PMDOMParser } from '@tiptap/pm/model';
 import StarterKit from '@tiptap/starter-kit';
 import { Window } from 'happy-dom';
-import { Marked } from 'marked';
 import sanitize from 'sanitize-html';
 import { AppError, type ErrorDetail } from './errors.js';
 import { writeHtml } from './html-writer.js';
+import { createMarkdownRenderer, MarkdownLimitError } from './markdown.js';
 
 export type RichTextDoc = { type: 'doc'; content?: unknown[] } & Record<string, unknown>;
+
+// ---------------------------------------------------------------------------------------------
+// Limits (API.md §1 "Limits that protect every school"), checked before any conversion: the
+// size of what was sent first, then the document's node count and depth in one iterative walk,
+// so no input can make the work that follows (sanitising, parsing, validating, rendering)
+// expensive or deep.
+
+/** Most bytes (UTF-8) of one rich-text field as sent: the string, or a document object's JSON. */
+export const RICH_TEXT_MAX_BYTES = 200_000;
+/** Most nodes (every node, text nodes included) in one rich-text document. */
+export const RICH_TEXT_MAX_NODES = 10_000;
+/** Deepest nesting: `doc` is level 0, its blocks level 1, and no node may be deeper than this. */
+export const RICH_TEXT_MAX_DEPTH = 64;
 
 // ---------------------------------------------------------------------------------------------
 // URLs
@@ -213,7 +226,6 @@ const ATTR_RULES: Record<string, Record<string, AttrRule>> = {
 // Validation: walk the JSON, reporting problems at their dot paths.
 
 const MAX_PROBLEMS = 20;
-const MAX_DEPTH = 100; // deeper documents are refused before anything recursive can overflow
 const NODE_KEYS = new Set(['type', 'attrs', 'content', 'marks', 'text']);
 const MARK_KEYS = new Set(['type', 'attrs']);
 
@@ -307,11 +319,11 @@ function checkContent(type: NodeType, children: (NodeType | undefined)[], path: 
   if (!match.validEnd) problems.add(path, `The ${type.name} node is incomplete (${expected}).`, 'invalid_content');
 }
 
+/** Recursive, but only ever called on a document checkLimits has bounded to RICH_TEXT_MAX_DEPTH. */
 function checkNode(
   json: unknown,
   parent: NodeType | undefined,
   path: string,
-  depth: number,
   problems: Problems,
 ): NodeType | undefined {
   if (problems.full) return undefined;
@@ -334,12 +346,8 @@ function checkNode(
 
   const content = json.content ?? [];
   if (!Array.isArray(content)) problems.add(`${path}.content`, 'content must be an array.', 'invalid_content');
-  else if (depth >= MAX_DEPTH && content.length)
-    problems.add(`${path}.content`, `The document is nested more than ${MAX_DEPTH} levels deep.`, 'invalid_content');
   else {
-    const children = content.map((child: unknown, i) =>
-      checkNode(child, type, `${path}.content.${i}`, depth + 1, problems),
-    );
+    const children = content.map((child: unknown, i) => checkNode(child, type, `${path}.content.${i}`, problems));
     if (!problems.full) checkContent(type, children, path, problems);
   }
   return type;
@@ -356,11 +364,68 @@ function fail(path: string, details: ErrorDetail[]): never {
 const NOT_A_DOC =
   'Expected a rich-text document ({ "type": "doc", "content": [...] }), its JSON string, or an HTML string.';
 
-/** Validates a document object and returns it unchanged (so stored documents round-trip). */
-function validated(value: unknown, path: string): RichTextDoc {
+const MAX_NODES_TEXT = `${RICH_TEXT_MAX_NODES.toLocaleString('en-US')} nodes`;
+const tooLarge = (path: string, what: string): never =>
+  fail(path, [{ path, message: `The rich text is larger than ${what}.`, code: 'too_large' }]);
+
+/** The byte limit on a string as sent, checked before it is parsed in any way. */
+function checkStringSize(value: string, path: string) {
+  // A UTF-8 character is at most 3 bytes per UTF-16 unit: only long strings need counting.
+  if (value.length * 3 > RICH_TEXT_MAX_BYTES && Buffer.byteLength(value, 'utf8') > RICH_TEXT_MAX_BYTES)
+    tooLarge(path, `${RICH_TEXT_MAX_BYTES.toLocaleString('en-US')} bytes`);
+}
+
+/**
+ * Node count and depth of a document, walked with an explicit stack (one frame per level, so a
+ * 10,000-deep document costs nothing), stopping at the first limit crossed. Anything that is not
+ * a node still counts as one; validation reports it afterwards.
+ */
+function checkLimits(doc: Json, path: string) {
+  type Frame = { children: unknown[]; next: number };
+  const stack: Frame[] = [];
+  let nodes = 1;
+  let node: unknown = doc;
+  for (;;) {
+    const content = isObject(node) ? node.content : undefined;
+    if (Array.isArray(content) && content.length) {
+      if (stack.length >= RICH_TEXT_MAX_DEPTH) {
+        const at = `${path}${stack.map((f) => `.content.${f.next - 1}`).join('')}.content`;
+        const message = `The document is nested more than ${RICH_TEXT_MAX_DEPTH} levels deep.`;
+        fail(path, [{ path: at, message, code: 'too_deep' }]);
+      }
+      stack.push({ children: content, next: 0 });
+    }
+    let top = stack[stack.length - 1];
+    while (top && top.next >= top.children.length) {
+      stack.pop();
+      top = stack[stack.length - 1];
+    }
+    if (!top) return;
+    node = top.children[top.next++];
+    if (++nodes > RICH_TEXT_MAX_NODES) tooLarge(path, MAX_NODES_TEXT);
+  }
+}
+
+/** A document object's size as JSON (its depth is already bounded by checkLimits). */
+function checkObjectSize(doc: Json, path: string) {
+  let json: string;
+  try {
+    json = JSON.stringify(doc);
+  } catch {
+    // Only attribute values nested absurdly deep (or cyclic) get here: never a valid document.
+    fail(path, [{ path, message: 'The document cannot be read as JSON (nested too deeply).', code: 'too_deep' }]);
+  }
+  checkStringSize(json, path);
+}
+
+/** Validates a document object and returns it unchanged (so stored documents round-trip).
+ * `sent`: the object is the field as sent, so its own size counts against the byte limit. */
+function validated(value: unknown, path: string, sent = false): RichTextDoc {
   if (!isObject(value) || value.type !== 'doc') fail(path, [{ path, message: NOT_A_DOC, code: 'invalid_type' }]);
+  checkLimits(value, path);
+  if (sent) checkObjectSize(value, path);
   const problems = new Problems();
-  checkNode(value, undefined, path, 0, problems);
+  checkNode(value, undefined, path, problems);
   if (!problems.list.length) {
     // ProseMirror's own check as a last guard: anything our walk missed still cannot get through.
     try {
@@ -452,9 +517,9 @@ const SANITIZE_OPTIONS: sanitize.IOptions = {
     td: cellAttrs,
   },
   // Absurdly deep HTML is flattened here instead of overflowing the stack of the parsers after
-  // it. The limit is above what any document within MAX_DEPTH renders to (a node is at most two
-  // elements, plus the marks around a text).
-  nestingLimit: 2 * MAX_DEPTH + 8,
+  // it. The limit is above what any document within RICH_TEXT_MAX_DEPTH renders to (a node is at
+  // most two elements, plus the marks around a text).
+  nestingLimit: 2 * RICH_TEXT_MAX_DEPTH + 8,
   // Relative image URLs pass the scheme check but are not allowed in documents: drop the image.
   exclusiveFilter: (frame) => frame.tag === 'img' && !isUrlWithScheme(frame.attribs.src, IMAGE_SCHEMES),
 };
@@ -462,6 +527,20 @@ const SANITIZE_OPTIONS: sanitize.IOptions = {
 /** The sanitize-html call used for HTML input (exported for the property test). */
 export function sanitizeHtml(html: string): string {
   return sanitize(html, SANITIZE_OPTIONS);
+}
+
+/** Sanitises, counting the input's elements (allowed or not) on the way: the sanitiser is linear,
+ * the DOM and ProseMirror parsers after it are not cheap, so an oversized input stops here. */
+function sanitizeCounted(html: string, path: string): string {
+  let elements = 0;
+  const sanitised = sanitize(html, {
+    ...SANITIZE_OPTIONS,
+    onOpenTag: () => {
+      elements++;
+    },
+  });
+  if (elements > RICH_TEXT_MAX_NODES) tooLarge(path, `${RICH_TEXT_MAX_NODES.toLocaleString('en-US')} elements`);
+  return sanitised;
 }
 
 /**
@@ -482,24 +561,12 @@ const htmlWindow = new Window({
 /** HTML → sanitised → ProseMirror's HTML parser with the Tiptap rules → validated like any document. */
 function fromHtml(html: string, path: string): RichTextDoc {
   const template = htmlWindow.document.createElement('template');
-  template.innerHTML = sanitizeHtml(html);
+  template.innerHTML = sanitizeCounted(html, path);
   const json = domParser.parse(template.content as unknown as globalThis.Node).toJSON();
   return validated(json, path);
 }
 
-const markdown = new Marked({ gfm: true, breaks: false }).use({
-  renderer: {
-    // Images are blocks in the schema: a paragraph holding only images would leave an empty
-    // paragraph behind, so such paragraphs render as their images alone.
-    paragraph({ tokens }) {
-      const imagesOnly =
-        tokens.length > 0 && tokens.every((t) => t.type === 'image' || (t.type === 'text' && !t.raw.trim()));
-      return imagesOnly ? this.parser.parseInline(tokens) : false;
-    },
-  },
-  // marked ends every code block with a newline, which would become an empty last line.
-  hooks: { postprocess: (html) => html.replace(/\n<\/code><\/pre>/g, '</code></pre>') },
-});
+const markdownToHtml = createMarkdownRenderer(RICH_TEXT_MAX_DEPTH, RICH_TEXT_MAX_NODES);
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -516,7 +583,8 @@ const markdown = new Marked({ gfm: true, breaks: false }).use({
  *   needs at least one block).
  */
 export function parseRichText(value: unknown, path: string): RichTextDoc {
-  if (typeof value !== 'string') return validated(value, path);
+  if (typeof value !== 'string') return validated(value, path, true);
+  checkStringSize(value, path);
   if (!value.trimStart().startsWith('{')) return fromHtml(value, path);
   let parsed: unknown;
   try {
@@ -531,13 +599,16 @@ export function parseRichText(value: unknown, path: string): RichTextDoc {
 
 /** Same for a `<field>Markdown` string (path e.g. 'contentMarkdown'): GFM → HTML → as HTML. */
 export function parseMarkdown(markdownText: string, path: string): RichTextDoc {
+  checkStringSize(markdownText, path);
   let html: string;
   try {
-    html = markdown.parse(markdownText, { async: false });
+    html = markdownToHtml(markdownText);
   } catch (err) {
-    // marked recurses once per nesting level, so absurdly deep Markdown overflows the stack.
-    if (err instanceof RangeError)
-      fail(path, [{ path, message: 'The Markdown is nested too deeply.', code: 'too_deep' }]);
+    if (err instanceof MarkdownLimitError) {
+      if (err.code === 'too_large') tooLarge(path, MAX_NODES_TEXT);
+      const message = `The Markdown is nested more than ${RICH_TEXT_MAX_DEPTH} levels deep.`;
+      fail(path, [{ path, message, code: 'too_deep' }]);
+    }
     throw err;
   }
   return fromHtml(html, path);
@@ -551,11 +622,11 @@ export function renderRichText(doc: RichTextDoc): string {
 /** Length of the document's plain text: the characters of its text nodes (UTF-16 code units). */
 export function plainTextLength(doc: RichTextDoc): number {
   let length = 0;
-  const walk = (node: unknown) => {
-    if (!isObject(node)) return;
+  const pending: unknown[] = [doc];
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    if (!isObject(node)) continue;
     if (node.type === 'text' && typeof node.text === 'string') length += node.text.length;
-    if (Array.isArray(node.content)) node.content.forEach(walk);
-  };
-  walk(doc);
+    if (Array.isArray(node.content)) pending.push(...node.content);
+  }
   return length;
 }
