@@ -12,7 +12,6 @@ import { exceedsJsonDepth, MAX_JSON_DEPTH } from './lib/json-depth.js';
 import { compileSerializer } from './lib/serializer.js';
 import { createThrottle } from './lib/throttle.js';
 import { RequestValidationError, zodIssuesToDetails } from './lib/validation.js';
-import apiKeyRoutes from './modules/api-keys/api-keys.routes.js';
 import authRoutes from './modules/auth/auth.routes.js';
 import communityRoutes from './modules/communities/communities.routes.js';
 import courseRoutes from './modules/courses/courses.routes.js';
@@ -22,7 +21,6 @@ import healthRoutes from './modules/health/health.routes.js';
 import mediaRoutes from './modules/media/media.routes.js';
 import schoolRoutes from './modules/schools/schools.routes.js';
 import userRoutes from './modules/users/users.routes.js';
-import videoRoutes from './modules/videos/videos.routes.js';
 import { operations } from './operations/index.js';
 import { VERSION } from './paths.js';
 import authPlugin, { sessionCookie } from './plugins/auth.js';
@@ -163,7 +161,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await api.register(healthRoutes, { db: database.db, version: VERSION });
       mountOperations(api, operations, { services, contractCheck: deps.contractCheck ?? false });
       await api.register(authRoutes, { auth: services.auth, session, throttle });
-      await api.register(apiKeyRoutes, { apiKeys: services.apiKeys });
       await api.register(schoolRoutes, { schools: services.schools });
       await api.register(courseRoutes, { courses: services.courses });
       await api.register(curriculumRoutes, {
@@ -180,7 +177,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         certificates: services.certificates,
         learning: services.learning,
       });
-      await api.register(videoRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -1,5 +1,7 @@
 /** The one list of API operations (REST routes, MCP tools and the OpenAPI document all come from it). */
+import { apiKeyOperations } from '../modules/api-keys/api-keys.operations.js';
 import { categoryOperations } from '../modules/categories/categories.operations.js';
+import { videoOperations } from '../modules/videos/videos.operations.js';
 import type { AnyOperation } from './operation.js';
 
-export const operations: readonly AnyOperation[] = [...categoryOperations];
+export const operations: readonly AnyOperation[] = [...apiKeyOperations, ...categoryOperations, ...videoOperations];
