@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import type { ZodType } from 'zod';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
+import { mountLlmsTxt } from './http/llms-txt.js';
 import { mountMcp } from './http/mcp-route.js';
 import { mountOperations } from './http/mount.js';
 import { AppError } from './lib/errors.js';
@@ -182,6 +183,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   );
 
   mountMcp(app, { operations, version: VERSION });
+  mountLlmsTxt(app, config.publicUrl);
 
   app.addHook('onClose', async () => {
     if (redis && !deps.redis) await redis.quit().catch(() => {});

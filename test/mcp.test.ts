@@ -144,3 +144,22 @@ describe('MCP over stdio (syllabus mcp)', () => {
     }
   }, 60_000);
 });
+
+describe('GET /llms.txt', () => {
+  it('tells a language model how to use the API and MCP, linking the OpenAPI document', async () => {
+    for (const url of ['/llms.txt', '/api/v1/llms.txt']) {
+      const res = await call(ctx.app, 'GET', url);
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toContain('text/markdown');
+      for (const text of [
+        '/api/v1/openapi.json',
+        '/mcp',
+        'Idempotency-Key',
+        'Authorization: Bearer',
+        'details[].path',
+      ]) {
+        expect(res.body).toContain(text);
+      }
+    }
+  });
+});
