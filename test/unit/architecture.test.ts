@@ -125,6 +125,16 @@ const WRITE = /\.(insert|update|delete)\(|\b(UPDATE|DELETE\s+FROM|INSERT\s+INTO)
 
 type Unit = { name: string; node: ts.FunctionLikeDeclaration };
 
+/**
+ * Takes a `schoolId` parameter and uses it; or builds a prepared statement whose school is a
+ * placeholder (`sql.placeholder('schoolId')`, filled by the function that executes it).
+ */
+function scopedBySchool(node: ts.FunctionLikeDeclaration, body: string): boolean {
+  const takesSchool = node.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === 'schoolId');
+  if (takesSchool) return /\bschoolId\b/.test(body);
+  return /\.prepare\(/.test(body) && /\bschoolId\b/.test(body);
+}
+
 /** Top-level functions of a repo: declarations, `const f = () =>`, and members of `const obj = { f: () => … }`. */
 function repoUnits(sf: ts.SourceFile): Unit[] {
   const units: Unit[] = [];
@@ -165,9 +175,8 @@ describe('every repo function that runs a statement is scoped by school', () => 
           seen.add(key);
           continue;
         }
-        const takesSchool = node.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === 'schoolId');
         const body = node.body ? codeOf(node.body, sf) : '';
-        if (!takesSchool || !/\bschoolId\b/.test(body))
+        if (!scopedBySchool(node, body))
           problems.push(`${name}: ${WRITE.test(code) ? 'writes' : 'reads'} without a schoolId parameter used in it`);
       }
       expect(problems).toEqual([]);
@@ -184,7 +193,7 @@ describe('the check itself', () => {
     const sf = ts.createSourceFile('x.ts', code, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
     return repoUnits(sf).map((u) => ({
       name: u.name,
-      scoped: u.node.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === 'schoolId'),
+      scoped: scopedBySchool(u.node, u.node.body ? codeOf(u.node.body, sf) : ''),
       statement: STATEMENT.test(codeOf(u.node, sf)),
     }));
   };
@@ -195,7 +204,9 @@ describe('the check itself', () => {
         export async function a(db, schoolId, id) { await db.update(t).set({}).where(and(eq(t.schoolId, schoolId), eq(t.id, id))); }
         async function b(db, id) { await db.delete(t).where(eq(t.id, id)); }
         export const c = (db, id) => db.select().from(t);
-        export const o = { d: (db, schoolId) => db.execute(sql\`SELECT 1\`), e: (x) => x + 1 };
+        export const o = { d: (db, schoolId) => db.execute(sql\`SELECT \${schoolId}\`), e: (x) => x + 1 };
+        const p = (db) => db.select().from(t).where(eq(t.schoolId, sql.placeholder('schoolId'))).prepare('p');
+        const q = (db, schoolId) => db.delete(t).where(eq(t.id, 1));
       `),
     ).toEqual([
       { name: 'a', scoped: true, statement: true },
@@ -203,6 +214,8 @@ describe('the check itself', () => {
       { name: 'c', scoped: false, statement: true },
       { name: 'o.d', scoped: true, statement: true },
       { name: 'o.e', scoped: false, statement: false },
+      { name: 'p', scoped: true, statement: true },
+      { name: 'q', scoped: false, statement: true },
     ]);
   });
 
