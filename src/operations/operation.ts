@@ -8,6 +8,7 @@
 import type { z } from 'zod';
 import type { ErrorCode } from '../lib/errors.js';
 import type { Principal } from '../lib/principal.js';
+import type { RawJson } from '../lib/raw-json.js';
 import type { RequiredScope } from '../lib/scopes.js';
 import type { Services } from '../services.js';
 
@@ -15,16 +16,7 @@ import type { Services } from '../services.js';
 export type OperationAuth = 'key' | 'session' | 'key-or-session' | 'none';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-declare const rawJsonType: unique symbol;
-/**
- * JSON text built elsewhere (PostgreSQL's `json_build_object`) that has the shape `T`: HTTP sends
- * the text as it is, MCP and the contract check parse it. The type ties the text to its schema.
- */
-export type RawJson<T> = { readonly text: string; readonly [rawJsonType]?: T };
-const RAW_JSON = Symbol('rawJson');
-export const rawJson = <T>(text: string): RawJson<T> => ({ text, [RAW_JSON]: true }) as RawJson<T>;
-export const isRawJson = (value: unknown): value is RawJson<unknown> =>
-  typeof value === 'object' && value !== null && RAW_JSON in value;
+export { isRawJson, type RawJson, rawJson } from '../lib/raw-json.js';
 
 /** What an operation answers: the body (a value or raw JSON of the same shape), its status and headers. */
 export type Reply<T> = {
