@@ -62,41 +62,6 @@ export function limitedArray<T extends z.ZodArray>(array: T, max: number, items:
   }, array.max(max) as T);
 }
 
-/** One rich-text or Markdown field: at most 200 KB of input (API.md §1 Limits). */
-export const RICH_TEXT_MAX_BYTES = 200 * 1024;
-
-/** Whether a string is over the rich-text limit, measured in UTF-8 bytes as sent. */
-export function overRichTextLimit(text: string): boolean {
-  // A UTF-8 character takes 1 to 4 bytes: the byte count is only needed between those bounds.
-  if (text.length <= RICH_TEXT_MAX_BYTES / 4) return false;
-  if (text.length > RICH_TEXT_MAX_BYTES) return true;
-  return Buffer.byteLength(text, 'utf8') > RICH_TEXT_MAX_BYTES;
-}
-
-const RICH_TEXT_TOO_LARGE = `At most 200 KB (${RICH_TEXT_MAX_BYTES} bytes of UTF-8).`;
-
-/** A Markdown string within the rich-text limit (`code: too_large`). */
-export const MarkdownText = z
-  .string()
-  .superRefine((text, ctx) => {
-    if (overRichTextLimit(text)) limitIssue(ctx, 'too_large', RICH_TEXT_TOO_LARGE);
-  })
-  .meta({ description: `Markdown, rendered and sanitised; at most 200 KB (code too_large).` });
-
-/**
- * A rich-text value: a Tiptap document, that document as a JSON string, or HTML. Strings are held
- * to the limit here; a document's size (and node count) is checked where it is converted.
- */
-export const RichTextInput = z
-  .unknown()
-  .superRefine((value, ctx) => {
-    if (typeof value === 'string' && overRichTextLimit(value)) limitIssue(ctx, 'too_large', RICH_TEXT_TOO_LARGE);
-  })
-  .meta({
-    description:
-      'Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200 KB of input and 10,000 nodes (code too_large).',
-  });
-
 /** A one-sentence summary of the details, for the error's `message`. */
 export function summarise(details: ErrorDetail[], part: string): string {
   const first = details[0];

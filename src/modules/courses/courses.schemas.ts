@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { PaginationQuerySchema, PaginationSchema } from '../../lib/pagination.js';
+import { MarkdownText, RichTextInput } from '../../lib/richtext-input.js';
 import { strictQuery } from '../../lib/shape.js';
 import { SLUG_PATTERN } from '../../lib/slug.js';
-import { HttpUrl, limitIssue, MarkdownText, RichTextInput } from '../../lib/validation.js';
+import { HttpUrl, limitIssue } from '../../lib/validation.js';
 
 // ---------- shared field rules ----------
 
