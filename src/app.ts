@@ -101,6 +101,21 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     trustProxy: config.trustProxy as boolean | string,
     // Ids are short; a longer path segment is refused in the error shape rather than with a 414.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // Errors of the HTTP parser itself (headers too large, malformed requests) get the error shape too.
+    clientErrorHandler: (error: Error & { code?: string }, socket) => {
+      const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+      const body = JSON.stringify({
+        error: 'validation_error',
+        message: tooLarge ? 'The request headers are too large.' : 'The request is malformed.',
+        requestId: newId('request'),
+      });
+      const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      if (socket.writable) {
+        socket.end(
+          `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
+      }
+    },
     // URL decoding errors happen before routing: they get the one error shape too.
     frameworkErrors: (error, request, reply) => {
       void sendError(

@@ -1,8 +1,9 @@
+import net from 'node:net';
 import { count, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { courses, idempotencyKeys, lessons, sections } from '../src/db/schema/index.js';
 import { RICH_TEXT_MAX_BYTES } from '../src/lib/richtext.js';
-import { call, createSchool, setupApp } from './helpers.js';
+import { call, createSchool, listen, setupApp } from './helpers.js';
 
 /** Calls of the test route that has no body schema: a refused body must never reach it. */
 let echoCalls = 0;
@@ -293,5 +294,47 @@ describe('OpenAPI documents every limit', () => {
     const bulk = body('/api/v1/enrollments/bulk');
     expect(bulk.properties.enrollments.maxItems).toBe(1000);
     expect(bulk.properties.enrollments.description).toMatch(/1000.*too_many_items/);
+  });
+});
+
+describe('bounded error answers', async () => {
+  const app = await setupApp();
+  const s = await createSchool(app);
+
+  it('200,000 unknown fields get the first 100 details and a count of the rest, not a 15 MB answer', async () => {
+    const body: Record<string, number> = { name: 1 };
+    for (let i = 0; i < 200_000; i++) body[`k${i}`] = 1;
+    const res = await call(app.app, 'POST', '/api/v1/categories', { key: s.key, body });
+    expect(res.statusCode).toBe(400);
+    const { details } = res.json();
+    expect(details).toHaveLength(101);
+    expect(details[100]).toMatchObject({ path: '', code: 'truncated' });
+    expect(details[100].message).toContain('more problems');
+    expect(res.body.length).toBeLessThan(20_000);
+  });
+});
+
+describe('errors of the HTTP parser', async () => {
+  const app = await setupApp();
+  const base = await listen(app.app);
+
+  it('headers over the limit get 431 in the one error shape, and the server keeps serving', async () => {
+    const { port } = new URL(base);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => {
+        socket.write(`GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`);
+      });
+      let data = '';
+      socket.on('data', (chunk) => {
+        data += chunk;
+      });
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 431 /);
+    const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4));
+    expect(body).toMatchObject({ error: 'validation_error', message: 'The request headers are too large.' });
+    expect(body.requestId).toMatch(/^req_/);
+    expect((await fetch(`${base}/api/v1/health`)).status).toBe(200);
   });
 });

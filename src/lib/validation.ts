@@ -22,7 +22,7 @@ export function zodIssuesToDetails(
   issues: readonly z.core.$ZodIssue[],
   basePath: (string | number)[] = [],
 ): ErrorDetail[] {
-  return issues.flatMap((issue): ErrorDetail[] => {
+  const details = issues.flatMap((issue): ErrorDetail[] => {
     const at = [...basePath, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({
@@ -35,6 +35,20 @@ export function zodIssuesToDetails(
     const named = issue.code === 'custom' ? issue.params?.code : undefined;
     return [{ path: at.join('.'), message: issue.message, code: typeof named === 'string' ? named : issue.code }];
   });
+  return capDetails(details);
+}
+
+/** At most this many details in one error: a body with 200,000 unknown keys must not get a 15 MB answer. */
+export const MAX_DETAILS = 100;
+
+/** The first MAX_DETAILS problems, and one more detail saying how many were left out. */
+export function capDetails(details: ErrorDetail[]): ErrorDetail[] {
+  if (details.length <= MAX_DETAILS) return details;
+  const more = details.length - MAX_DETAILS;
+  return [
+    ...details.slice(0, MAX_DETAILS),
+    { path: '', message: `…and ${more} more problem${more === 1 ? '' : 's'} (fix these first).`, code: 'truncated' },
+  ];
 }
 
 /** Named limits of API.md §1 ("Limits that protect every school"), reported as `details[].code`. */
