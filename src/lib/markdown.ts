@@ -32,7 +32,31 @@ export function createMarkdownRenderer(maxDepth: number, maxNodes: number): (mar
     checkLimits(state, maxDepth, maxNodes);
     adjustForSchema(state);
   });
-  return (markdown) => md.render(markdown);
+  const maxMarkers = MARKERS_PER_NODE * maxNodes;
+  return (markdown) => {
+    // markdown-it is linear but costs about 1 µs per marker character: a text dense with markers
+    // is refused by a cheap count first, so no input within the limits parses for long.
+    if (countMarkers(markdown, maxMarkers)) throw new MarkdownLimitError('too_large');
+    return md.render(markdown);
+  };
+}
+
+/**
+ * Markers (emphasis, links, code, HTML, lists, headings, tables, line starts) allowed per node of the node limit. A text with
+ * more could only make more nodes than allowed, or none at all from a pile of markers.
+ */
+const MARKERS_PER_NODE = 4;
+const MARKER = new Uint8Array(128);
+for (const c of '*_[]()!`<>~\\\n-+#|') MARKER[c.charCodeAt(0)] = 1;
+
+/** True once `markdown` holds more than `max` marker characters (stops counting there). */
+function countMarkers(markdown: string, max: number): boolean {
+  let n = 0;
+  for (let i = 0; i < markdown.length; i++) {
+    const code = markdown.charCodeAt(i);
+    if (code < 128 && MARKER[code] === 1 && ++n > max) return true;
+  }
+  return false;
 }
 
 /** Every token but closing ones is one HTML node (an element, a text, a line break). */
