@@ -46,6 +46,23 @@ export async function lockCourse(db: DbOrTx, schoolId: string, courseId: string)
   return row;
 }
 
+/**
+ * A new updatedAt and version for the course; the update takes the row lock for the rest of the
+ * transaction (it conflicts with lockCourse's), so this is lockCourse and a touch in one statement.
+ */
+export async function touchCourse(
+  db: DbOrTx,
+  schoolId: string,
+  courseId: string,
+): Promise<{ id: string; version: number } | undefined> {
+  const [row] = await db
+    .update(courses)
+    .set({ updatedAt: new Date(), version: sql`${courses.version} + 1` })
+    .where(and(eq(courses.schoolId, schoolId), eq(courses.id, courseId)))
+    .returning({ id: courses.id, version: courses.version });
+  return row;
+}
+
 /** Fields left undefined in the patch keep their value (Drizzle leaves them out of SET). */
 export async function updateCourse(
   db: DbOrTx,

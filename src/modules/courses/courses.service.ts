@@ -547,6 +547,11 @@ export function createCourseService({ db, schools, categories, users, media }: D
       return course;
     },
 
+    /** lock() and touch() in one statement, for writes that change a part in any case. */
+    async lockAndTouch(tx: Tx, schoolId: string, courseId: string): Promise<void> {
+      if (!(await repo.touchCourse(tx, schoolId, courseId))) throw notFound('Course');
+    },
+
     /** A change to a part changes the course: new updatedAt and ETag. */
     async touch(tx: Tx, schoolId: string, courseId: string): Promise<void> {
       await repo.updateCourse(tx, schoolId, courseId, {});

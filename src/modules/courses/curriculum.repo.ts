@@ -4,7 +4,7 @@
  * course row lock (courses.repo lockCourse), so these shifts never interleave. Every statement is
  * scoped by the school as well as by the course.
  */
-import { and, asc, eq, gt, gte, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gt, gte, isNull, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { lessons, sections } from '../../db/schema/index.js';
 import { lessonJson, raw, sectionJson } from './course-json.js';
@@ -177,20 +177,53 @@ export async function countInContainer(
   return row?.n ?? 0;
 }
 
-export async function insertLessonAt(
+/**
+ * Inserts a lesson at `wanted` (default and at most: after the last) of its container, in one
+ * statement: checks that the section is the course's and bumps its version (its document holds its
+ * lessons), makes room, inserts, and returns the lesson's API document. Nothing is written and
+ * undefined is returned when the section is not the course's. The caller holds the course lock and
+ * runs this in a later statement, so the positions it reads include every committed change.
+ */
+export async function insertLessonInContainer(
   db: DbOrTx,
   schoolId: string,
-  row: NewLesson & { position: number },
-): Promise<LessonRow> {
-  await db
-    .update(lessons)
-    .set({ position: sql`${lessons.position} + 1`, version: sql`${lessons.version} + 1` })
-    .where(and(inContainer(schoolId, row.courseId, row.sectionId ?? null), gte(lessons.position, row.position)));
-  const [created] = await db
-    .insert(lessons)
-    .values({ ...row, schoolId })
-    .returning();
-  return created!;
+  row: Omit<NewLesson, 'position'>,
+  wanted: number | undefined,
+): Promise<{ json: string; id: string; version: number } | undefined> {
+  const container = row.sectionId ? sql`l.section_id = ${row.sectionId}` : sql`l.section_id IS NULL`;
+  const inContainer = sql`l.school_id = ${schoolId} AND l.course_id = ${row.courseId} AND ${container}`;
+  const section = row.sectionId
+    ? sql`UPDATE sections SET updated_at = ${new Date()}, version = version + 1
+           WHERE school_id = ${schoolId} AND course_id = ${row.courseId} AND id = ${row.sectionId} RETURNING id`
+    : sql`SELECT NULL AS id`;
+  // Column names and driver values (jsonb, enums) from the table definition, for the fields given.
+  const columns = getTableColumns(lessons);
+  const fields = Object.entries({ ...row, schoolId }).filter(([, value]) => value !== undefined) as [
+    keyof typeof columns,
+    unknown,
+  ][];
+  const { rows } = await db.execute<{ json: string; id: string; version: number }>(sql`
+    WITH section AS (${section}),
+    place AS (
+      -- Positions are dense, so the last one is the count (read from the index, not by counting).
+      SELECT least(coalesce(${wanted ?? null}::int, last + 1), last + 1) AS position
+        FROM (SELECT coalesce(max(l.position), 0) AS last FROM lessons l WHERE ${inContainer}) n
+       WHERE EXISTS (SELECT 1 FROM section)
+    ),
+    shifted AS (
+      UPDATE lessons l SET position = l.position + 1, version = l.version + 1
+       WHERE ${inContainer} AND l.position >= (SELECT position FROM place)
+    )
+    INSERT INTO lessons AS l (${sql.join(
+      fields.map(([key]) => sql.identifier(columns[key].name)),
+      sql`, `,
+    )}, position)
+    SELECT ${sql.join(
+      fields.map(([key, value]) => sql.param(value, columns[key])),
+      sql`, `,
+    )}, place.position FROM place
+    RETURNING ${raw(lessonJson('l', true))}::text AS json, l.id, l.version`);
+  return rows[0];
 }
 
 /**
