@@ -15,8 +15,6 @@ import { createThrottle } from './lib/throttle.js';
 import { RequestValidationError, zodIssuesToDetails } from './lib/validation.js';
 import authRoutes from './modules/auth/auth.routes.js';
 import communityRoutes from './modules/communities/communities.routes.js';
-import courseRoutes from './modules/courses/courses.routes.js';
-import curriculumRoutes from './modules/courses/curriculum.routes.js';
 import enrollmentRoutes, { learningRoutes } from './modules/enrollments/enrollments.routes.js';
 import healthRoutes from './modules/health/health.routes.js';
 import mediaRoutes from './modules/media/media.routes.js';
@@ -178,12 +176,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       mountOperations(api, operations, { services, contractCheck: deps.contractCheck ?? false });
       await api.register(authRoutes, { auth: services.auth, session, throttle });
       await api.register(schoolRoutes, { schools: services.schools });
-      await api.register(courseRoutes, { courses: services.courses });
-      await api.register(curriculumRoutes, {
-        sections: services.sections,
-        lessons: services.lessons,
-        plans: services.plans,
-      });
       await api.register(mediaRoutes, { media: services.media, local: services.localStorage });
       await api.register(userRoutes, { users: services.users });
       await api.register(enrollmentRoutes, { enrollments: services.enrollments });

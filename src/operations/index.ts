@@ -1,7 +1,15 @@
 /** The one list of API operations (REST routes, MCP tools and the OpenAPI document all come from it). */
 import { apiKeyOperations } from '../modules/api-keys/api-keys.operations.js';
 import { categoryOperations } from '../modules/categories/categories.operations.js';
+import { courseOperations } from '../modules/courses/courses.operations.js';
+import { curriculumOperations } from '../modules/courses/curriculum.operations.js';
 import { videoOperations } from '../modules/videos/videos.operations.js';
 import type { AnyOperation } from './operation.js';
 
-export const operations: readonly AnyOperation[] = [...apiKeyOperations, ...categoryOperations, ...videoOperations];
+export const operations: readonly AnyOperation[] = [
+  ...apiKeyOperations,
+  ...categoryOperations,
+  ...courseOperations,
+  ...curriculumOperations,
+  ...videoOperations,
+];

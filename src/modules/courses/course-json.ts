@@ -108,3 +108,16 @@ export const COURSE_FROM_SQL =
 export const COURSE_FROM = sql.raw(COURSE_FROM_SQL);
 
 export const raw = (s: string): SQL => sql.raw(s);
+
+/**
+ * The course document with its instructors' emails set to null where `visible` says no (emails are
+ * student data, issue 11). Parsed only when the document embeds instructors with an email to hide.
+ */
+export function hideInstructorEmails(json: string, visible: (userId: string) => boolean): string {
+  if (!/"instructors"\s*:/.test(json)) return json;
+  const course = JSON.parse(json) as { instructors?: { id?: string; email?: string | null }[] };
+  const hidden = course.instructors?.filter((u) => typeof u.email === 'string' && !(u.id && visible(u.id)));
+  if (!hidden?.length) return json;
+  for (const u of hidden) u.email = null;
+  return JSON.stringify(course);
+}

@@ -397,6 +397,7 @@ const LESSON_EXAMPLE = {
   completion: { type: 'video' },
   instructorId: null,
   thumbnailUrl: null,
+  thumbnailMediaId: null,
   externalId: null,
   createdAt: '2026-11-22T10:00:00.000Z',
   updatedAt: '2026-11-22T10:00:00.000Z',
@@ -410,6 +411,7 @@ const SECTION_EXAMPLE = {
   descriptionHtml: null,
   position: 1,
   posterImageUrl: null,
+  posterMediaId: null,
   status: 'published',
   drip: { type: 'none' },
   prerequisites: [],
@@ -508,6 +510,17 @@ export const PaymentPlanSchema = z
   })
   .meta({ id: 'PaymentPlan', example: PLAN_EXAMPLE });
 
+/** An instructor of the course's lessons (include=instructors). */
+export const CourseInstructorSchema = z.object({
+  object: z.literal('user'),
+  id: z.string(),
+  name: z.string(),
+  email: z.string().nullable().meta({ description: 'null unless the caller holds students:read.' }),
+  role: z.string(),
+  avatarUrl: z.string().nullable(),
+  bio: z.string().nullable(),
+});
+
 export const CourseSchema = z
   .object({
     object: z.literal('course'),
@@ -539,10 +552,7 @@ export const CourseSchema = z
     unsectionedLessons: z.array(LessonSchema).optional(),
     paymentPlans: z.array(PaymentPlanSchema).optional().meta({ description: 'With include=paymentPlans.' }),
     category: z.record(z.string(), z.unknown()).nullable().optional().meta({ description: 'With include=category.' }),
-    instructors: z
-      .array(z.record(z.string(), z.unknown()))
-      .optional()
-      .meta({ description: 'With include=instructors.' }),
+    instructors: z.array(CourseInstructorSchema).optional().meta({ description: 'With include=instructors.' }),
     ...Timestamps,
   })
   .meta({
@@ -560,6 +570,7 @@ export const CourseSchema = z
       descriptionHtml: '<p>A comprehensive guide.</p>',
       shortDescription: 'Learn TypeScript from scratch',
       thumbnailUrl: null,
+      featuredImage: null,
       trailerUrl: null,
       level: 'intermediate',
       categoryId: null,
@@ -582,11 +593,19 @@ export const CourseSchema = z
     },
   });
 
+export type Course = z.output<typeof CourseSchema>;
 export const CourseListSchema = z.object({ data: z.array(CourseSchema), pagination: PaginationSchema });
+export type CourseList = z.output<typeof CourseListSchema>;
 /** The parts of one course are listed whole, as a single page of the standard list shape. */
 export const PaymentPlanListSchema = z.object({ data: z.array(PaymentPlanSchema), pagination: PaginationSchema });
 export const SectionListSchema = z.object({ data: z.array(SectionSchema), pagination: PaginationSchema });
 export const LessonListSchema = z.object({ data: z.array(LessonSchema), pagination: PaginationSchema });
+export type Lesson = z.output<typeof LessonSchema>;
+export type Section = z.output<typeof SectionSchema>;
+export type PaymentPlan = z.output<typeof PaymentPlanSchema>;
+export type LessonList = z.output<typeof LessonListSchema>;
+export type SectionList = z.output<typeof SectionListSchema>;
+export type PaymentPlanList = z.output<typeof PaymentPlanListSchema>;
 
 // ---------- queries and params ----------
 

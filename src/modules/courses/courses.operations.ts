@@ -1,0 +1,160 @@
+import { emailVisibility } from '../../lib/email-visibility.js';
+import { assertScope } from '../../lib/scopes.js';
+import { defineOperation, rawJson } from '../../operations/operation.js';
+import { hideInstructorEmails } from './course-json.js';
+import {
+  type Course,
+  type CourseList,
+  CourseListSchema,
+  CourseParamsSchema,
+  CourseSchema,
+  CreateCourseSchema,
+  DeleteCourseQuerySchema,
+  GetCourseQuerySchema,
+  ListCoursesQuerySchema,
+  UpdateCourseSchema,
+} from './courses.schemas.js';
+
+const tags = ['Courses'];
+const read = ['courses:read' as const];
+const write = ['courses:write' as const];
+
+/** Courses (API.md §3): the service builds each document in PostgreSQL; it is sent as that text. */
+export const courseOperations = [
+  defineOperation({
+    operationId: 'createCourse',
+    method: 'POST',
+    path: '/courses',
+    tags,
+    summary: 'Create a course (optionally with sections and lessons, atomically)',
+    scopes: write,
+    body: CreateCourseSchema,
+    responses: { 201: CourseSchema },
+    errors: [
+      'duplicate_slug',
+      'duplicate_title',
+      'duplicate_external_id',
+      'publish_blocked',
+      'not_supported',
+      'invalid_video_url',
+    ],
+    async run({ principal, services }, { body }) {
+      const doc = await services.courses.create(principal.schoolId, body);
+      return { status: 201, body: rawJson<Course>(doc.json), etag: doc.etag, location: `/courses/${doc.id}` };
+    },
+  }),
+  defineOperation({
+    operationId: 'listCourses',
+    method: 'GET',
+    path: '/courses',
+    tags,
+    summary: 'List courses',
+    scopes: read,
+    query: ListCoursesQuerySchema,
+    responses: { 200: CourseListSchema },
+    async run({ principal, services }, { query }) {
+      return { body: rawJson<CourseList>(await services.courses.list(principal.schoolId, query)) };
+    },
+  }),
+  defineOperation({
+    operationId: 'getCourse',
+    method: 'GET',
+    path: '/courses/:id',
+    tags,
+    summary: 'Get a course with its ordered curriculum',
+    description:
+      "include=instructors embeds the lessons' instructors; their emails are null unless the caller holds students:read.",
+    scopes: read,
+    params: CourseParamsSchema,
+    query: GetCourseQuerySchema,
+    responses: { 200: CourseSchema },
+    async run({ principal, services }, { params, query }) {
+      const doc = await services.courses.get(principal.schoolId, params.id, query);
+      return { body: rawJson<Course>(hideInstructorEmails(doc.json, emailVisibility(principal))), etag: doc.etag };
+    },
+  }),
+  defineOperation({
+    operationId: 'updateCourse',
+    method: 'PATCH',
+    path: '/courses/:id',
+    tags,
+    summary: 'Update a course',
+    scopes: write,
+    params: CourseParamsSchema,
+    body: UpdateCourseSchema,
+    responses: { 200: CourseSchema },
+    errors: ['duplicate_slug', 'duplicate_external_id', 'publish_blocked', 'conflict'],
+    async run({ principal, services, ifMatch }, { params, body }) {
+      const doc = await services.courses.update(principal.schoolId, params.id, body, ifMatch);
+      return { body: rawJson<Course>(doc.json), etag: doc.etag };
+    },
+  }),
+  defineOperation({
+    operationId: 'deleteCourse',
+    method: 'DELETE',
+    path: '/courses/:id',
+    tags,
+    summary: 'Delete a course and all its content',
+    description:
+      'With learners enrolled this is 409 has_enrollments unless force=true, which also deletes their enrollments and progress and so needs the enrollments:write scope too.',
+    scopes: write,
+    params: CourseParamsSchema,
+    query: DeleteCourseQuerySchema,
+    responses: { 204: null },
+    errors: ['has_enrollments'],
+    async run({ principal, services, ifMatch }, { params, query }) {
+      const force = query.force === 'true';
+      // Forcing deletes learners' enrollments and progress: that is enrollment data, not catalogue.
+      if (force) assertScope(principal.permissions, 'enrollments:write', 'force=true deletes enrollments');
+      await services.courses.delete(principal.schoolId, params.id, ifMatch, force);
+      return { status: 204, body: null };
+    },
+  }),
+  defineOperation({
+    operationId: 'publishCourse',
+    method: 'POST',
+    path: '/courses/:id/publish',
+    tags,
+    summary: 'Publish (409 publish_blocked lists what is missing)',
+    scopes: write,
+    params: CourseParamsSchema,
+    responses: { 200: CourseSchema },
+    errors: ['publish_blocked'],
+    // Publishing a published course leaves it published.
+    idempotent: true,
+    async run({ principal, services }, { params }) {
+      const doc = await services.courses.publish(principal.schoolId, params.id, true);
+      return { body: rawJson<Course>(doc.json), etag: doc.etag };
+    },
+  }),
+  defineOperation({
+    operationId: 'unpublishCourse',
+    method: 'DELETE',
+    path: '/courses/:id/publish',
+    tags,
+    summary: 'Unpublish (back to draft)',
+    scopes: write,
+    params: CourseParamsSchema,
+    responses: { 200: CourseSchema },
+    // Back to draft: nothing is removed.
+    destructive: false,
+    async run({ principal, services }, { params }) {
+      const doc = await services.courses.publish(principal.schoolId, params.id, false);
+      return { body: rawJson<Course>(doc.json), etag: doc.etag };
+    },
+  }),
+  defineOperation({
+    operationId: 'duplicateCourse',
+    method: 'POST',
+    path: '/courses/:id/duplicate',
+    tags,
+    summary: 'Deep-copy a course as a new draft',
+    scopes: write,
+    params: CourseParamsSchema,
+    responses: { 201: CourseSchema },
+    async run({ principal, services }, { params }) {
+      const doc = await services.courses.duplicate(principal.schoolId, params.id);
+      return { status: 201, body: rawJson<Course>(doc.json), etag: doc.etag, location: `/courses/${doc.id}` };
+    },
+  }),
+];
