@@ -75,6 +75,13 @@ const EnvSchema = z.object({
     ),
   /** Hosts, addresses or CIDRs that server-side fetches may reach although they are not public (tests: loopback). */
   OUTBOUND_ALLOW_HOSTS: z.string().default(''),
+  /** Background jobs this process runs at once (webhook deliveries, clean-ups); 0 = none (API-only instance). */
+  WORKERS: z.coerce.number().int().min(0).max(100).default(4),
+  /**
+   * Encrypts secrets kept in the database (webhook signing secrets). Unset: a key generated once and
+   * stored in the database itself, so a dump of the database alone would reveal them; set it in production.
+   */
+  ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
   /** CLI only: the key `syllabus mcp` acts with, and the server `syllabus import/export --url` talk to. */
   SYLLABUS_API_KEY: z.string().min(1).optional(),
   SYLLABUS_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -117,6 +124,10 @@ export type Config = {
   trustProxy: false | number | string;
   /** Non-public destinations that server-side fetches may reach anyway (host names, addresses, CIDRs). */
   outboundAllowHosts: string[];
+  /** Concurrent background jobs in this process; 0 runs none (the API still enqueues them). */
+  workers: number;
+  /** ENCRYPTION_KEY, or undefined to use a key generated and kept in the database. */
+  encryptionKey: string | undefined;
   /** Used only when the first start bootstraps an empty database. */
   bootstrap: { ownerEmail: string; schoolName: string };
   /** CLI: SYLLABUS_API_KEY and SYLLABUS_URL. */
@@ -175,6 +186,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboundAllowHosts: e.OUTBOUND_ALLOW_HOSTS.split(',')
       .map((h) => h.trim())
       .filter(Boolean),
+    workers: e.WORKERS,
+    encryptionKey: e.ENCRYPTION_KEY,
     bootstrap: { ownerEmail: e.OWNER_EMAIL, schoolName: e.SCHOOL_NAME },
     cliApiKey: e.SYLLABUS_API_KEY,
     cliUrl: e.SYLLABUS_URL?.replace(/\/$/, ''),
