@@ -1,6 +1,8 @@
 /**
- * Fetching an image from a user-supplied URL (lesson thumbnailUrl, course featured image, section
- * posterImageUrl) without turning the server into a way into the private network (SSRF).
+ * Server-side requests to user-supplied URLs without turning the server into a way into the
+ * private network (SSRF): `fetchImage` (lesson thumbnailUrl, course featured image, section
+ * posterImageUrl) and `safeRequest` (webhook deliveries: any method, no redirects followed, the
+ * answer capped). Both go through the same connector.
  *
  * Every hop (the first URL and each redirect) is checked from scratch:
  *   1. the WHATWG URL parser decides scheme, credentials and host — it already normalises IPv4
@@ -14,7 +16,7 @@
  * The body is capped while streaming, the whole fetch has one deadline, and the bytes must be a
  * JPEG, PNG, GIF or WebP according to their signature (file-type), whatever the server claims.
  *
- * Errors are `AppError('validation_error', …, [{ path, message, code }])` with codes
+ * fetchImage's errors are `AppError('validation_error', …, [{ path, message, code }])` with codes
  * invalid_url, url_not_allowed, fetch_failed, too_many_redirects, too_large, not_an_image and
  * timeout. Messages never contain a resolved address or a low-level error text.
  */
@@ -193,22 +195,13 @@ export function isPublicAddress(address: string): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Fetching
+// The connector: resolve, check, pin, send (shared by fetchImage and safeRequest)
 // ---------------------------------------------------------------------------------------------
 
 const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_REDIRECTS = 3;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-
-const ACCEPTED_TYPES: Record<string, { mimeType: FetchedImage['mimeType']; ext: string }> = {
-  'image/jpeg': { mimeType: 'image/jpeg', ext: 'jpg' },
-  'image/png': { mimeType: 'image/png', ext: 'png' },
-  // An animated PNG is a PNG (its first frame is the still image).
-  'image/apng': { mimeType: 'image/png', ext: 'png' },
-  'image/gif': { mimeType: 'image/gif', ext: 'gif' },
-  'image/webp': { mimeType: 'image/webp', ext: 'webp' },
-};
 
 const defaultResolve: Resolver = async (hostname) => {
   const records = await dns.promises.lookup(hostname, { all: true, verbatim: true });
@@ -220,31 +213,8 @@ const defaultConnect: Connector = ({ host, port, servername, tls: useTls }) =>
     ? tls.connect({ host, port, servername, rejectUnauthorized: true, ALPNProtocols: ['http/1.1'] })
     : net.connect({ host, port });
 
-const fail = (path: string, code: string, message: string) =>
-  new AppError('validation_error', message, [{ path, message, code }]);
-
 /** A connection-phase failure: the next checked address may be tried. */
 class ConnectFailure extends Error {}
-
-/** Thrown for a hop's URL; `redirected` only changes the wording. */
-function checkUrl(raw: string, path: string, redirected: boolean): URL {
-  const what = redirected ? 'The image URL redirects to a URL that' : 'The URL';
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw redirected
-      ? fail(path, 'fetch_failed', 'The image URL redirects to an invalid URL.')
-      : fail(path, 'invalid_url', 'Must be a valid absolute http or https URL.');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw fail(path, 'url_not_allowed', `${what} is not allowed: only http and https URLs can be fetched.`);
-  }
-  if (url.username !== '' || url.password !== '') {
-    throw fail(path, 'url_not_allowed', `${what} is not allowed: URLs with credentials cannot be fetched.`);
-  }
-  return url;
-}
 
 /** The host without IPv6 brackets. */
 const bareHost = (url: URL) => url.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -255,20 +225,44 @@ const isLocalhostName = (name: string) => {
   return lower === 'localhost' || lower.endsWith('.localhost');
 };
 
-export async function fetchImage(url: string, path: string, options: SafeFetchOptions = {}): Promise<FetchedImage> {
-  const resolve = options.resolve ?? defaultResolve;
-  const connect = options.connect ?? defaultConnect;
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+/** The wording of a caller's errors (image fetching speaks of "the image"; webhooks do not). */
+type Texts = {
+  notAllowed(redirected: boolean): string;
+  unresolvable: string;
+  unreachable: string;
+  failed: string;
+  tlsRejected: string;
+};
+
+/** One outbound operation: its options, its deadline and how it reports failures. */
+type Guard = {
+  resolve: Resolver;
+  connect: Connector;
+  allowAddress: (address: string) => boolean;
+  exceptions: ReturnType<typeof outboundAllowList>;
+  signal: AbortSignal;
+  fail: (code: string, message: string) => Error;
+  timeoutError: () => Error;
+  texts: Texts;
+};
+
+type OutgoingRequest = { method: string; headers: Record<string, string>; body?: Buffer | undefined };
+
+/** Options, deadline and failure reporting of one outbound operation; `clear` ends the deadline timer. */
+function openGuard(
+  options: SafeFetchOptions,
+  timeoutMs: number,
+  fail: Guard['fail'],
+  timeoutError: () => Error,
+  texts: Texts,
+): Guard & {
+  beforeDeadline: <T>(work: Promise<T>) => Promise<T>;
+  clear(): void;
+} {
   const exceptions = outboundAllowList(options.allowHosts ?? []);
   const isAllowed = options.allowAddress ?? isPublicAddress;
-  const allowAddress = (address: string) =>
-    isAllowed(address) || exceptions.networks.check(address, net.isIP(address) === 6 ? 'ipv6' : 'ipv4');
-
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), timeoutMs);
-  const timeoutError = () => fail(path, 'timeout', `The image could not be fetched within ${timeoutMs} ms.`);
   /** Settles with `work`, or rejects with the timeout error once the deadline passes. */
   const beforeDeadline = <T>(work: Promise<T>): Promise<T> =>
     new Promise<T>((resolveP, rejectP) => {
@@ -286,42 +280,263 @@ export async function fetchImage(url: string, path: string, options: SafeFetchOp
         },
       );
     });
+  return {
+    resolve: options.resolve ?? defaultResolve,
+    connect: options.connect ?? defaultConnect,
+    allowAddress: (address: string) =>
+      isAllowed(address) || exceptions.networks.check(address, net.isIP(address) === 6 ? 'ipv6' : 'ipv4'),
+    exceptions,
+    signal: deadline.signal,
+    fail,
+    timeoutError,
+    texts,
+    beforeDeadline,
+    clear: () => clearTimeout(timer),
+  };
+}
+
+/** Resolves the hop's host and checks every address; refuses before any connection. */
+async function checkedAddresses(guard: Guard, target: URL, redirected: boolean): Promise<string[]> {
+  const notAllowed = () => guard.fail('url_not_allowed', guard.texts.notAllowed(redirected));
+  const host = bareHost(target);
+  if (net.isIP(host) !== 0) {
+    if (!guard.allowAddress(host)) throw notAllowed();
+    return [host];
+  }
+  // A name the operator listed may resolve anywhere (e.g. localhost for tests).
+  const listed = guard.exceptions.names.has(host.toLowerCase().replace(/\.$/, ''));
+  if (isLocalhostName(host) && !listed) throw notAllowed();
+  let records: unknown;
+  try {
+    records = await guard.resolve(host);
+  } catch {
+    throw guard.fail('fetch_failed', guard.texts.unresolvable);
+  }
+  if (!Array.isArray(records) || records.length === 0) throw guard.fail('fetch_failed', guard.texts.unresolvable);
+  const addresses: string[] = [];
+  for (const record of records as unknown[]) {
+    const address = (record as { address?: unknown } | null)?.address;
+    // Only IP literals are ever handed to the connector, so nothing resolves the name again.
+    if (typeof address !== 'string' || net.isIP(address) === 0) throw notAllowed();
+    if (!listed && !guard.allowAddress(address)) throw notAllowed();
+    addresses.push(address);
+  }
+  return addresses;
+}
+
+/** Sends the request to the checked addresses in turn, moving on only when a connection fails. */
+async function sendToFirstReachable(
+  guard: Guard,
+  target: URL,
+  addresses: string[],
+  request: OutgoingRequest,
+): Promise<{ res: http.IncomingMessage; socket: net.Socket }> {
+  for (const address of addresses) {
+    if (guard.signal.aborted) throw guard.timeoutError();
+    try {
+      return await requestVia(guard, target, address, request);
+    } catch (error) {
+      if (!(error instanceof ConnectFailure)) throw error;
+    }
+  }
+  throw guard.fail('fetch_failed', guard.texts.unreachable);
+}
+
+function requestVia(
+  guard: Guard,
+  target: URL,
+  address: string,
+  outgoing: OutgoingRequest,
+): Promise<{ res: http.IncomingMessage; socket: net.Socket }> {
+  const useTls = target.protocol === 'https:';
+  const host = bareHost(target);
+  const port = target.port ? Number(target.port) : useTls ? 443 : 80;
+  const servername = useTls && net.isIP(host) === 0 ? host.replace(/\.$/, '') : undefined;
+
+  let socket: net.Socket;
+  try {
+    socket = guard.connect({ host: address, port, ...(servername !== undefined ? { servername } : {}), tls: useTls });
+  } catch {
+    return Promise.reject(new ConnectFailure());
+  }
+  if (!(socket instanceof net.Socket) || (useTls && !(socket instanceof tls.TLSSocket))) {
+    (socket as net.Socket | undefined)?.destroy?.();
+    return Promise.reject(guard.fail('fetch_failed', guard.texts.failed));
+  }
+  const connectedSocket = socket;
+  const onDeadline = () => connectedSocket.destroy();
+  guard.signal.addEventListener('abort', onDeadline, { once: true });
+  connectedSocket.once('close', () => guard.signal.removeEventListener('abort', onDeadline));
+  // A failure before the TCP connection is up lets the caller try the next checked address.
+  let connected = !connectedSocket.pending;
+  connectedSocket.once('connect', () => (connected = true));
+
+  return new Promise((resolveP, rejectP) => {
+    const request = (useTls ? https.request : http.request)({
+      method: outgoing.method,
+      host: address,
+      port,
+      path: `${target.pathname}${target.search}`,
+      headers: {
+        host: target.host,
+        ...outgoing.headers,
+        ...(outgoing.body ? { 'content-length': String(outgoing.body.length) } : {}),
+      },
+      createConnection: () => connectedSocket,
+    });
+    request.once('response', (res) => {
+      if (useTls && !(connectedSocket as tls.TLSSocket).authorized) {
+        res.destroy();
+        connectedSocket.destroy();
+        rejectP(guard.fail('fetch_failed', guard.texts.tlsRejected));
+        return;
+      }
+      resolveP({ res, socket: connectedSocket });
+    });
+    request.once('error', () => {
+      connectedSocket.destroy();
+      if (guard.signal.aborted) rejectP(guard.timeoutError());
+      else if (!connected) rejectP(new ConnectFailure());
+      else rejectP(guard.fail('fetch_failed', guard.texts.failed));
+    });
+    request.end(outgoing.body);
+  });
+}
+
+/**
+ * The body. Past `maxBytes`: `onOverflow` decides — throw (images: too large), or return what was
+ * read (webhook answers: the rest is discarded).
+ */
+function readBody(
+  res: http.IncomingMessage,
+  maxBytes: number,
+  overflow: (() => Error) | 'truncate',
+  interrupted: () => Error,
+): Promise<{ bytes: Buffer; truncated: boolean }> {
+  return new Promise((resolveP, rejectP) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    res.on('data', (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > maxBytes) {
+        if (overflow === 'truncate') {
+          chunks.push(chunk.subarray(0, chunk.length - (total - maxBytes)));
+          resolveP({ bytes: Buffer.concat(chunks), truncated: true });
+        } else {
+          rejectP(overflow());
+        }
+        res.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    res.once('end', () => resolveP({ bytes: Buffer.concat(chunks), truncated: false }));
+    res.once('error', () => rejectP(interrupted()));
+    res.once('close', () => {
+      if (!res.complete) rejectP(interrupted());
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Images
+// ---------------------------------------------------------------------------------------------
+
+const ACCEPTED_TYPES: Record<string, { mimeType: FetchedImage['mimeType']; ext: string }> = {
+  'image/jpeg': { mimeType: 'image/jpeg', ext: 'jpg' },
+  'image/png': { mimeType: 'image/png', ext: 'png' },
+  // An animated PNG is a PNG (its first frame is the still image).
+  'image/apng': { mimeType: 'image/png', ext: 'png' },
+  'image/gif': { mimeType: 'image/gif', ext: 'gif' },
+  'image/webp': { mimeType: 'image/webp', ext: 'webp' },
+};
+
+const IMAGE_TEXTS: Texts = {
+  notAllowed: (redirected) =>
+    redirected ? 'The image URL redirects to an address that is not allowed.' : 'The address is not allowed.',
+  unresolvable: 'The image could not be fetched: the host name could not be resolved.',
+  unreachable: 'The image could not be fetched: the server could not be reached.',
+  failed: 'The image could not be fetched.',
+  tlsRejected: 'The image could not be fetched: the TLS certificate was not accepted.',
+};
+
+const IMAGE_REQUEST: OutgoingRequest = {
+  method: 'GET',
+  headers: {
+    'user-agent': 'Syllabus-ImageFetcher/1.0',
+    accept: 'image/jpeg, image/png, image/gif, image/webp;q=0.9, */*;q=0.1',
+    'accept-encoding': 'identity',
+  },
+};
+
+const failAt = (path: string) => (code: string, message: string) =>
+  new AppError('validation_error', message, [{ path, message, code }]);
+
+/** Thrown for a hop's URL; `redirected` only changes the wording. */
+function checkUrl(raw: string, path: string, redirected: boolean): URL {
+  const fail = failAt(path);
+  const what = redirected ? 'The image URL redirects to a URL that' : 'The URL';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw redirected
+      ? fail('fetch_failed', 'The image URL redirects to an invalid URL.')
+      : fail('invalid_url', 'Must be a valid absolute http or https URL.');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw fail('url_not_allowed', `${what} is not allowed: only http and https URLs can be fetched.`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw fail('url_not_allowed', `${what} is not allowed: URLs with credentials cannot be fetched.`);
+  }
+  return url;
+}
+
+export async function fetchImage(url: string, path: string, options: SafeFetchOptions = {}): Promise<FetchedImage> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+  const fail = failAt(path);
+  const timeoutError = () => fail('timeout', `The image could not be fetched within ${timeoutMs} ms.`);
+  const guard = openGuard(options, timeoutMs, fail, timeoutError, IMAGE_TEXTS);
+  const tooLarge = () => fail('too_large', `The image is larger than ${maxBytes} bytes.`);
+  const interrupted = () => fail('fetch_failed', 'The image could not be fetched: the download was interrupted.');
 
   try {
     let current = checkUrl(url, path, false);
     for (let redirects = 0; ; redirects++) {
-      const addresses = await beforeDeadline(checkedAddresses(current, redirects > 0));
-      const response = await beforeDeadline(fetchFromFirstReachable(current, addresses));
-      const { res, socket } = response;
+      const addresses = await guard.beforeDeadline(checkedAddresses(guard, current, redirects > 0));
+      const { res, socket } = await guard.beforeDeadline(
+        sendToFirstReachable(guard, current, addresses, IMAGE_REQUEST),
+      );
       try {
         const status = res.statusCode ?? 0;
         if (REDIRECT_STATUSES.has(status)) {
           const location = res.headers.location;
           if (!location)
-            throw fail(path, 'fetch_failed', `The image could not be fetched: HTTP ${status} without a Location.`);
+            throw fail('fetch_failed', `The image could not be fetched: HTTP ${status} without a Location.`);
           if (redirects >= maxRedirects) {
-            throw fail(path, 'too_many_redirects', `The image URL redirects more than ${maxRedirects} times.`);
+            throw fail('too_many_redirects', `The image URL redirects more than ${maxRedirects} times.`);
           }
           let next: string;
           try {
             next = new URL(location, current).href;
           } catch {
-            throw fail(path, 'fetch_failed', 'The image URL redirects to an invalid URL.');
+            throw fail('fetch_failed', 'The image URL redirects to an invalid URL.');
           }
           current = checkUrl(next, path, true);
           continue;
         }
         if (status < 200 || status > 299) {
-          throw fail(path, 'fetch_failed', `The image could not be fetched: the server answered HTTP ${status}.`);
+          throw fail('fetch_failed', `The image could not be fetched: the server answered HTTP ${status}.`);
         }
         const declared = res.headers['content-length'];
-        if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > maxBytes) {
-          throw fail(path, 'too_large', `The image is larger than ${maxBytes} bytes.`);
-        }
-        const bytes = await beforeDeadline(readBody(res));
+        if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > maxBytes) throw tooLarge();
+        const { bytes } = await guard.beforeDeadline(readBody(res, maxBytes, tooLarge, interrupted));
         const type = await fileTypeFromBuffer(bytes);
         const accepted = type ? ACCEPTED_TYPES[type.mime] : undefined;
-        if (!accepted) throw fail(path, 'not_an_image', 'The URL does not point to a JPEG, PNG, GIF or WebP image.');
+        if (!accepted) throw fail('not_an_image', 'The URL does not point to a JPEG, PNG, GIF or WebP image.');
         return { bytes, mimeType: accepted.mimeType, ext: accepted.ext, finalUrl: current.href };
       } finally {
         res.destroy();
@@ -329,140 +544,90 @@ export async function fetchImage(url: string, path: string, options: SafeFetchOp
       }
     }
   } finally {
-    clearTimeout(timer);
+    guard.clear();
   }
+}
 
-  /** Resolves the hop's host and checks every address; refuses before any connection. */
-  async function checkedAddresses(target: URL, redirected: boolean): Promise<string[]> {
-    const notAllowed = () =>
-      fail(
-        path,
-        'url_not_allowed',
-        redirected ? 'The image URL redirects to an address that is not allowed.' : 'The address is not allowed.',
-      );
-    const host = bareHost(target);
-    if (net.isIP(host) !== 0) {
-      if (!allowAddress(host)) throw notAllowed();
-      return [host];
-    }
-    // A name the operator listed may resolve anywhere (e.g. localhost for tests).
-    const listed = exceptions.names.has(host.toLowerCase().replace(/\.$/, ''));
-    if (isLocalhostName(host) && !listed) throw notAllowed();
-    let records: unknown;
+// ---------------------------------------------------------------------------------------------
+// Any request (webhook deliveries)
+// ---------------------------------------------------------------------------------------------
+
+/** Why an outbound request did not get an answer; `code` as in fetchImage's error details. */
+export class OutboundError extends Error {
+  constructor(
+    readonly code: 'invalid_url' | 'url_not_allowed' | 'fetch_failed' | 'timeout',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type OutboundRequest = {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** Deadline for the whole request (resolution, connection, answer, body); default 10 000 ms. */
+  timeoutMs?: number;
+  /** Bytes of the answer kept; the rest is discarded unread. Default 64 KiB. */
+  maxResponseBytes?: number;
+};
+
+export type OutboundResponse = {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  /** The answer was longer than maxResponseBytes. */
+  truncated: boolean;
+};
+
+const REQUEST_TEXTS: Texts = {
+  notAllowed: () => 'The address is not allowed.',
+  unresolvable: 'The host name could not be resolved.',
+  unreachable: 'The server could not be reached.',
+  failed: 'The request failed.',
+  tlsRejected: 'The TLS certificate was not accepted.',
+};
+
+/**
+ * One HTTP request through the same guard as fetchImage (resolve once, check every address, pin
+ * the connection to a checked IP, verify TLS against the host name). Redirects are not followed:
+ * a 3xx is returned like any other answer. Any status is an answer; only a request that got none
+ * throws an OutboundError.
+ */
+export async function safeRequest(request: OutboundRequest, options: SafeFetchOptions = {}): Promise<OutboundResponse> {
+  const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxBytes = request.maxResponseBytes ?? 64 * 1024;
+  const fail = (code: string, message: string) => new OutboundError(code as OutboundError['code'], message);
+  const timeoutError = () => new OutboundError('timeout', `No answer within ${timeoutMs} ms.`);
+  const guard = openGuard(options, timeoutMs, fail, timeoutError, REQUEST_TEXTS);
+
+  let target: URL;
+  try {
+    target = new URL(request.url);
+  } catch {
+    throw new OutboundError('invalid_url', 'Not a valid absolute URL.');
+  }
+  if (target.protocol !== 'http:' && target.protocol !== 'https:')
+    throw new OutboundError('url_not_allowed', 'Only http and https URLs can be requested.');
+  if (target.username !== '' || target.password !== '')
+    throw new OutboundError('url_not_allowed', 'URLs with credentials cannot be requested.');
+
+  const body = request.body === undefined ? undefined : Buffer.from(request.body);
+  try {
+    const addresses = await guard.beforeDeadline(checkedAddresses(guard, target, false));
+    const { res, socket } = await guard.beforeDeadline(
+      sendToFirstReachable(guard, target, addresses, { method: request.method, headers: request.headers ?? {}, body }),
+    );
     try {
-      records = await resolve(host);
-    } catch {
-      throw fail(path, 'fetch_failed', 'The image could not be fetched: the host name could not be resolved.');
+      const interrupted = () => new OutboundError('fetch_failed', 'The answer was interrupted.');
+      const read = await guard.beforeDeadline(readBody(res, maxBytes, 'truncate', interrupted));
+      return { status: res.statusCode ?? 0, headers: res.headers, body: read.bytes, truncated: read.truncated };
+    } finally {
+      res.destroy();
+      socket.destroy();
     }
-    if (!Array.isArray(records) || records.length === 0) {
-      throw fail(path, 'fetch_failed', 'The image could not be fetched: the host name could not be resolved.');
-    }
-    const addresses: string[] = [];
-    for (const record of records as unknown[]) {
-      const address = (record as { address?: unknown } | null)?.address;
-      // Only IP literals are ever handed to the connector, so nothing resolves the name again.
-      if (typeof address !== 'string' || net.isIP(address) === 0) throw notAllowed();
-      if (!listed && !allowAddress(address)) throw notAllowed();
-      addresses.push(address);
-    }
-    return addresses;
-  }
-
-  /** Sends the GET to the checked addresses in turn, moving on only when a connection fails. */
-  async function fetchFromFirstReachable(
-    target: URL,
-    addresses: string[],
-  ): Promise<{ res: http.IncomingMessage; socket: net.Socket }> {
-    for (const address of addresses) {
-      if (deadline.signal.aborted) throw timeoutError();
-      try {
-        return await requestVia(target, address);
-      } catch (error) {
-        if (!(error instanceof ConnectFailure)) throw error;
-      }
-    }
-    throw fail(path, 'fetch_failed', 'The image could not be fetched: the server could not be reached.');
-  }
-
-  function requestVia(target: URL, address: string): Promise<{ res: http.IncomingMessage; socket: net.Socket }> {
-    const useTls = target.protocol === 'https:';
-    const host = bareHost(target);
-    const port = target.port ? Number(target.port) : useTls ? 443 : 80;
-    const servername = useTls && net.isIP(host) === 0 ? host.replace(/\.$/, '') : undefined;
-
-    let socket: net.Socket;
-    try {
-      socket = connect({ host: address, port, ...(servername !== undefined ? { servername } : {}), tls: useTls });
-    } catch {
-      return Promise.reject(new ConnectFailure());
-    }
-    if (!(socket instanceof net.Socket) || (useTls && !(socket instanceof tls.TLSSocket))) {
-      (socket as net.Socket | undefined)?.destroy?.();
-      return Promise.reject(fail(path, 'fetch_failed', 'The image could not be fetched.'));
-    }
-    const connectedSocket = socket;
-    const onDeadline = () => connectedSocket.destroy();
-    deadline.signal.addEventListener('abort', onDeadline, { once: true });
-    connectedSocket.once('close', () => deadline.signal.removeEventListener('abort', onDeadline));
-    // A failure before the TCP connection is up lets the caller try the next checked address.
-    let connected = !connectedSocket.pending;
-    connectedSocket.once('connect', () => (connected = true));
-
-    return new Promise((resolveP, rejectP) => {
-      const request = (useTls ? https.request : http.request)({
-        method: 'GET',
-        host: address,
-        port,
-        path: `${target.pathname}${target.search}`,
-        headers: {
-          host: target.host,
-          'user-agent': 'Syllabus-ImageFetcher/1.0',
-          accept: 'image/jpeg, image/png, image/gif, image/webp;q=0.9, */*;q=0.1',
-          'accept-encoding': 'identity',
-        },
-        createConnection: () => connectedSocket,
-      });
-      request.once('response', (res) => {
-        if (useTls && !(connectedSocket as tls.TLSSocket).authorized) {
-          res.destroy();
-          connectedSocket.destroy();
-          rejectP(fail(path, 'fetch_failed', 'The image could not be fetched: the TLS certificate was not accepted.'));
-          return;
-        }
-        resolveP({ res, socket: connectedSocket });
-      });
-      request.once('error', () => {
-        connectedSocket.destroy();
-        if (deadline.signal.aborted) rejectP(timeoutError());
-        else if (!connected) rejectP(new ConnectFailure());
-        else rejectP(fail(path, 'fetch_failed', 'The image could not be fetched.'));
-      });
-      request.end();
-    });
-  }
-
-  /** The body, aborted as soon as it exceeds `maxBytes`. */
-  function readBody(res: http.IncomingMessage): Promise<Buffer> {
-    return new Promise((resolveP, rejectP) => {
-      const chunks: Buffer[] = [];
-      let total = 0;
-      res.on('data', (chunk: Buffer) => {
-        total += chunk.length;
-        if (total > maxBytes) {
-          rejectP(fail(path, 'too_large', `The image is larger than ${maxBytes} bytes.`));
-          res.destroy();
-          return;
-        }
-        chunks.push(chunk);
-      });
-      res.once('end', () => resolveP(Buffer.concat(chunks)));
-      res.once('error', () =>
-        rejectP(fail(path, 'fetch_failed', 'The image could not be fetched: the download was interrupted.')),
-      );
-      res.once('close', () => {
-        if (!res.complete)
-          rejectP(fail(path, 'fetch_failed', 'The image could not be fetched: the download was interrupted.'));
-      });
-    });
+  } finally {
+    guard.clear();
   }
 }
