@@ -51,26 +51,34 @@ describe("a repo call with school B's id never touches school A's rows", () => {
     expect(await db.select().from(lessonProgress).where(eq(lessonProgress.enrollmentId, enrollmentId))).toEqual([]);
   });
 
-  it('saveProgress with the wrong school leaves the existing row as it was', async () => {
+  it('writeProgress with the wrong school (or a stale version) writes nothing', async () => {
     const { enrollmentId, lessonId } = await enrolledInA();
     const where = and(eq(lessonProgress.enrollmentId, enrollmentId), eq(lessonProgress.lessonId, lessonId));
     const [before] = await db.select().from(lessonProgress).where(where);
-    await progressRepo.saveProgress(db, B.id, { enrollmentId, lessonId, completedAt: null, watchedSeconds: 999 });
+    const [enrollment] = await db.select().from(enrollments).where(eq(enrollments.id, enrollmentId));
+    const write = { enrollmentId, lessonId, completedAt: null, watchedSeconds: 999 };
+    expect(await progressRepo.writeProgress(db, B.id, enrollment!.version, write)).toBeUndefined();
+    expect(await progressRepo.writeProgress(db, A.id, enrollment!.version - 1, write)).toBeUndefined();
     const [after] = await db.select().from(lessonProgress).where(where);
     expect(after).toEqual(before);
     expect(after).toMatchObject({ schoolId: A.id, watchedSeconds: 40 });
     expect(after!.completedAt).not.toBeNull();
+    expect((await db.select().from(enrollments).where(eq(enrollments.id, enrollmentId)))[0]).toEqual(enrollment);
+    // The right school at the current version writes, and bumps the version.
+    const written = await progressRepo.writeProgress(db, A.id, enrollment!.version, write);
+    expect(written?.version).toBe(enrollment!.version + 1);
+    expect((await db.select().from(lessonProgress).where(where))[0]).toMatchObject({ watchedSeconds: 999 });
   });
 
   it('reads with the wrong school find nothing', async () => {
     const { enrollmentId, courseId } = await enrolledInA();
     expect(await enrollmentsRepo.findEnrollment(db, B.id, enrollmentId)).toBeUndefined();
     expect(await db.transaction((tx) => enrollmentsRepo.lockEnrollment(tx, B.id, enrollmentId))).toBeUndefined();
-    const state = await progressRepo.learnerState(db, B.id, { id: enrollmentId, courseId }, { attemptsPerLesson: 10 });
-    expect(state).toEqual({ sections: [], lessons: [], progress: [], attempts: [] });
-    const own = await progressRepo.learnerState(db, A.id, { id: enrollmentId, courseId }, { attemptsPerLesson: 10 });
-    expect(own.lessons).toHaveLength(2);
-    expect(own.progress).toHaveLength(1);
+    expect(await progressRepo.learnerState(db, B.id, enrollmentId, { attemptsPerLesson: 10 })).toBeUndefined();
+    const own = await progressRepo.learnerState(db, A.id, enrollmentId, { attemptsPerLesson: 10 });
+    expect(own?.enrollment.courseId).toBe(courseId);
+    expect(own?.lessons).toHaveLength(2);
+    expect(own?.progress).toHaveLength(1);
   });
 });
 

@@ -429,3 +429,48 @@ describe('bounded responses', () => {
     expect(field.description).toMatch(/newest 10 attempts of each/);
   });
 });
+
+describe('concurrent writes without side effects (optimistic path)', () => {
+  it('20 concurrent writes to one enrollment all apply: watch time is the largest, every attempt is stored', async () => {
+    const quiz = {
+      questions: [
+        {
+          text: 'q',
+          options: [
+            { text: 'yes', correct: true },
+            { text: 'no', correct: false },
+          ],
+        },
+      ],
+      passingScore: 100,
+    };
+    const { enrollment, lessonIds } = await enrolled([
+      { title: 'Video', type: 'video', videoUrl: 'https://youtu.be/dQw4w9WgXcQ', duration: 1000 },
+      { title: 'Quiz', type: 'quiz', content: quiz },
+    ]);
+    const base = await listen(ctx.app);
+    const patch = (body: unknown) =>
+      fetch(`${base}/api/v1/enrollments/${enrollment.id}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${A.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((r) => r.status);
+    const statuses = await Promise.all([
+      ...Array.from({ length: 10 }, (_, i) =>
+        patch({ lessonId: lessonIds[0], completed: false, watchedSeconds: i * 10 }),
+      ),
+      ...Array.from({ length: 10 }, () => patch({ lessonId: lessonIds[1], completed: true, answers: [[1]] })),
+    ]);
+    expect(tally(statuses)).toEqual({ 200: 20 });
+    const got = await call(ctx.app, 'GET', `/api/v1/enrollments/${enrollment.id}`, { key: A.key });
+    expect(got.json().progress.lessons[0]).toMatchObject({ watchedSeconds: 90, completed: false });
+    expect(got.json().quizAttempts).toHaveLength(10);
+    // Each write bumped the enrollment's version once (its ETag changes with its progress).
+    expect(got.headers.etag).toBe(`"${enrollment.id}.21"`);
+    const { rows } = await ctx.database.pool.query(
+      'SELECT count(*)::int AS n FROM quiz_attempts WHERE enrollment_id = $1',
+      [enrollment.id],
+    );
+    expect(rows[0].n).toBe(10);
+  });
+});

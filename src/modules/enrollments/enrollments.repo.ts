@@ -53,13 +53,17 @@ export async function findEnrollment(db: DbOrTx, schoolId: string, id: string): 
   return row;
 }
 
-/** Locks the enrollment row: progress writes to one enrollment run one at a time. */
-export async function lockEnrollment(db: DbOrTx, schoolId: string, id: string): Promise<EnrollmentRow | undefined> {
-  const [row] = await db
+const lockQuery = (db: DbOrTx) =>
+  db
     .select()
     .from(enrollments)
-    .where(and(eq(enrollments.schoolId, schoolId), eq(enrollments.id, id)))
-    .for('update');
+    .where(and(eq(enrollments.schoolId, sql.placeholder('schoolId')), eq(enrollments.id, sql.placeholder('id'))))
+    .for('update')
+    .prepare('enrollment_lock');
+
+/** Locks the enrollment row: progress writes to one enrollment run one at a time (a prepared statement: hot path). */
+export async function lockEnrollment(db: DbOrTx, schoolId: string, id: string): Promise<EnrollmentRow | undefined> {
+  const [row] = await lockQuery(db).execute({ schoolId, id });
   return row;
 }
 

@@ -157,9 +157,8 @@ export function createEnrollmentService({ db, progress }: { db: Db; progress: Pr
     },
 
     async get(schoolId: string, id: string) {
-      const row = await repo.findEnrollment(db, schoolId, id);
-      if (!row) throw notFound('Enrollment');
-      return { data: detailed(row, await progress.view(db, row)), etag: etagOf(row) };
+      const view = await progress.view(schoolId, id);
+      return { data: detailed(view.enrollment, view), etag: etagOf(view.enrollment) };
     },
 
     /** PATCH: progress on one lesson, with its rules and side effects (progress.service). */

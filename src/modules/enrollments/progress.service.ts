@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Db, DbOrTx, Tx } from '../../db/client.js';
+import type { Db, Tx } from '../../db/client.js';
 import type { QuizContent } from '../../db/schema/index.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
@@ -96,8 +96,7 @@ const lockedError = (unlocksAt: Date | null) => {
  * Progress of enrollments: lock rules (lib/unlock), completion rules, quiz attempts, and in the
  * same transaction the side effects — learning day, achievements, and at 100 % one certificate.
  * Writes to one enrollment are serialised by locking its row, so the completions of the last two
- * lessons cannot both miss (or both issue) the certificate. The learner's rows are read after
- * the lock (a statement's snapshot predates any lock it waits for).
+ * lessons cannot both miss (or both issue) the certificate.
  */
 export function createProgressService({ db, now, schools, users, courses }: Deps) {
   /** The `progress` object of an enrollment. */
@@ -164,104 +163,133 @@ export function createProgressService({ db, now, schools, users, courses }: Deps
     }
   }
 
+  /**
+   * The rules (lock, completion, quiz scoring) applied to what was read: the write to make, or
+   * the error to answer. Pure, so the optimistic and the locked path decide alike.
+   */
+  function planWrite(state: repo.LearnerState & { enrollment: Enrollment }, input: ProgressInput) {
+    const lesson = state.lessons.find((l) => l.id === input.lessonId && l.status === 'published');
+    if (!lesson)
+      throw new AppError('validation_error', 'Not a published lesson of this course.', [
+        { path: 'lessonId', message: 'Not a published lesson of this course.' },
+      ]);
+    const completedBefore = new Set(state.progress.filter((r) => r.completedAt).map((r) => r.lessonId));
+    const lessonState = lessonStates({
+      sections: state.sections,
+      lessons: state.lessons,
+      completed: completedBefore,
+      enrolledAt: state.enrollment.createdAt,
+      now: now(),
+    }).get(lesson.id)!;
+    if (lessonState.locked) throw lockedError(lessonState.unlocksAt);
+
+    const previous = state.progress.find((r) => r.lessonId === lesson.id);
+    const watched = Math.max(previous?.watchedSeconds ?? 0, input.watchedSeconds ?? 0);
+    let completes = input.completed;
+    let attempt: repo.ProgressWrite['attempt'];
+    if (input.answers && !input.completed) {
+      throw new AppError('validation_error', 'Answers are an attempt: send them with completed: true.', [
+        { path: 'answers', message: 'Only with completed: true.' },
+      ]);
+    }
+    if (input.completed) {
+      const rule = lesson.completion.type;
+      if (rule === 'none')
+        throw new AppError('validation_error', 'This lesson has no completion.', [
+          { path: 'completed', message: 'This lesson cannot be completed.' },
+        ]);
+      if (rule === 'video' && lesson.duration && watched < 0.9 * lesson.duration) {
+        throw new AppError(
+          'validation_error',
+          `Watch at least 90 % of the video first (${Math.ceil(0.9 * lesson.duration)} of ${lesson.duration} s).`,
+          [{ path: 'watchedSeconds', message: `At least ${Math.ceil(0.9 * lesson.duration)}.` }],
+        );
+      }
+      if (rule === 'quiz') {
+        if (!input.answers)
+          throw new AppError('validation_error', 'A quiz is completed by its answers.', [
+            { path: 'answers', message: 'Required' },
+          ]);
+        const quiz = lesson.content as QuizContent;
+        const score = scoreQuiz(quiz, input.answers);
+        const passed = score >= quiz.passingScore;
+        attempt = { id: newId('quizAttempt'), answers: input.answers, score, passed };
+        // A failed attempt is stored; it leaves the lesson as it was (open, or completed by an earlier pass).
+        completes = passed || Boolean(previous?.completedAt);
+      }
+    }
+    const write: repo.ProgressWrite = {
+      enrollmentId: state.enrollment.id,
+      lessonId: lesson.id,
+      completedAt: completes ? (previous?.completedAt ?? now()) : null,
+      watchedSeconds: watched,
+      attempt,
+    };
+    const progress = [
+      ...state.progress.filter((r) => r.lessonId !== lesson.id),
+      { lessonId: lesson.id, completedAt: write.completedAt, watchedSeconds: watched },
+    ];
+    const completedNow = new Set(progress.filter((r) => r.completedAt).map((r) => r.lessonId));
+    return {
+      write,
+      progress,
+      newCompletion: completes && !previous?.completedAt,
+      courseDone: state.lessons.filter((l) => l.status === 'published').every((l) => completedNow.has(l.id)),
+    };
+  }
+
+  /** The PATCH result from what was read plus what was written: nothing is read back. */
+  function result(
+    state: repo.LearnerState & { enrollment: Enrollment },
+    plan: ReturnType<typeof planWrite>,
+    written: NonNullable<Awaited<ReturnType<typeof repo.writeProgress>>>,
+  ) {
+    const enrollment = { ...state.enrollment, version: written.version, updatedAt: written.updatedAt };
+    const a = plan.write.attempt;
+    const attempt = a && { ...a, lessonId: plan.write.lessonId, createdAt: written.attemptCreatedAt! };
+    return {
+      enrollment,
+      progress: progressOf(enrollment, { ...state, progress: plan.progress }),
+      attempts: attempt ? newestAttempts([...state.attempts, attempt]) : state.attempts,
+      attempt,
+    };
+  }
+
   return {
-    /** The enrollment's progress and its newest quiz attempts (GET /enrollments/{id}). */
-    async view(tx: DbOrTx, enrollment: Enrollment) {
-      const state = await repo.learnerState(tx, enrollment.schoolId, enrollment, {
-        attemptsPerLesson: ATTEMPTS_PER_LESSON,
-      });
-      return { progress: progressOf(enrollment, state), attempts: state.attempts };
+    /** The enrollment with its progress and newest quiz attempts (GET /enrollments/{id}), in one query. */
+    async view(schoolId: string, enrollmentId: string) {
+      const state = await repo.learnerState(db, schoolId, enrollmentId, { attemptsPerLesson: ATTEMPTS_PER_LESSON });
+      if (!state) throw notFound('Enrollment');
+      return { enrollment: state.enrollment, progress: progressOf(state.enrollment, state), attempts: state.attempts };
     },
 
-    /** Records progress on one lesson (PATCH /enrollments/{id}). */
+    /**
+     * Records progress on one lesson (PATCH /enrollments/{id}). Most writes change one row and
+     * have no side effects (more watch time, a repeated completion, a failed attempt): they are
+     * written optimistically, in one statement that applies only if the enrollment's version is
+     * still the one read. A new completion (side effects) and a write that lost that race run
+     * again under the enrollment's row lock, which serialises them with every other write.
+     */
     async record(schoolId: string, enrollmentId: string, input: ProgressInput) {
-      const { enrollment, state, attempt } = await db.transaction(async (tx) => {
-        const enrollment = await enrollmentsRepo.lockEnrollment(tx, schoolId, enrollmentId);
-        if (!enrollment) throw notFound('Enrollment');
-        const state = await repo.learnerState(tx, schoolId, enrollment, {
-          contentOf: input.lessonId,
-          attemptsPerLesson: ATTEMPTS_PER_LESSON,
-        });
-        const lesson = state.lessons.find((l) => l.id === input.lessonId && l.status === 'published');
-        if (!lesson)
-          throw new AppError('validation_error', 'Not a published lesson of this course.', [
-            { path: 'lessonId', message: 'Not a published lesson of this course.' },
-          ]);
-
-        const completedBefore = new Set(state.progress.filter((r) => r.completedAt).map((r) => r.lessonId));
-        const lessonState = lessonStates({
-          sections: state.sections,
-          lessons: state.lessons,
-          completed: completedBefore,
-          enrolledAt: enrollment.createdAt,
-          now: now(),
-        }).get(lesson.id)!;
-        if (lessonState.locked) throw lockedError(lessonState.unlocksAt);
-
-        const previous = state.progress.find((r) => r.lessonId === lesson.id);
-        const watched = Math.max(previous?.watchedSeconds ?? 0, input.watchedSeconds ?? 0);
-        let completes = input.completed;
-        let attempt: repo.AttemptRow | undefined;
-        if (input.answers && !input.completed) {
-          throw new AppError('validation_error', 'Answers are an attempt: send them with completed: true.', [
-            { path: 'answers', message: 'Only with completed: true.' },
-          ]);
-        }
-        if (input.completed) {
-          const rule = lesson.completion.type;
-          if (rule === 'none')
-            throw new AppError('validation_error', 'This lesson has no completion.', [
-              { path: 'completed', message: 'This lesson cannot be completed.' },
-            ]);
-          if (rule === 'video' && lesson.duration && watched < 0.9 * lesson.duration) {
-            throw new AppError(
-              'validation_error',
-              `Watch at least 90 % of the video first (${Math.ceil(0.9 * lesson.duration)} of ${lesson.duration} s).`,
-              [{ path: 'watchedSeconds', message: `At least ${Math.ceil(0.9 * lesson.duration)}.` }],
-            );
-          }
-          if (rule === 'quiz') {
-            if (!input.answers)
-              throw new AppError('validation_error', 'A quiz is completed by its answers.', [
-                { path: 'answers', message: 'Required' },
-              ]);
-            const quiz = lesson.content as QuizContent;
-            const score = scoreQuiz(quiz, input.answers);
-            const passed = score >= quiz.passingScore;
-            attempt = await repo.insertAttempt(tx, schoolId, {
-              id: newId('quizAttempt'),
-              enrollmentId: enrollment.id,
-              lessonId: lesson.id,
-              answers: input.answers,
-              score,
-              passed,
-            });
-            // A failed attempt is stored; it leaves the lesson as it was (open, or completed by an earlier pass).
-            completes = passed || Boolean(previous?.completedAt);
-          }
-        }
-        const saved = {
-          lessonId: lesson.id,
-          completedAt: completes ? (previous?.completedAt ?? now()) : null,
-          watchedSeconds: watched,
-        };
-        await repo.saveProgress(tx, schoolId, { enrollmentId: enrollment.id, ...saved });
-        // From here on, what the transaction read plus what it wrote: nothing is read back.
-        const progress = [...state.progress.filter((r) => r.lessonId !== lesson.id), saved];
-        if (completes && !previous?.completedAt) {
-          const completed = new Set(progress.filter((r) => r.completedAt).map((r) => r.lessonId));
-          const published = state.lessons.filter((l) => l.status === 'published');
-          await sideEffects(
-            tx,
-            enrollment,
-            published.every((l) => completed.has(l.id)),
-          );
-        }
-        const attempts = attempt ? newestAttempts([...state.attempts, attempt]) : state.attempts;
-        return { enrollment, state: { ...state, progress, attempts }, attempt };
+      const opts = { contentOf: input.lessonId, attemptsPerLesson: ATTEMPTS_PER_LESSON };
+      const seen = await repo.learnerState(db, schoolId, enrollmentId, opts);
+      if (!seen) throw notFound('Enrollment');
+      const optimistic = planWrite(seen, input);
+      if (!optimistic.newCompletion) {
+        const written = await repo.writeProgress(db, schoolId, seen.enrollment.version, optimistic.write);
+        if (written) return result(seen, optimistic, written);
+      }
+      const { state, plan, written } = await db.transaction(async (tx) => {
+        if (!(await enrollmentsRepo.lockEnrollment(tx, schoolId, enrollmentId))) throw notFound('Enrollment');
+        // Read after the lock: a statement's snapshot predates any lock it waits for.
+        const state = (await repo.learnerState(tx, schoolId, enrollmentId, opts))!;
+        const plan = planWrite(state, input);
+        const written = (await repo.writeProgress(tx, schoolId, state.enrollment.version, plan.write))!;
+        if (plan.newCompletion) await sideEffects(tx, state.enrollment, plan.courseDone);
+        return { state, plan, written };
       });
-      // The response is built after the commit: the lock is held only for the rules and the writes.
-      return { enrollment, progress: progressOf(enrollment, state), attempts: state.attempts, attempt };
+      // Built after the commit: the lock is held only for the rules and the writes.
+      return result(state, plan, written);
     },
   };
 }
