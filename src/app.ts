@@ -19,7 +19,6 @@ import enrollmentRoutes, { learningRoutes } from './modules/enrollments/enrollme
 import healthRoutes from './modules/health/health.routes.js';
 import mediaRoutes from './modules/media/media.routes.js';
 import schoolRoutes from './modules/schools/schools.routes.js';
-import userRoutes from './modules/users/users.routes.js';
 import { operations } from './operations/index.js';
 import { VERSION } from './paths.js';
 import authPlugin, { sessionCookie } from './plugins/auth.js';
@@ -177,7 +176,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await api.register(authRoutes, { auth: services.auth, session, throttle });
       await api.register(schoolRoutes, { schools: services.schools });
       await api.register(mediaRoutes, { media: services.media, local: services.localStorage });
-      await api.register(userRoutes, { users: services.users });
       await api.register(enrollmentRoutes, { enrollments: services.enrollments });
       await api.register(communityRoutes, { communities: services.communities });
       await api.register(learningRoutes, {

@@ -227,7 +227,7 @@ describe('enrollments', () => {
 });
 
 describe('who may create admins', () => {
-  it('a students:write key creates students, instructors and bots, but not admins; * may', async () => {
+  it("a students:write key creates students, instructors and bots, but not admins; the owner's session may", async () => {
     const writer = (await createKey(ctx, A.id, ['students:write'])).key;
     expect(
       (await post('/api/v1/users', { name: 'Bot', email: 'bot1@example.com', role: 'bot' }, writer)).statusCode,
@@ -245,8 +245,16 @@ describe('who may create admins', () => {
       body: { role: 'admin', password: 'longpassword' },
     });
     expect(promote.statusCode).toBe(403);
+    // Since issue 11 an admin is created with the owner's session, never with a key (even '*').
+    const ownerLogin = await call(ctx.app, 'POST', '/api/v1/auth/login', {
+      body: { email: A.ownerEmail, password: A.password },
+    });
+    const ownerCookie = `syllabus_session=${ownerLogin.cookies.find((c) => c.name === 'syllabus_session')!.value}`;
     const real = (
-      await post('/api/v1/users', { name: 'Real admin', email: 'real-admin@example.com', role: 'admin' })
+      await call(ctx.app, 'POST', '/api/v1/users', {
+        headers: { cookie: ownerCookie },
+        body: { name: 'Real admin', email: 'real-admin@example.com', role: 'admin' },
+      })
     ).json();
     expect(real.role).toBe('admin');
     expect(

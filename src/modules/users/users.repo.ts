@@ -1,7 +1,7 @@
 import { and, eq, ilike, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { listPage, type SortColumns } from '../../db/keyset.js';
-import { users } from '../../db/schema/index.js';
+import { sessions, users } from '../../db/schema/index.js';
 import type { ListRequest } from '../../lib/pagination.js';
 import type { UserRole } from '../../lib/principal.js';
 
@@ -92,4 +92,9 @@ export async function findUserForUpdate(db: DbOrTx, schoolId: string, userId: st
     .where(and(eq(users.schoolId, schoolId), eq(users.id, userId)))
     .for('update');
   return row;
+}
+
+/** Ends every login session of a user (their email, password or role changed). */
+export async function deleteUserSessions(db: DbOrTx, schoolId: string, userId: string): Promise<void> {
+  await db.delete(sessions).where(and(eq(sessions.schoolId, schoolId), eq(sessions.userId, userId)));
 }

@@ -5,17 +5,60 @@ import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, toListRequest } from '../../lib/pagination.js';
 import { generatePassword, hashPassword } from '../../lib/password.js';
-import type { UserRole } from '../../lib/principal.js';
+import type { Principal, UserRole } from '../../lib/principal.js';
 import * as repo from './users.repo.js';
 import type { CreateUser, UpdateUser, User } from './users.schemas.js';
 
-/** Admins can log in with every scope: only an owner session or a `*` key may create or change them. */
+/** Admins and the owner log in with every scope: a narrowly scoped key must not manage them at all. */
 const adminsNeedStar = () =>
   new AppError(
     'forbidden',
-    "Creating or changing an admin (or the owner) needs an owner session or a key with the '*' scope.",
+    "Changing or deleting an admin (or the owner) needs a session or a key with the '*' scope.",
     [{ path: 'role', message: "Requires '*'.", code: 'missing_scope' }],
   );
+
+/**
+ * What could turn an API key into a login (an admin's or the owner's email, password or role, a
+ * new admin) needs a session: a leaked key, even `*`, must not become the school's dashboard.
+ */
+const sessionRequired = (path: string, what: string, who: string) =>
+  new AppError('forbidden', `${what} needs ${who} (POST /auth/login); an API key cannot, even with '*'.`, [
+    { path, message: `Needs ${who}.`, code: 'session_required' },
+  ]);
+
+type CredentialField = 'email' | 'password' | 'role';
+
+/** The login credentials a patch really changes (the same email or role again is no change). */
+function credentialChanges(current: repo.UserRow, patch: UpdateUser): CredentialField[] {
+  const changed: CredentialField[] = [];
+  if (patch.email !== undefined && patch.email !== current.email) changed.push('email');
+  if (patch.password !== undefined) changed.push('password');
+  if (patch.role !== undefined && patch.role !== current.role) changed.push('role');
+  return changed;
+}
+
+/** The caller's session, when it is one (API keys have none). */
+const sessionOf = (actor: Principal | undefined) => (actor?.via === 'session' ? actor : undefined);
+
+/**
+ * Who may change a user's login: promoting to admin needs the owner's session; the email, password
+ * or role of an admin needs the owner's session or that admin's own; the owner's, the owner's own.
+ */
+function assertMayChangeLogin(actor: Principal | undefined, current: repo.UserRow, patch: UpdateUser) {
+  const changed = credentialChanges(current, patch);
+  const session = sessionOf(actor);
+  if (changed.includes('role') && patch.role === 'admin' && session?.role !== 'owner')
+    throw sessionRequired('role', 'Promoting a user to admin', "the owner's session");
+  if (changed.length === 0) return;
+  if (current.role === 'owner' && session?.userId !== current.id)
+    throw sessionRequired(changed[0]!, "Changing the owner's email, password or role", "the owner's own session");
+  if (current.role === 'admin' && session?.role !== 'owner' && session?.userId !== current.id)
+    throw sessionRequired(
+      changed[0]!,
+      "Changing an admin's email, password or role",
+      "the owner's session or that admin's own",
+    );
+}
 
 function present(row: repo.UserRow, as: 'student' | 'user'): User {
   return {
@@ -72,8 +115,10 @@ export function createUserService({ db }: { db: Db }) {
       });
     },
 
-    async createVia(schoolId: string, input: CreateUser, as: 'student' | 'user', canManageAdmins = false) {
-      if (input.role === 'admin' && !canManageAdmins) throw adminsNeedStar();
+    /** `actor` is the caller (an API key or a session); without one, no admin can be created. */
+    async createVia(schoolId: string, input: CreateUser, as: 'student' | 'user', actor?: Principal) {
+      if (input.role === 'admin' && sessionOf(actor)?.role !== 'owner')
+        throw sessionRequired('role', 'Creating an admin', "the owner's session");
       const row = await service.create({ ...input, schoolId });
       return { data: present(row, as), etag: etagOf(row) };
     },
@@ -103,30 +148,33 @@ export function createUserService({ db }: { db: Db }) {
       patch: UpdateUser,
       as: 'student' | 'user',
       ifMatch?: string,
-      canManageAdmins = false,
+      actor?: Principal,
     ) {
       return db.transaction(async (tx) => {
         const current = await find(schoolId, id, as, tx, true);
         assertIfMatch(ifMatch, current);
-        if ((patch.role === 'admin' || current.role === 'admin' || current.role === 'owner') && !canManageAdmins)
+        if ((current.role === 'admin' || current.role === 'owner') && !actor?.permissions.includes('*'))
           throw adminsNeedStar();
         if (current.role === 'owner' && patch.role)
           throw new AppError('forbidden', "The owner's role cannot be changed.");
+        assertMayChangeLogin(actor, current, patch);
         const { password, ...rest } = patch;
         const row = await repo.updateUser(tx, schoolId, id, {
           ...rest,
           ...(password ? { passwordHash: await hashPassword(password) } : {}),
         });
+        // New credentials end the old logins, in the same transaction: a stolen session dies with the password.
+        if (credentialChanges(current, patch).length > 0) await repo.deleteUserSessions(tx, schoolId, id);
         return { data: present(row, as), etag: etagOf(row) };
       });
     },
 
     /** Deletes the user with their enrollments and progress (foreign keys cascade). */
-    async deleteVia(schoolId: string, id: string, as: 'student' | 'user', ifMatch?: string, canManageAdmins = false) {
+    async deleteVia(schoolId: string, id: string, as: 'student' | 'user', ifMatch?: string, actor?: Principal) {
       await db.transaction(async (tx) => {
         const current = await find(schoolId, id, as, tx, true);
         assertIfMatch(ifMatch, current);
-        if (current.role === 'admin' && !canManageAdmins) throw adminsNeedStar();
+        if (current.role === 'admin' && !actor?.permissions.includes('*')) throw adminsNeedStar();
         if (current.role === 'owner') throw new AppError('forbidden', 'The school owner cannot be deleted.');
         await repo.deleteUser(tx, schoolId, id);
       });
