@@ -18,7 +18,6 @@ import communityRoutes from './modules/communities/communities.routes.js';
 import enrollmentRoutes, { learningRoutes } from './modules/enrollments/enrollments.routes.js';
 import healthRoutes from './modules/health/health.routes.js';
 import mediaRoutes from './modules/media/media.routes.js';
-import schoolRoutes from './modules/schools/schools.routes.js';
 import { operations } from './operations/index.js';
 import { VERSION } from './paths.js';
 import authPlugin, { sessionCookie } from './plugins/auth.js';
@@ -174,7 +173,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await api.register(healthRoutes, { db: database.db, version: VERSION });
       mountOperations(api, operations, { services, contractCheck: deps.contractCheck ?? false });
       await api.register(authRoutes, { auth: services.auth, session, throttle });
-      await api.register(schoolRoutes, { schools: services.schools });
       await api.register(mediaRoutes, { media: services.media, local: services.localStorage });
       await api.register(enrollmentRoutes, { enrollments: services.enrollments });
       await api.register(communityRoutes, { communities: services.communities });

@@ -32,7 +32,11 @@ export function createServices(
   extras: { imageFetch?: SafeFetchOptions; now?: () => Date } = {},
 ) {
   const { db } = database;
-  const apiKeys = createApiKeyService({ db, notifier: database.notifier });
+  const apiKeys = createApiKeyService({
+    db,
+    notifier: database.notifier,
+    rateLimitCeiling: config.ceilings.rateLimitPerMinute,
+  });
   const users = createUserService({ db });
   const schools = createSchoolService({
     db,
@@ -43,6 +47,7 @@ export function createServices(
       mediaQuotaBytes: config.mediaQuotaBytes,
       maxUploadBytes: config.maxUploadBytes,
     },
+    ceilings: config.ceilings,
   });
   const categories = createCategoryService({ db });
   const storage = config.s3
@@ -65,7 +70,15 @@ export function createServices(
     apiKeys,
     users,
     schools,
-    auth: createAuthService({ db, sessionTtlHours: config.sessionTtlHours, apiKeys, users, schools }),
+    auth: createAuthService({
+      db,
+      sessionTtlHours: config.sessionTtlHours,
+      sessionIdleMinutes: config.sessionIdleMinutes,
+      rateLimitCeiling: config.ceilings.rateLimitPerMinute,
+      apiKeys,
+      users,
+      schools,
+    }),
     categories,
     courses,
     sections: createSectionService({ db, courses }),

@@ -47,7 +47,16 @@ const CACHE_MAX = 10_000;
  * changes NOTIFY every instance in the committing transaction, and the instance that made the
  * change also evicts synchronously, so a revoked key is refused at once everywhere.
  */
-export function createApiKeyService({ db, notifier }: { db: Db; notifier: Notifier }) {
+export function createApiKeyService({
+  db,
+  notifier,
+  rateLimitCeiling,
+}: {
+  db: Db;
+  notifier: Notifier;
+  /** RATE_LIMIT_MAX_PER_MINUTE: a school's stored limit never counts for more. */
+  rateLimitCeiling: number;
+}) {
   const cache = new Map<string, CachedKey>();
   const evict = (target: string) => {
     const [kind, id] = target.split(':');
@@ -89,7 +98,13 @@ export function createApiKeyService({ db, notifier }: { db: Db; notifier: Notifi
         // Not awaited: recording use must not slow down or fail the request.
         repo.touchApiKey(db, row.schoolId, row.id).catch(() => {});
       }
-      return { via: 'key', keyId: row.id, schoolId: row.schoolId, permissions: row.permissions, rateLimitPerMinute };
+      return {
+        via: 'key',
+        keyId: row.id,
+        schoolId: row.schoolId,
+        permissions: row.permissions,
+        rateLimitPerMinute: rateLimitPerMinute === null ? null : Math.min(rateLimitPerMinute, rateLimitCeiling),
+      };
     },
 
     /** Inside the changing transaction: every instance forgets the cached credentials on commit. */

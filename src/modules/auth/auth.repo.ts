@@ -11,10 +11,11 @@ export async function insertSession(
 }
 
 /**
- * A live session of an owner or admin, with its user and the school's rate limit. Not scoped by
+ * A live session of an owner or admin, with its user and the school's rate limit: neither idle past
+ * its `expires_at` nor older than `ttlHours` (the operator may have shortened it). Not scoped by
  * school: the token is what tells which school the request is for.
  */
-export async function findLiveSession(db: DbOrTx, tokenHash: string) {
+export async function findLiveSession(db: DbOrTx, tokenHash: string, ttlHours: number) {
   const [row] = await db
     .select({ session: sessions, user: users, rateLimitPerMinute: schools.rateLimitPerMinute })
     .from(sessions)
@@ -24,10 +25,32 @@ export async function findLiveSession(db: DbOrTx, tokenHash: string) {
       and(
         eq(sessions.tokenHash, tokenHash),
         gt(sessions.expiresAt, sql`now()`),
+        gt(sessions.createdAt, sql`now() - make_interval(hours => ${ttlHours})`),
         inArray(users.role, ['owner', 'admin']),
       ),
     );
   return row;
+}
+
+/**
+ * A session in use lives on: it now ends `idleMinutes` from now, but never later than `ttlHours`
+ * after it began. Returns the new end (undefined when the session is gone).
+ */
+export async function slideSession(
+  db: DbOrTx,
+  schoolId: string,
+  sessionId: string,
+  idleMinutes: number,
+  ttlHours: number,
+): Promise<Date | undefined> {
+  const [row] = await db
+    .update(sessions)
+    .set({
+      expiresAt: sql`least(now() + make_interval(mins => ${idleMinutes}), ${sessions.createdAt} + make_interval(hours => ${ttlHours}))`,
+    })
+    .where(and(eq(sessions.schoolId, schoolId), eq(sessions.id, sessionId), gt(sessions.expiresAt, sql`now()`)))
+    .returning({ expiresAt: sessions.expiresAt });
+  return row?.expiresAt;
 }
 
 /** Logout: the token alone names the session (the route runs without a principal). */

@@ -39,7 +39,7 @@ export default async function authRoutes(
         throw err;
       });
       await opts.throttle.loginSucceeded(req.body.email);
-      reply.setCookie(name, result.token, { ...cookie, expires: result.expiresAt });
+      reply.setCookie(name, result.token, { ...cookie, expires: result.cookieExpiresAt });
       return result.me;
     },
   );

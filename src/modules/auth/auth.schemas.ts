@@ -19,7 +19,10 @@ export const MeSchema = z
       role: z.string(),
     }),
     school: z.object({ object: z.literal('school'), id: z.string(), name: z.string() }),
-    expiresAt: z.string(),
+    expiresAt: z.string().meta({
+      description:
+        'When the session ends if it is not used (SESSION_IDLE_MINUTES); each use moves this on, up to SESSION_TTL_HOURS after login.',
+    }),
   })
   .meta({ id: 'Session' });
 export type Me = z.infer<typeof MeSchema>;

@@ -14,33 +14,57 @@ export type { Principal };
 
 const unauthorized = (why: string) => new AppError('unauthorized', why);
 
-/** Authentication: API keys (through the api-keys service) and owner/admin login sessions. */
+/**
+ * Authentication: API keys (through the api-keys service) and owner/admin login sessions.
+ *
+ * A session ends `sessionIdleMinutes` after its last use, and `sessionTtlHours` after login at the
+ * latest. Use slides its end forward, written at most once a minute (sooner for short idle
+ * times), so a request does not pay a write: the idle end may come up to that step early.
+ */
 export function createAuthService(deps: {
   db: Db;
   sessionTtlHours: number;
+  sessionIdleMinutes: number;
+  /** RATE_LIMIT_MAX_PER_MINUTE: a school's stored limit never counts for more. */
+  rateLimitCeiling: number;
   apiKeys: ApiKeyService;
   users: UserService;
   schools: SchoolService;
 }) {
-  const { db, sessionTtlHours, apiKeys, users, schools } = deps;
+  const { db, sessionTtlHours, sessionIdleMinutes, rateLimitCeiling, apiKeys, users, schools } = deps;
+  const ttlMs = sessionTtlHours * 3_600_000;
+  const idleMs = sessionIdleMinutes * 60_000;
+  const slideStepMs = Math.min(60_000, idleMs / 2);
   return {
     authenticateKey: (key: string): Promise<Principal> => apiKeys.authenticate(key),
 
     async authenticateSession(token: string): Promise<Principal | null> {
-      const found = await repo.findLiveSession(db, hashToken(token));
+      const found = await repo.findLiveSession(db, hashToken(token), sessionTtlHours);
       if (!found) return null;
+      const { session } = found;
+      let expiresAt = session.expiresAt;
+      const slidTo = Math.min(Date.now() + idleMs, session.createdAt.getTime() + ttlMs);
+      if (slidTo - expiresAt.getTime() >= slideStepMs) {
+        const slid = await repo.slideSession(db, session.schoolId, session.id, sessionIdleMinutes, sessionTtlHours);
+        if (!slid) return null;
+        expiresAt = slid;
+      }
       return {
         via: 'session',
         userId: found.user.id,
         role: found.user.role,
-        schoolId: found.session.schoolId,
+        schoolId: session.schoolId,
         permissions: ['*'],
-        rateLimitPerMinute: found.rateLimitPerMinute,
-        expiresAt: found.session.expiresAt,
+        rateLimitPerMinute:
+          found.rateLimitPerMinute === null ? null : Math.min(found.rateLimitPerMinute, rateLimitCeiling),
+        expiresAt,
       };
     },
 
-    /** Owners and admins log in with email and password; the token goes in an HTTP-only cookie. */
+    /**
+     * Owners and admins log in with email and password; the token goes in an HTTP-only cookie that
+     * the browser keeps until the session's latest end (`cookieExpiresAt`); `expiresAt` is its idle end.
+     */
     async login(input: { email: string; password: string; schoolId?: string | undefined }) {
       const candidates = (await users.findAdminsByEmail(input.email)).filter(
         (u) => u.passwordHash && (!input.schoolId || u.schoolId === input.schoolId),
@@ -59,15 +83,18 @@ export function createAuthService(deps: {
       }
       const user = matching[0]!;
       const token = generateSessionToken();
-      const expiresAt = new Date(Date.now() + sessionTtlHours * 3_600_000);
+      const createdAt = new Date();
+      const cookieExpiresAt = new Date(createdAt.getTime() + ttlMs);
+      const expiresAt = new Date(Math.min(createdAt.getTime() + idleMs, cookieExpiresAt.getTime()));
       await repo.deleteExpiredSessions(db);
       await repo.insertSession(db, user.schoolId, {
         id: newId('session'),
         tokenHash: hashToken(token),
         userId: user.id,
+        createdAt,
         expiresAt,
       });
-      return { token, expiresAt, me: await this.me(user.schoolId, user.id, expiresAt) };
+      return { token, expiresAt, cookieExpiresAt, me: await this.me(user.schoolId, user.id, expiresAt) };
     },
 
     async logout(token: string | undefined): Promise<void> {

@@ -46,9 +46,18 @@ export const UpdateSchoolSchema = z
       .array(CustomFieldDefinitionSchema)
       .max(100)
       .refine((defs) => new Set(defs.map((d) => d.key)).size === defs.length, 'Custom field keys must be unique.'),
-    rateLimitPerMinute: z.number().int().min(1).max(100_000).nullable(),
-    mediaQuotaBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable(),
-    maxUploadBytes: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).nullable(),
+    rateLimitPerMinute: z.number().int().min(1).max(1_000_000).nullable().meta({
+      description:
+        "Requests per minute per key or session; null: the server's default. Above the operator's ceiling (RATE_LIMIT_MAX_PER_MINUTE, default 1000) → 400 validation_error, code above_ceiling.",
+    }),
+    mediaQuotaBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().meta({
+      description:
+        "Total bytes of media the school may hold; null: the server's default. Above the operator's ceiling (MEDIA_QUOTA_BYTES) → 400 validation_error, code above_ceiling.",
+    }),
+    maxUploadBytes: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).nullable().meta({
+      description:
+        "Largest single upload in bytes; null: the server's default. Above the operator's ceiling (MAX_UPLOAD_BYTES) → 400 validation_error, code above_ceiling.",
+    }),
   })
   .partial()
   .meta({ example: { name: 'Rust Academy', currency: 'EUR', timezone: 'Europe/Berlin' } });

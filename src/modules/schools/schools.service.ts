@@ -1,5 +1,5 @@
 import type { Db, Tx } from '../../db/client.js';
-import { notFound } from '../../lib/errors.js';
+import { AppError, notFound } from '../../lib/errors.js';
 import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
 import { generatePassword } from '../../lib/password.js';
@@ -14,10 +14,49 @@ export type CreatedSchool = {
   apiKey: string;
 };
 
-type Defaults = { rateLimitPerMinute: number; mediaQuotaBytes: number; maxUploadBytes: number };
+type Limits = { rateLimitPerMinute: number; mediaQuotaBytes: number; maxUploadBytes: number };
+type LimitField = keyof Limits;
 
-export function createSchoolService(deps: { db: Db; apiKeys: ApiKeyService; users: UserService; defaults: Defaults }) {
-  const { db, apiKeys, users, defaults } = deps;
+/** The environment variable that sets each ceiling (named in the refusal). */
+const CEILING_ENV: Record<LimitField, string> = {
+  rateLimitPerMinute: 'RATE_LIMIT_MAX_PER_MINUTE',
+  maxUploadBytes: 'MAX_UPLOAD_BYTES',
+  mediaQuotaBytes: 'MEDIA_QUOTA_BYTES',
+};
+
+/**
+ * `defaults` apply when a school sets nothing; `ceilings` (environment only) bound what a school may
+ * set: a value above one is refused, and a stored value above a since-lowered ceiling counts as the ceiling.
+ */
+export function createSchoolService(deps: {
+  db: Db;
+  apiKeys: ApiKeyService;
+  users: UserService;
+  defaults: Limits;
+  ceilings: Limits;
+}) {
+  const { db, apiKeys, users, defaults, ceilings } = deps;
+  const effective = (row: repo.SchoolRow, field: LimitField) =>
+    Math.min(row[field] ?? defaults[field], ceilings[field]);
+
+  /** A tenant can never lift a limit that protects the host: above the ceiling is a 400, never a silent clamp. */
+  function assertWithinCeilings(patch: UpdateSchool) {
+    const details = (Object.keys(CEILING_ENV) as LimitField[])
+      .filter((field) => typeof patch[field] === 'number' && patch[field] > ceilings[field])
+      .map((field) => ({
+        path: field,
+        message: `At most ${ceilings[field]}, the server's ceiling (${CEILING_ENV[field]}).`,
+        code: 'above_ceiling',
+      }));
+    if (details.length === 0) return;
+    const first = details[0]!;
+    throw new AppError(
+      'validation_error',
+      `${first.path} may be at most ${ceilings[first.path as LimitField]}, the ceiling the server's operator set (${CEILING_ENV[first.path as LimitField]}).`,
+      details,
+    );
+  }
+
   const present = (row: repo.SchoolRow): School => ({
     object: 'school',
     id: row.id,
@@ -25,9 +64,9 @@ export function createSchoolService(deps: { db: Db; apiKeys: ApiKeyService; user
     currency: row.currency,
     timezone: row.timezone,
     customFields: row.customFields,
-    rateLimitPerMinute: row.rateLimitPerMinute ?? defaults.rateLimitPerMinute,
-    mediaQuotaBytes: row.mediaQuotaBytes ?? defaults.mediaQuotaBytes,
-    maxUploadBytes: row.maxUploadBytes ?? defaults.maxUploadBytes,
+    rateLimitPerMinute: effective(row, 'rateLimitPerMinute'),
+    mediaQuotaBytes: effective(row, 'mediaQuotaBytes'),
+    maxUploadBytes: effective(row, 'maxUploadBytes'),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   });
@@ -57,7 +96,14 @@ export function createSchoolService(deps: { db: Db; apiKeys: ApiKeyService; user
       return { data: present(row), etag: etagOf(row) };
     },
 
-    async update(schoolId: string, patch: UpdateSchool, ifMatch?: string) {
+    /** School settings change the whole tenant: a session or a key with `*` (`permissions` of the caller). */
+    async update(schoolId: string, patch: UpdateSchool, ifMatch: string | undefined, permissions: readonly string[]) {
+      if (!permissions.includes('*')) {
+        throw new AppError('forbidden', "Changing the school needs an owner session or a key with the '*' scope.", [
+          { path: 'scope', message: "Requires '*'.", code: 'missing_scope' },
+        ]);
+      }
+      assertWithinCeilings(patch);
       const result = await db.transaction(async (tx) => {
         const current = await repo.findSchool(tx, schoolId, true);
         if (!current) throw notFound('School');
