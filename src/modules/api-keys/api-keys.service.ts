@@ -58,22 +58,35 @@ export function createApiKeyService({
   rateLimitCeiling: number;
 }) {
   const cache = new Map<string, CachedKey>();
+  /**
+   * Bumped by every eviction: a look-up that was in flight when credentials changed must not cache
+   * what it read before the change (it could re-cache a key revoked meanwhile).
+   */
+  let generation = 0;
   const evict = (target: string) => {
+    generation++;
     const [kind, id] = target.split(':');
     for (const [hash, entry] of cache) {
       if ((kind === 'key' && entry.found.key.id === id) || (kind === 'school' && entry.found.key.schoolId === id))
         cache.delete(hash);
     }
   };
-  notifier.subscribe(repo.AUTH_CHANNEL, { onMessage: evict, onReset: () => cache.clear() });
+  notifier.subscribe(repo.AUTH_CHANNEL, {
+    onMessage: evict,
+    onReset: () => {
+      generation++;
+      cache.clear();
+    },
+  });
 
   async function lookUp(hash: string): Promise<CachedKey | undefined> {
     const hit = cache.get(hash);
     if (hit && notifier.live && Date.now() - hit.cachedAt < CACHE_TTL_MS) return hit;
+    const startedAt = generation;
     const found = await repo.findApiKeyByHash(db, hash);
     if (!found) return undefined;
     const entry = { found, cachedAt: Date.now(), touchedAt: found.key.lastUsedAt?.getTime() ?? 0 };
-    if (notifier.live && !found.key.revokedAt) {
+    if (notifier.live && !found.key.revokedAt && generation === startedAt) {
       if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
       cache.set(hash, entry);
     }
