@@ -15,6 +15,7 @@ import { createCertificateService } from './modules/enrollments/certificates.ser
 import { createEnrollmentService } from './modules/enrollments/enrollments.service.js';
 import { createLearningService } from './modules/enrollments/learning.service.js';
 import { createProgressService } from './modules/enrollments/progress.service.js';
+import { createEventService } from './modules/events/events.service.js';
 import { createMediaService } from './modules/media/media.service.js';
 import { createLocalDriver } from './modules/media/storage/local.js';
 import { createS3Driver } from './modules/media/storage/s3.js';
@@ -66,6 +67,8 @@ export function createServices(
   });
   const courses = createCourseService({ db, schools, categories, users, media });
   const progress = createProgressService({ db, now, schools, users, courses });
+  // Other services record their events through this one, inside their own transactions.
+  const events = createEventService({ db });
   return {
     apiKeys,
     users,
@@ -89,6 +92,7 @@ export function createServices(
     certificates: createCertificateService({ db, publicUrl: config.publicUrl }),
     learning: createLearningService({ db, now, users, schools }),
     communities: createCommunityService({ db }),
+    events,
     /** The local storage driver when media live on disk (its upload and download routes). */
     localStorage: storage.kind === 'local' ? storage : undefined,
   };

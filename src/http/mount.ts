@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { actorOf, requestContext } from '../lib/request-context.js';
 import {
   type AnyOperation,
   defaultStatus,
@@ -65,7 +66,10 @@ export function mountOperations(
           ifMatch: request.headers['if-match'],
         };
         const input = { params: request.params, query: request.query, body: request.body };
-        const result = await op.run(ctx, input as never);
+        // The actor of any event the operation records (lib/request-context).
+        const result = await requestContext.run({ actor: actorOf(request.principal) }, () =>
+          op.run(ctx, input as never),
+        );
         if (result.etag) reply.header('etag', result.etag);
         if (result.location) reply.header('location', `${API_BASE}${result.location}`);
         reply.code(result.status ?? defaultStatus(op));

@@ -22,6 +22,7 @@ export const ID_PREFIXES = {
   quizAttempt: 'qza',
   tag: 'tag',
   event: 'evt',
+  webhookDelivery: 'dlv',
   request: 'req',
 } as const;
 

@@ -3,6 +3,7 @@ import { apiKeyOperations } from '../modules/api-keys/api-keys.operations.js';
 import { categoryOperations } from '../modules/categories/categories.operations.js';
 import { courseOperations } from '../modules/courses/courses.operations.js';
 import { curriculumOperations } from '../modules/courses/curriculum.operations.js';
+import { eventOperations } from '../modules/events/events.operations.js';
 import { schoolOperations } from '../modules/schools/schools.operations.js';
 import { studentOperations, userAccountOperations } from '../modules/users/users.operations.js';
 import { videoOperations } from '../modules/videos/videos.operations.js';
@@ -13,6 +14,7 @@ export const operations: readonly AnyOperation[] = [
   ...categoryOperations,
   ...courseOperations,
   ...curriculumOperations,
+  ...eventOperations,
   ...schoolOperations,
   ...studentOperations,
   ...userAccountOperations,

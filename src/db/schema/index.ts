@@ -3,6 +3,7 @@ export * from './categories.js';
 export * from './communities.js';
 export * from './courses.js';
 export * from './enrollments.js';
+export * from './events.js';
 export * from './idempotency.js';
 export * from './media.js';
 export * from './progress.js';
