@@ -21,16 +21,29 @@ import { createLocalDriver } from './modules/media/storage/local.js';
 import { createS3Driver } from './modules/media/storage/s3.js';
 import { createSchoolService } from './modules/schools/schools.service.js';
 import { createUserService } from './modules/users/users.service.js';
+import type { DeliveryPolicy } from './modules/webhooks/delivery.js';
+import { createSecretBox } from './modules/webhooks/secret-box.js';
+import { createWebhookService } from './modules/webhooks/webhooks.service.js';
 
 /**
  * Every service, wired once with its dependencies; used by the HTTP app and the CLI alike.
  * `extras.imageFetch` lets tests pin where fetched image URLs may connect (see lib/safe-fetch; the
- * operator's OUTBOUND_ALLOW_HOSTS always applies); `extras.now` is the clock of the learning rules.
+ * operator's OUTBOUND_ALLOW_HOSTS always applies); `extras.now` is the clock of the learning rules;
+ * `extras.webhooks` pins the delivery connector, retry policy and clock the same way.
  */
 export function createServices(
   database: Database,
   config: Config,
-  extras: { imageFetch?: SafeFetchOptions; now?: () => Date } = {},
+  extras: {
+    imageFetch?: SafeFetchOptions;
+    now?: () => Date;
+    webhooks?: {
+      connector?: SafeFetchOptions;
+      policy?: Partial<DeliveryPolicy>;
+      now?: () => Date;
+      random?: () => number;
+    };
+  } = {},
 ) {
   const { db } = database;
   const apiKeys = createApiKeyService({
@@ -69,6 +82,15 @@ export function createServices(
   const progress = createProgressService({ db, now, schools, users, courses });
   // Other services record their events through this one, inside their own transactions.
   const events = createEventService({ db });
+  const webhooks = createWebhookService({
+    db,
+    events,
+    secrets: createSecretBox(config.encryptionKey, () => instanceSecret(db, 'encryption-key')),
+    connector: { allowHosts: config.outboundAllowHosts, ...extras.webhooks?.connector },
+    policy: extras.webhooks?.policy,
+    now: extras.webhooks?.now,
+    random: extras.webhooks?.random,
+  });
   return {
     apiKeys,
     users,
@@ -93,6 +115,7 @@ export function createServices(
     learning: createLearningService({ db, now, users, schools }),
     communities: createCommunityService({ db }),
     events,
+    webhooks,
     /** The local storage driver when media live on disk (its upload and download routes). */
     localStorage: storage.kind === 'local' ? storage : undefined,
   };

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/open.js';
+import { startWorkers } from '../jobs/runner.js';
 import { ScopeSchema } from '../modules/api-keys/api-keys.schemas.js';
 import { VERSION } from '../paths.js';
 import { createServices } from '../services.js';
@@ -15,6 +16,7 @@ const USAGE = `syllabus ${VERSION} — API-first course platform
 
 Usage:
   syllabus serve                       start the HTTP server (same as npm start)
+  syllabus worker                      run background jobs only (webhook deliveries, clean-ups); WORKERS at a time
   syllabus migrate [--json]            apply database migrations
   syllabus mcp                         the MCP server over stdio (acts with SYLLABUS_API_KEY)
   syllabus school create --name NAME [--owner-email EMAIL] [--owner-password PASSWORD] [--json]
@@ -45,6 +47,30 @@ async function withServices<T>(fn: (services: ReturnType<typeof createServices>)
   }
 }
 
+/** `syllabus worker`: the job workers without the HTTP server, until SIGINT or SIGTERM. */
+async function runWorkers(): Promise<void> {
+  const config = loadConfig();
+  const log = (msg: string) => process.stderr.write(`syllabus worker: ${msg}\n`);
+  // 'cli': with the embedded database, a worker uses the server's PostgreSQL when one runs.
+  const database = await openDatabase(config, 'cli', log);
+  const workers = await startWorkers({
+    database,
+    services: createServices(database, config),
+    concurrency: Math.max(1, config.workers),
+    log: (level, message) => {
+      if (level === 'error' || level === 'warn') log(`${level}: ${message}`);
+    },
+  });
+  log(`running ${Math.max(1, config.workers)} jobs at a time`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await workers.stop();
+  await database.shutdown();
+  process.exit(0);
+}
+
 async function run(argv: string[]): Promise<{ json: unknown; text: string } | undefined> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   const command = positionals.join(' ');
@@ -54,6 +80,11 @@ async function run(argv: string[]): Promise<{ json: unknown; text: string } | un
     case 'serve':
       await import('../server.js');
       return undefined;
+
+    case 'worker': {
+      await runWorkers();
+      return undefined;
+    }
 
     case 'mcp': {
       const { serveMcpOverStdio } = await import('../mcp/stdio.js');

@@ -7,6 +7,7 @@ import { eventOperations } from '../modules/events/events.operations.js';
 import { schoolOperations } from '../modules/schools/schools.operations.js';
 import { studentOperations, userAccountOperations } from '../modules/users/users.operations.js';
 import { videoOperations } from '../modules/videos/videos.operations.js';
+import { webhookOperations } from '../modules/webhooks/webhooks.operations.js';
 import type { AnyOperation } from './operation.js';
 
 export const operations: readonly AnyOperation[] = [
@@ -19,4 +20,5 @@ export const operations: readonly AnyOperation[] = [
   ...studentOperations,
   ...userAccountOperations,
   ...videoOperations,
+  ...webhookOperations,
 ];

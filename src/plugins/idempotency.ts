@@ -145,12 +145,6 @@ export default fp(async function idempotencyPlugin(app: FastifyInstance, { db }:
     return payload;
   });
 
-  // Expired keys are deleted hourly; the upsert above already ignores them.
-  const purge = setInterval(() => {
-    db.delete(idempotencyKeys)
-      .where(sql`${idempotencyKeys.createdAt} < now() - ${RETENTION}`)
-      .catch((err: unknown) => app.log.warn({ err }, 'idempotency purge failed'));
-  }, 3_600_000);
-  purge.unref();
-  app.addHook('onClose', async () => clearInterval(purge));
+  // Expired keys are deleted by the hourly `idempotency.purge` job (jobs/schedules.ts); the upsert
+  // above already ignores them.
 });

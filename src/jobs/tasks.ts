@@ -1,0 +1,55 @@
+/**
+ * What each job does: a thin layer from a queued payload to a service call (like an operation is
+ * for a request). Payloads are checked: a job queued by an older version must fail loudly, not
+ * half-run.
+ */
+import type { Task, TaskList } from 'graphile-worker';
+import { z } from 'zod';
+import type { Db } from '../db/client.js';
+import { EVENT_RETENTION_DAYS } from '../modules/events/events.schemas.js';
+import type { Services } from '../services.js';
+import type { JobLog } from './logger.js';
+import { purgeEvents, purgeIdempotencyKeys, staleDeliveries, staleFanOuts } from './maintenance.repo.js';
+import { enqueue, TASKS, type TaskName } from './queue.js';
+
+export type JobDeps = { db: Db; services: Services; log: JobLog };
+
+const FanOutPayload = z.object({ schoolId: z.string(), eventId: z.string() });
+const DeliverPayload = z.object({ schoolId: z.string(), deliveryId: z.string() });
+
+/** Work left this long after it was due is taken as lost with a crashed worker and queued again. */
+const STALE_AFTER_SECONDS = 60;
+const SWEEP_BATCH = 500;
+
+export function buildTaskList({ db, services, log }: JobDeps): TaskList {
+  const tasks: Record<TaskName, Task> = {
+    [TASKS.fanOut]: async (payload) => {
+      const { schoolId, eventId } = FanOutPayload.parse(payload);
+      await services.webhooks.fanOut(schoolId, eventId);
+    },
+    [TASKS.deliver]: async (payload) => {
+      const { schoolId, deliveryId } = DeliverPayload.parse(payload);
+      await services.webhooks.deliver(schoolId, deliveryId);
+    },
+    [TASKS.sweep]: async () => {
+      for (const e of await staleFanOuts(db, STALE_AFTER_SECONDS, SWEEP_BATCH)) {
+        await enqueue(db, {
+          task: TASKS.fanOut,
+          payload: { schoolId: e.schoolId, eventId: e.id },
+          jobKey: `fanout:${e.id}`,
+        });
+      }
+      for (const d of await staleDeliveries(db, STALE_AFTER_SECONDS, SWEEP_BATCH)) {
+        await enqueue(db, { task: TASKS.deliver, payload: { schoolId: d.schoolId, deliveryId: d.id }, jobKey: d.id });
+      }
+    },
+    [TASKS.purgeEvents]: async () => {
+      const n = await purgeEvents(db, EVENT_RETENTION_DAYS);
+      if (n > 0) log('info', `purged ${n} events older than ${EVENT_RETENTION_DAYS} days`);
+    },
+    [TASKS.purgeIdempotencyKeys]: async () => {
+      await purgeIdempotencyKeys(db);
+    },
+  };
+  return tasks;
+}
