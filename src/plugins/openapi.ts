@@ -60,6 +60,7 @@ export default fp(async function openapiPlugin(app: FastifyInstance, opts: { pub
       info: {
         title: 'Syllabus API',
         version: opts.version,
+        license: { name: 'MIT', identifier: 'MIT' },
         description:
           'API-first course platform. Authenticate with `Authorization: Bearer <key>` or `x-api-key: <key>`. Every error has the shape of the `Error` schema.',
       },
