@@ -1,5 +1,6 @@
+import { newId } from '../src/lib/ids.js';
 import { encodeCursor } from '../src/lib/pagination.js';
-import { COURSE_FROM_SQL, courseJson } from '../src/modules/courses/course-json.js';
+import { COURSE_FROM_SQL, courseJson, lessonJson } from '../src/modules/courses/course-json.js';
 import type { Scenario } from './run.js';
 
 const COURSE_DOC_SQL = `SELECT ${courseJson(true)}::text AS json FROM ${COURSE_FROM_SQL} WHERE c.school_id = $1 AND c.id = $2`;
@@ -168,6 +169,46 @@ export const scenarios: Scenario[] = [
           [schoolId, enrollmentId, lessonId],
         );
         return { ok: true };
+      });
+    },
+  },
+  {
+    name: 'POST /courses/{id}/lessons (title only)',
+    // Issue 10: at least 35 % of one autocommitted INSERT. The real write keeps every rule: the
+    // course row lock, dense positions, the section's and course's versions (ETags), the limits.
+    target: 0.35,
+    async seed({ services }) {
+      const school = await services.schools.create({
+        name: 'Bench writes',
+        ownerEmail: 'bench-w@example.com',
+        ownerPassword: 'bench password',
+      });
+      const schoolId = school.school.id;
+      const course = await services.courses.create(schoolId, {
+        title: 'Lesson writes',
+        sections: [{ title: 'Section one' }],
+      });
+      const doc = JSON.parse(course.json) as { sections: { id: string }[] };
+      const sectionId = doc.sections[0]!.id;
+      return {
+        path: `/api/v1/courses/${course.id}/lessons`,
+        key: school.apiKey,
+        schoolId,
+        method: 'POST',
+        body: JSON.stringify({ title: 'A new lesson', sectionId }),
+        courseId: course.id,
+      };
+    },
+    baseline(app, pool, { schoolId, courseId }) {
+      // Unsectioned lessons of the same course, numbered here: the app's requests fill the section.
+      let position = 0;
+      app.post('/api/v1/courses/:id/lessons', async (_req, reply) => {
+        const { rows } = await pool.query<{ json: string }>(
+          `INSERT INTO lessons AS l (id, school_id, course_id, title, position) VALUES ($1, $2, $3, 'A new lesson', $4)
+           RETURNING ${lessonJson('l', true)}::text AS json`,
+          [newId('lesson'), schoolId, courseId, ++position],
+        );
+        return reply.code(201).type('application/json').send(rows[0]!.json);
       });
     },
   },

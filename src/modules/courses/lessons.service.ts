@@ -1,4 +1,5 @@
 import type { Db, Tx } from '../../db/client.js';
+import { createGroupCommit } from '../../db/group-commit.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { findCourse } from './courses.repo.js';
@@ -14,6 +15,8 @@ import { Problems, prepareLesson } from './lesson-input.js';
  * (`/courses/{id}/sections/{sectionId}/lessons`, where `inSection` is the route's section).
  */
 export function createLessonService({ db, courses }: { db: Db; courses: CourseService }) {
+  const courseWrites = createGroupCommit(db);
+
   async function doc(tx: Db | Tx, schoolId: string, courseId: string, lessonId: string) {
     const row = await curriculum.findLesson(tx, schoolId, courseId, lessonId);
     const [json] = await curriculum.lessonDocuments(tx, schoolId, courseId, { lessonId }, true);
@@ -72,7 +75,8 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
       const values = prepareLesson(input, '', problems);
       // A missing course is reported before anything else. When nothing is left to check or fetch
       // before the lock, the lock finds out (one round trip less on the hot path).
-      if (problems.list.length || values.instructorId || values.mediaId || values.thumbnailUrl) {
+      const otherSection = inSection !== undefined && input.sectionId !== undefined && input.sectionId !== inSection;
+      if (problems.list.length || values.instructorId || values.mediaId || values.thumbnailUrl || otherSection) {
         if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
       }
       if (values.instructorId)
@@ -84,24 +88,25 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
           problems,
         );
       problems.throwIfAny();
+      if (otherSection) {
+        await assertSection(db, schoolId, courseId, inSection, null);
+        throw new AppError('validation_error', 'sectionId differs from the section in the URL.', [
+          { path: 'sectionId', message: 'Must match the URL.' },
+        ]);
+      }
       const sectionId = inSection ?? input.sectionId ?? null;
       const { position: _decidedBelow, ...row } = lessonRow(courseId, sectionId, 0, values);
       return courses.withImageCopies(schoolId, async (copy) => {
         if (values.thumbnailUrl) row.thumbnailMediaId = await copy(values.thumbnailUrl, 'thumbnailUrl');
         // Under the lock: one statement that locks and touches the course, one that places the
-        // lesson, bumps its section and returns the lesson's document; then COMMIT.
-        const created = await db.transaction(async (tx) => {
-          await courses.lockAndTouch(tx, schoolId, courseId);
-          if (inSection !== undefined && input.sectionId !== undefined && input.sectionId !== inSection) {
-            await assertSection(tx, schoolId, courseId, inSection, null);
-            throw new AppError('validation_error', 'sectionId differs from the section in the URL.', [
-              { path: 'sectionId', message: 'Must match the URL.' },
-            ]);
-          }
-          const lesson = await curriculum.insertLessonInContainer(tx, schoolId, row, input.position ?? input.order);
-          if (!lesson) throw noSuchSection(inSection === undefined ? 'sectionId' : null);
-          return lesson;
-        });
+        // lesson, bumps its section and returns the lesson's document; then COMMIT. Concurrent
+        // creates in one course share that transaction (group commit: one lock, one WAL flush).
+        const created = await courseWrites(
+          `${schoolId}/${courseId}`,
+          (tx) => courses.lockAndTouch(tx, schoolId, courseId),
+          (tx) => curriculum.insertLessonInContainer(tx, schoolId, row, input.position ?? input.order),
+        );
+        if (!created) throw noSuchSection(inSection === undefined ? 'sectionId' : null);
         return { json: created.json, etag: etagOf(created) };
       });
     },

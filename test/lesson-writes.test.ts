@@ -1,0 +1,118 @@
+/**
+ * The lesson-create hot path (issue 10): concurrent creates in one course share a transaction
+ * (group commit) and still keep every rule — dense positions, each lesson's own ETag, the
+ * section's and course's versions — and one failing create never fails another.
+ */
+import { asc, eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { courses, lessons, sections } from '../src/db/schema/index.js';
+import { call, createSchool, setupApp, tally } from './helpers.js';
+
+const ctx = await setupApp();
+const A = await createSchool(ctx);
+const post = (url: string, body: unknown) => call(ctx.app, 'POST', url, { key: A.key, body });
+
+async function courseWithSection() {
+  const res = await post('/api/v1/courses', { title: `Course ${Math.random()}`, sections: [{ title: 'One' }] });
+  expect(res.statusCode).toBe(201);
+  const course = res.json() as { id: string; sections: { id: string }[] };
+  return { courseId: course.id, sectionId: course.sections[0]!.id };
+}
+const versionOf = async (table: typeof courses | typeof sections, id: string) =>
+  (await ctx.database.db.select({ version: table.version }).from(table).where(eq(table.id, id)))[0]!.version;
+
+describe('POST /courses/{id}/lessons under concurrency', () => {
+  it('60 concurrent creates (appends, inserts at 1, failures mixed in): dense positions, own ETags, own errors', async () => {
+    const { courseId, sectionId } = await courseWithSection();
+    const sectionBefore = await versionOf(sections, sectionId);
+    const courseBefore = await versionOf(courses, courseId);
+
+    const bodies = Array.from({ length: 60 }, (_, i) => {
+      if (i % 15 === 7) return { title: `Bad section ${i}`, sectionId: 'sec_00000000000000000000000000' };
+      if (i % 15 === 11) return { title: `Same external id ${i}`, sectionId, externalId: 'twice' };
+      return { title: `Lesson ${i}`, sectionId, ...(i % 4 === 0 ? { position: 1 } : {}) };
+    });
+    const results = await Promise.all(bodies.map((b) => post(`/api/v1/courses/${courseId}/lessons`, b)));
+
+    // 4 missing sections (400 at sectionId); of the 4 lessons with externalId 'twice', one is created.
+    expect(tally(results.map((r) => r.statusCode))).toEqual({ 201: 53, 400: 4, 409: 3 });
+    for (const [i, r] of results.entries()) {
+      if (bodies[i]!.sectionId !== sectionId) {
+        expect(r.json()).toMatchObject({ error: 'validation_error', details: [{ path: 'sectionId' }] });
+      } else if (r.statusCode === 409) {
+        expect(r.json().error).toBe('duplicate_external_id');
+      }
+    }
+
+    const stored = await ctx.database.db
+      .select()
+      .from(lessons)
+      .where(eq(lessons.courseId, courseId))
+      .orderBy(asc(lessons.position));
+    expect(stored.map((l) => l.position)).toEqual(Array.from({ length: 53 }, (_, i) => i + 1));
+    expect(stored.every((l) => l.sectionId === sectionId)).toBe(true);
+    expect(stored.filter((l) => l.externalId === 'twice')).toHaveLength(1);
+
+    // Every 201 is its own lesson, as stored; its ETag is the lesson's version now (inserts at 1
+    // shifted lessons created before them, so compare the ids and titles, and ETags of unshifted rows).
+    const created = results.filter((r) => r.statusCode === 201).map((r) => r.json() as { id: string; title: string });
+    expect(new Set(created.map((l) => l.id)).size).toBe(53);
+    const byId = new Map(stored.map((l) => [l.id, l]));
+    for (const r of results.filter((x) => x.statusCode === 201)) {
+      const body = r.json() as { id: string; title: string; sectionId: string; position: number };
+      const row = byId.get(body.id)!;
+      expect(body).toMatchObject({ title: row.title, sectionId, object: 'lesson' });
+      expect(r.headers.etag).toMatch(new RegExp(`^"${body.id}\\.\\d+"$`));
+      if (row.version === 1) expect(r.headers.etag).toBe(`"${row.id}.1"`);
+    }
+
+    // The section's document changed once per lesson; the course's changed (new ETag).
+    expect(await versionOf(sections, sectionId)).toBeGreaterThanOrEqual(sectionBefore + 53);
+    expect(await versionOf(courses, courseId)).toBeGreaterThan(courseBefore);
+  });
+
+  it('concurrent creates share transactions: far fewer statements than BEGIN, lock, insert, COMMIT each', async () => {
+    const { courseId, sectionId } = await courseWithSection();
+    const before = ctx.database.queryCount();
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => post(`/api/v1/courses/${courseId}/lessons`, { title: `L${i}`, sectionId })),
+    );
+    const statements = ctx.database.queryCount() - before;
+    expect(tally(results.map((r) => r.statusCode))).toEqual({ 201: 40 });
+    expect(statements).toBeGreaterThanOrEqual(40); // one insert each, at least
+    expect(statements).toBeLessThan(40 * 2);
+    expect(results.map((r) => r.json().position).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
+  });
+
+  it('a lone create answers with its lesson document at the end of its section', async () => {
+    const { courseId, sectionId } = await courseWithSection();
+    const first = await post(`/api/v1/courses/${courseId}/lessons`, { title: 'First', sectionId });
+    const second = await post(`/api/v1/courses/${courseId}/lessons`, { title: 'Second', sectionId, position: 99 });
+    expect([first.statusCode, second.statusCode]).toEqual([201, 201]);
+    expect(second.json()).toMatchObject({ title: 'Second', position: 2, sectionId, courseId, content: null });
+    expect(second.headers.etag).toBe(`"${second.json().id}.1"`);
+    const got = await call(ctx.app, 'GET', `/api/v1/courses/${courseId}/lessons/${second.json().id}`, { key: A.key });
+    expect(got.body).toBe(second.body);
+    expect(got.headers.etag).toBe(second.headers.etag);
+  });
+
+  it('a missing course is a 404, also when the lesson has problems or a media reference', async () => {
+    const missing = '/api/v1/courses/crs_00000000000000000000000000/lessons';
+    expect((await post(missing, { title: 'x' })).statusCode).toBe(404);
+    expect((await post(missing, { title: 'x', type: 'video' })).statusCode).toBe(404);
+    expect((await post(missing, { title: 'x', type: 'pdf', media: { mediaId: 'med_x' } })).statusCode).toBe(404);
+  });
+
+  it('another school cannot add lessons to the course (404, nothing written)', async () => {
+    const { courseId, sectionId } = await courseWithSection();
+    const B = await createSchool(ctx);
+    const res = await call(ctx.app, 'POST', `/api/v1/courses/${courseId}/lessons`, {
+      key: B.key,
+      body: { title: 'Intruder', sectionId },
+    });
+    expect(res.statusCode).toBe(404);
+    expect(await ctx.database.db.select().from(lessons).where(eq(lessons.courseId, courseId))).toEqual([]);
+  });
+});
