@@ -14,7 +14,6 @@ import { compileSerializer } from './lib/serializer.js';
 import { createThrottle } from './lib/throttle.js';
 import { RequestValidationError, zodIssuesToDetails } from './lib/validation.js';
 import authRoutes from './modules/auth/auth.routes.js';
-import communityRoutes from './modules/communities/communities.routes.js';
 import enrollmentRoutes, { learningRoutes } from './modules/enrollments/enrollments.routes.js';
 import healthRoutes from './modules/health/health.routes.js';
 import mediaRoutes from './modules/media/media.routes.js';
@@ -175,7 +174,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await api.register(authRoutes, { auth: services.auth, session, throttle });
       await api.register(mediaRoutes, { media: services.media, local: services.localStorage });
       await api.register(enrollmentRoutes, { enrollments: services.enrollments });
-      await api.register(communityRoutes, { communities: services.communities });
       await api.register(learningRoutes, {
         enrollments: services.enrollments,
         certificates: services.certificates,

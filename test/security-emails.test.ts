@@ -53,6 +53,40 @@ describe('course instructors (GET /courses/{id}?include=instructors)', async () 
   });
 });
 
+describe('community members (GET and POST /communities/{id}/members)', async () => {
+  const member = await ctx.services.users.create({
+    schoolId: A.id,
+    email: 'member@example.com',
+    name: 'Mem',
+    role: 'student',
+  });
+  const created = await call(ctx.app, 'POST', '/api/v1/communities', {
+    key: A.key,
+    body: { name: 'Members emails', slug: 'members-emails' },
+  });
+  expect(created.statusCode).toBe(201);
+  const community = created.json();
+  const url = `/api/v1/communities/${community.id}/members`;
+
+  it('a communities:write key adds a member and sees no email; a communities:read key lists none', async () => {
+    const writer = (await createKey(ctx, A.id, ['communities:write'])).key;
+    const added = await call(ctx.app, 'POST', url, { key: writer, body: { userId: member.id } });
+    expect(added.statusCode).toBe(201);
+    expect(added.json()).toMatchObject({ object: 'member', userId: member.id, name: 'Mem', email: null });
+    const reader = (await createKey(ctx, A.id, ['communities:read'])).key;
+    const list = await call(ctx.app, 'GET', url, { key: reader });
+    expect(list.statusCode).toBe(200);
+    expect(list.json().data).toEqual([expect.objectContaining({ userId: member.id, email: null })]);
+    expect(list.body).not.toContain('member@example.com');
+  });
+
+  it('communities:read with students:read sees the email', async () => {
+    const key = (await createKey(ctx, A.id, ['communities:read', 'students:read'])).key;
+    const list = await call(ctx.app, 'GET', url, { key });
+    expect(list.json().data).toEqual([expect.objectContaining({ userId: member.id, email: 'member@example.com' })]);
+  });
+});
+
 describe('emailVisibility', () => {
   const base = { schoolId: 'sch_1', rateLimitPerMinute: null };
   it('keys need students:read; a session sees every email (it holds every scope), a user their own', () => {

@@ -1,6 +1,7 @@
 /** The one list of API operations (REST routes, MCP tools and the OpenAPI document all come from it). */
 import { apiKeyOperations } from '../modules/api-keys/api-keys.operations.js';
 import { categoryOperations } from '../modules/categories/categories.operations.js';
+import { communityOperations } from '../modules/communities/communities.operations.js';
 import { courseOperations } from '../modules/courses/courses.operations.js';
 import { curriculumOperations } from '../modules/courses/curriculum.operations.js';
 import { eventOperations } from '../modules/events/events.operations.js';
@@ -13,6 +14,7 @@ import type { AnyOperation } from './operation.js';
 export const operations: readonly AnyOperation[] = [
   ...apiKeyOperations,
   ...categoryOperations,
+  ...communityOperations,
   ...courseOperations,
   ...curriculumOperations,
   ...eventOperations,

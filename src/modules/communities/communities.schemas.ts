@@ -140,7 +140,7 @@ export const MemberSchema = z.object({
   userId: z.string(),
   role: z.string(),
   name: z.string(),
-  email: z.string(),
+  email: z.string().nullable().meta({ description: 'null unless the caller holds students:read.' }),
   avatarUrl: z.string().nullable(),
   joinedAt: z.string(),
 });

@@ -166,10 +166,12 @@ export function createCommunityService({ db }: { db: Db }) {
       });
     },
 
+    /** `showEmail`: whether the caller may see this user's email (else null; emails are student data). */
     async addMember(
       schoolId: string,
       communityId: string,
       input: { userId: string; role: 'member' | 'moderator' | 'admin' },
+      showEmail: (userId: string) => boolean,
     ) {
       await findCommunity(schoolId, communityId);
       const user = await repo.findSchoolUser(db, schoolId, input.userId);
@@ -183,12 +185,17 @@ export function createCommunityService({ db }: { db: Db }) {
         userId: user.id,
         role: input.role,
         name: user.name,
-        email: user.email,
+        email: showEmail(user.id) ? user.email : null,
         avatarUrl: user.avatarUrl,
         joinedAt: iso(new Date()),
       };
     },
-    async members(schoolId: string, communityId: string, query: PaginationQuery) {
+    async members(
+      schoolId: string,
+      communityId: string,
+      query: PaginationQuery,
+      showEmail: (userId: string) => boolean,
+    ) {
       await findCommunity(schoolId, communityId);
       const req = toListRequest(query, ['createdAt'], 'createdAt');
       const results = (await repo.member.list(db, schoolId, communityId, req)).map((r) => ({
@@ -203,7 +210,7 @@ export function createCommunityService({ db }: { db: Db }) {
           userId: m.userId,
           role: m.role,
           name: u.name,
-          email: u.email,
+          email: showEmail(m.userId) ? u.email : null,
           avatarUrl: u.avatarUrl,
           joinedAt: iso(m.createdAt),
         })),
