@@ -14,7 +14,7 @@ import { compileSerializer } from './lib/serializer.js';
 import { createThrottle } from './lib/throttle.js';
 import { RequestValidationError, zodIssuesToDetails } from './lib/validation.js';
 import authRoutes from './modules/auth/auth.routes.js';
-import enrollmentRoutes, { learningRoutes } from './modules/enrollments/enrollments.routes.js';
+import certificatePdfRoute from './modules/enrollments/enrollments.routes.js';
 import healthRoutes from './modules/health/health.routes.js';
 import mediaRoutes from './modules/media/media.routes.js';
 import { operations } from './operations/index.js';
@@ -173,12 +173,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       mountOperations(api, operations, { services, contractCheck: deps.contractCheck ?? false });
       await api.register(authRoutes, { auth: services.auth, session, throttle });
       await api.register(mediaRoutes, { media: services.media, local: services.localStorage });
-      await api.register(enrollmentRoutes, { enrollments: services.enrollments });
-      await api.register(learningRoutes, {
-        enrollments: services.enrollments,
-        certificates: services.certificates,
-        learning: services.learning,
-      });
+      await api.register(certificatePdfRoute, { certificates: services.certificates });
     },
     { prefix: '/api/v1' },
   );

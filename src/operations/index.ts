@@ -4,6 +4,7 @@ import { categoryOperations } from '../modules/categories/categories.operations.
 import { communityOperations } from '../modules/communities/communities.operations.js';
 import { courseOperations } from '../modules/courses/courses.operations.js';
 import { curriculumOperations } from '../modules/courses/curriculum.operations.js';
+import { enrollmentOperations } from '../modules/enrollments/enrollments.operations.js';
 import { eventOperations } from '../modules/events/events.operations.js';
 import { schoolOperations } from '../modules/schools/schools.operations.js';
 import { studentOperations, userAccountOperations } from '../modules/users/users.operations.js';
@@ -17,6 +18,7 @@ export const operations: readonly AnyOperation[] = [
   ...communityOperations,
   ...courseOperations,
   ...curriculumOperations,
+  ...enrollmentOperations,
   ...eventOperations,
   ...schoolOperations,
   ...studentOperations,
