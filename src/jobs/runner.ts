@@ -35,8 +35,9 @@ export async function startWorkers({
     taskList: buildTaskList({ db: database.db, services, log }),
     parsedCronItems: cronItems(),
   });
+  let stopping: Promise<void> | undefined;
   return {
-    // Waits for running jobs to end; their locks are released for other workers.
-    stop: () => runner.stop(),
+    // Waits for running jobs to end; their locks are released for other workers. Once only.
+    stop: () => (stopping ??= runner.stop()),
   };
 }

@@ -322,7 +322,8 @@ export function createWebhookService({ db, events, secrets, connector, ...deps }
       const result = await attempt(
         { url: hook.url, secrets: await signingSecrets(hook, started) },
         { id: event.id, body: JSON.stringify(event) },
-        started,
+        // webhook-timestamp is the wall time receivers compare with theirs, whatever the policy clock.
+        new Date(),
         policy,
         connector,
       );
