@@ -6,12 +6,17 @@
  * Runs on an embedded PostgreSQL in a temp dir (or BENCH_DATABASE_URL: a database it may fill).
  * BENCH_SECONDS (default 5) and BENCH_CONNECTIONS (default 10) tune each measurement;
  * BENCH_ONLY=name runs one scenario.
+ *
+ * Then the timed scenarios (bench/imports.ts): one large request at a time, BENCH_RUNS times
+ * (default 5); the median must stay under the target. Each also reports the event loop's longest
+ * stall while it ran (the app runs in this process; limit: 100 ms).
  */
 
 import fs from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pg from 'pg';
@@ -21,6 +26,7 @@ import { createDb, type Database } from '../src/db/client.js';
 import { startEmbeddedPostgres } from '../src/db/embedded.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { createServices, type Services } from '../src/services.js';
+import { timedScenarios } from './imports.js';
 import { scenarios } from './scenarios.js';
 
 export type BenchContext = { database: Database; services: Services; pool: pg.Pool };
@@ -48,8 +54,21 @@ export type Scenario = {
   target?: number;
 };
 
+/** One request measured alone: POST `body(run)` to /api/v1/courses as a school's owner key. */
+export type Timed = {
+  name: string;
+  /** The median time must stay below this. */
+  targetMs: number;
+  body(run: number): string;
+};
+
+/** The event loop may never stall longer than this while a request runs (API.md §1). */
+const MAX_STALL_MS = 100;
+
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const runs = Number(process.env.BENCH_RUNS ?? 5);
+const only = (name: string) => !process.env.BENCH_ONLY || name === process.env.BENCH_ONLY;
 
 async function measure(
   url: string,
@@ -116,7 +135,7 @@ async function main() {
   const rows: string[] = [];
   let failed = false;
   try {
-    for (const scenario of scenarios.filter((s) => !process.env.BENCH_ONLY || s.name === process.env.BENCH_ONLY)) {
+    for (const scenario of scenarios.filter((s) => only(s.name))) {
       const seeded = await scenario.seed(ctx);
       const bare = Fastify({ logger: false });
       scenario.baseline(bare, pool, seeded);
@@ -137,6 +156,43 @@ async function main() {
           )} req/s  p99 ${String(base.p99).padStart(4)} ms | ${(ratio * 100).toFixed(0).padStart(3)} % ${verdict}`,
       );
       console.log(rows[rows.length - 1]);
+    }
+    const timed = timedScenarios.filter((s) => only(s.name));
+    if (timed.length) {
+      const school = await services.schools.create({
+        name: 'Bench imports',
+        ownerEmail: 'bench-i@example.com',
+        ownerPassword: 'bench password',
+      });
+      for (const scenario of timed) {
+        const times: number[] = [];
+        let stall = 0;
+        for (let run = 0; run <= runs; run++) {
+          const body = scenario.body(run);
+          const delay = monitorEventLoopDelay({ resolution: 10 });
+          delay.enable();
+          const start = performance.now();
+          const res = await fetch(`${appBase}/api/v1/courses`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${school.apiKey}`, 'content-type': 'application/json' },
+            body,
+          });
+          await res.arrayBuffer();
+          const ms = performance.now() - start;
+          delay.disable();
+          if (res.status !== 201) throw new Error(`${scenario.name}: ${res.status}`);
+          if (run === 0) continue; // warm-up
+          times.push(ms);
+          stall = Math.max(stall, delay.max / 1e6);
+        }
+        times.sort((a, b) => a - b);
+        const median = times[Math.floor(times.length / 2)]!;
+        const met = median < scenario.targetMs && stall < MAX_STALL_MS;
+        if (!met) failed = true;
+        console.log(
+          `${scenario.name.padEnd(38)} median ${median.toFixed(0).padStart(5)} ms (target < ${scenario.targetMs} ms) | longest event-loop stall ${stall.toFixed(0).padStart(3)} ms (limit ${MAX_STALL_MS}) | ${met ? 'ok' : 'BELOW TARGET'}`,
+        );
+      }
     }
   } finally {
     await app.close();

@@ -9,6 +9,7 @@ import { paginate, toListRequest } from '../../lib/pagination.js';
 import { parseMarkdown, parseRichText, plainTextLength, type RichTextDoc, renderRichText } from '../../lib/richtext.js';
 import { applyFields, parseFields, parseInclude, type SparseFields } from '../../lib/shape.js';
 import { slugify } from '../../lib/slug.js';
+import { timeSlicer } from '../../lib/time-slice.js';
 import type { CategoryService } from '../categories/categories.service.js';
 import type { MediaService } from '../media/media.service.js';
 import type { SchoolService } from '../schools/schools.service.js';
@@ -244,10 +245,22 @@ export function createCourseService({ db, schools, categories, users, media }: D
       // Every nested section and lesson is checked before anything is written.
       const instructorRefs: { id: string; path: string }[] = [];
       const mediaRefs: { id: string; lessonType: string; path: string }[] = [];
-      const nested = (input.sections ?? []).map((section, i) => {
+      // Rich-text conversion is the request's main work (up to 1,000 lessons): the loop gives the
+      // event loop a turn every few milliseconds, so other requests are never held up by it.
+      const nextItem = timeSlicer();
+      const nested: {
+        section: NonNullable<CreateCourse['sections']>[number];
+        sectionDesc: ReturnType<typeof description>;
+        lessonValues: LessonValues[];
+        posterMediaId?: string;
+      }[] = [];
+      for (const [i, section] of (input.sections ?? []).entries()) {
         const prefix = `sections.${i}.`;
+        await nextItem();
         const sectionDesc = description(section, problems, prefix);
-        const lessonValues = (section.lessons ?? []).map((lesson, j) => {
+        const lessonValues: LessonValues[] = [];
+        for (const [j, lesson] of (section.lessons ?? []).entries()) {
+          await nextItem();
           const values = prepareLesson(lesson, `${prefix}lessons.${j}.`, problems);
           if (values.instructorId)
             instructorRefs.push({ id: values.instructorId, path: `${prefix}lessons.${j}.instructorId` });
@@ -257,10 +270,10 @@ export function createCourseService({ db, schools, categories, users, media }: D
               lessonType: values.type ?? 'text',
               path: `${prefix}lessons.${j}.media.mediaId`,
             });
-          return values;
-        });
-        return { section, sectionDesc, lessonValues, posterMediaId: undefined as string | undefined };
-      });
+          lessonValues.push(values);
+        }
+        nested.push({ section, sectionDesc, lessonValues });
+      }
 
       // Duplicates inside the request are reported at their own paths (the unique indexes back this).
       const seen = new Set<string>();
@@ -347,10 +360,13 @@ export function createCourseService({ db, schools, categories, users, media }: D
             course = await repo.updateCourse(tx, schoolId, course.id, { defaultPaymentPlanId: created.id });
           }
 
+          // A new course: every position is known, so sections and lessons go in as bulk inserts.
+          const sectionRows: curriculum.NewSection[] = [];
           const lessonRows: curriculum.NewLesson[] = [];
           for (const [i, { section, sectionDesc, lessonValues, posterMediaId }] of nested.entries()) {
-            const created = await curriculum.insertSectionAt(tx, schoolId, {
-              id: newId('section'),
+            const sectionId = newId('section');
+            sectionRows.push({
+              id: sectionId,
               courseId: course.id,
               title: section.title,
               position: i + 1,
@@ -362,9 +378,10 @@ export function createCourseService({ db, schools, categories, users, media }: D
               externalId: section.externalId ?? null,
             });
             for (const [j, values] of lessonValues.entries()) {
-              lessonRows.push(lessonRow(course.id, created.id, j + 1, values));
+              lessonRows.push(lessonRow(course.id, sectionId, j + 1, values));
             }
           }
+          await curriculum.insertSections(tx, schoolId, sectionRows);
           await curriculum.insertLessons(tx, schoolId, lessonRows);
 
           if (status !== 'draft') course = await setStatus(tx, course, status);
@@ -512,15 +529,19 @@ export function createCourseService({ db, schools, categories, users, media }: D
         const sectionIds = new Map<string, string>();
         const sourceSections = await curriculum.sectionsOf(tx, schoolId, source.id);
         for (const s of sourceSections) sectionIds.set(s.id, newId('section'));
-        for (const s of sourceSections) {
-          const { id, courseId: _sc, createdAt: _sca, updatedAt: _sua, version: _sv, prerequisites, ...sRest } = s;
-          await curriculum.insertSectionAt(tx, schoolId, {
-            ...sRest,
-            id: sectionIds.get(id)!,
-            courseId: copy.id,
-            prerequisites: prerequisites.map((p) => sectionIds.get(p)!).filter(Boolean),
-          });
-        }
+        await curriculum.insertSections(
+          tx,
+          schoolId,
+          sourceSections.map((s) => {
+            const { id, courseId: _sc, createdAt: _sca, updatedAt: _sua, version: _sv, prerequisites, ...sRest } = s;
+            return {
+              ...sRest,
+              id: sectionIds.get(id)!,
+              courseId: copy.id,
+              prerequisites: prerequisites.map((p) => sectionIds.get(p)!).filter(Boolean),
+            };
+          }),
+        );
         const lessons = await curriculum.lessonsOf(tx, schoolId, source.id);
         await curriculum.insertLessons(
           tx,
