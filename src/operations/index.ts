@@ -6,6 +6,7 @@ import { courseOperations } from '../modules/courses/courses.operations.js';
 import { curriculumOperations } from '../modules/courses/curriculum.operations.js';
 import { enrollmentOperations } from '../modules/enrollments/enrollments.operations.js';
 import { eventOperations } from '../modules/events/events.operations.js';
+import { mediaOperations } from '../modules/media/media.operations.js';
 import { schoolOperations } from '../modules/schools/schools.operations.js';
 import { studentOperations, userAccountOperations } from '../modules/users/users.operations.js';
 import { videoOperations } from '../modules/videos/videos.operations.js';
@@ -20,6 +21,7 @@ export const operations: readonly AnyOperation[] = [
   ...curriculumOperations,
   ...enrollmentOperations,
   ...eventOperations,
+  ...mediaOperations,
   ...schoolOperations,
   ...studentOperations,
   ...userAccountOperations,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ObjectChangedError } from '../../src/modules/media/storage/driver.js';
 import { contentDisposition, createS3Driver, type S3Driver } from '../../src/modules/media/storage/s3.js';
 
 /*
@@ -402,5 +403,54 @@ describe('contentDisposition', () => {
     expect(contentDisposition('a"b\\c.txt')).toBe(`inline; filename="a_b_c.txt"; filename*=UTF-8''a%22b%5Cc.txt`);
     expect(contentDisposition('evil\r\nSet-Cookie: x.txt')).toBe('inline; filename="evilSet-Cookie: x.txt"');
     expect(contentDisposition('')).toBe('inline; filename="download"');
+  });
+});
+
+describe('S3: only the checked version moves (issue 11)', () => {
+  it('sample gives the first bytes and the ETag of their version', async () => {
+    const key = uniqueKey();
+    await driver.put(key, PNG, { mimeType: 'image/png', size: PNG.length });
+    const head = await fetch(`http://127.0.0.1:${s3Port}/${BUCKET}/${key}`, { method: 'HEAD' });
+    const { start, etag } = await driver.sample(key, 8);
+    expect(start).toEqual(PNG.subarray(0, 8));
+    expect(etag).toBe(head.headers.get('etag'));
+  });
+
+  it('move sends x-amz-copy-source-if-match and reports a 412 as ObjectChangedError (recorded request)', async () => {
+    const seen: { method?: string; source?: string; ifMatch?: string }[] = [];
+    const stub = http.createServer((req, res) => {
+      req.resume();
+      seen.push({
+        method: req.method,
+        source: req.headers['x-amz-copy-source'] as string,
+        ifMatch: req.headers['x-amz-copy-source-if-match'] as string,
+      });
+      res.writeHead(412, { 'content-type': 'application/xml' });
+      res.end(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>',
+      );
+    });
+    await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
+    const stubDriver = makeDriver((stub.address() as AddressInfo).port);
+    try {
+      await expect(stubDriver.move('school-1/m.upload', 'school-1/m', { ifMatch: '"abc"' })).rejects.toThrow(
+        ObjectChangedError,
+      );
+      // The copy was refused, so the source is not deleted: one request, the conditional copy.
+      expect(seen).toEqual([{ method: 'PUT', source: `${BUCKET}/school-1/m.upload`, ifMatch: '"abc"' }]);
+    } finally {
+      stubDriver.close();
+      stub.closeAllConnections();
+      await new Promise((resolve) => stub.close(resolve));
+    }
+  });
+
+  it('download URLs make S3 answer Cache-Control: private, no-store', async () => {
+    const key = uniqueKey();
+    await driver.put(key, PNG, { mimeType: 'image/png', size: PNG.length });
+    const url = await driver.downloadUrl(key, { expiresAt: in15min(), fileName: 'a.png', mimeType: 'image/png' });
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('private, no-store');
   });
 });

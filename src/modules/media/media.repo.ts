@@ -75,24 +75,35 @@ export async function usedBytes(db: DbOrTx, schoolId: string): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-/** Upload links that expired unused give their reservation back: the media becomes failed. */
-export async function expireAbandoned(db: DbOrTx, schoolId: string): Promise<void> {
+/** Pending media whose upload link expired (a minute ago) before any upload reached this server. */
+const abandoned = (schoolId: string) =>
+  and(
+    eq(media.schoolId, schoolId),
+    eq(media.status, 'pending'),
+    isNull(media.uploadedAt),
+    sql`${media.uploadExpiresAt} < now() - interval '1 minute'`,
+  );
+
+/** Up to `limit` abandoned uploads of the school (their staged bytes are deleted before they expire). */
+export async function findAbandonedUploads(db: DbOrTx, schoolId: string, limit: number): Promise<MediaRow[]> {
+  return db.select().from(media).where(abandoned(schoolId)).orderBy(media.uploadExpiresAt).limit(limit);
+}
+
+/**
+ * Upload links that expired unused give their reservation back: the media becomes failed (only
+ * `ids` when given; a row completed meanwhile is no longer pending and stays as it is).
+ */
+export async function expireAbandoned(db: DbOrTx, schoolId: string, ids?: string[]): Promise<void> {
+  if (ids?.length === 0) return;
   await db
     .update(media)
     .set({
       status: 'failed',
-      failureReason: 'The upload link expired before any upload.',
+      failureReason: 'The upload link expired before the upload was completed.',
       updatedAt: new Date(),
       version: sql`${media.version} + 1`,
     })
-    .where(
-      and(
-        eq(media.schoolId, schoolId),
-        eq(media.status, 'pending'),
-        isNull(media.uploadedAt),
-        sql`${media.uploadExpiresAt} < now() - interval '1 minute'`,
-      ),
-    );
+    .where(ids ? and(abandoned(schoolId), inArray(media.id, ids)) : abandoned(schoolId));
 }
 
 const KIND_FILTERS: Record<string, SQL> = {

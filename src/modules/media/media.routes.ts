@@ -1,113 +1,27 @@
 import send from '@fastify/send';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
-import {
-  ListMediaQuerySchema,
-  MediaListSchema,
-  MediaParamsSchema,
-  MediaSchema,
-  PresignResponseSchema,
-  PresignSchema,
-  TokenParamsSchema,
-} from './media.schemas.js';
+import { MediaSchema, TokenParamsSchema } from './media.schemas.js';
 import type { MediaService } from './media.service.js';
-import { dispositionFor } from './storage/driver.js';
+import { dispositionFor, MEDIA_CACHE_CONTROL } from './storage/driver.js';
 import type { LocalDriver } from './storage/local.js';
 
 const tags = ['Media'];
-const read = { scopes: ['media:read' as const] };
-const write = { scopes: ['media:write' as const] };
 
+/**
+ * The local driver's byte routes (the JSON side is in media.operations.ts): the upload and download
+ * URLs signed by the driver point here. The token is the credential, so no API key.
+ */
 export default async function mediaRoutes(
   app: FastifyInstance,
   { media, local }: { media: MediaService; local: LocalDriver | undefined },
 ) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const school = (req: { principal: { schoolId: string } | null }) => req.principal!.schoolId;
-
-  r.post(
-    '/media/presigned',
-    {
-      schema: {
-        operationId: 'presignUpload',
-        tags,
-        summary: 'Start an upload: a signed, expiring, single-use URL',
-        body: PresignSchema,
-        response: { 201: PresignResponseSchema },
-      },
-      config: write,
-    },
-    async (req, reply) => reply.code(201).send(await media.presign(school(req), req.body)),
-  );
-  r.post(
-    '/media/:id/complete',
-    {
-      schema: {
-        operationId: 'completeUpload',
-        tags,
-        summary: 'S3: check the uploaded object and mark the media ready',
-        params: MediaParamsSchema,
-        response: { 200: MediaSchema },
-      },
-      config: write,
-    },
-    async (req) => media.complete(school(req), req.params.id),
-  );
-  r.get(
-    '/media',
-    {
-      schema: {
-        operationId: 'listMedia',
-        tags,
-        summary: 'List media',
-        querystring: ListMediaQuerySchema,
-        response: { 200: MediaListSchema },
-      },
-      config: read,
-    },
-    async (req) => media.list(school(req), req.query),
-  );
-  r.get(
-    '/media/:id',
-    {
-      schema: {
-        operationId: 'getMedia',
-        tags,
-        summary: 'Get media (with a short-lived download URL when ready)',
-        params: MediaParamsSchema,
-        response: { 200: MediaSchema },
-      },
-      config: read,
-    },
-    async (req, reply) => {
-      const { data, etag } = await media.get(school(req), req.params.id);
-      return reply.header('etag', etag).send(data);
-    },
-  );
-  r.delete(
-    '/media/:id',
-    {
-      schema: {
-        operationId: 'deleteMedia',
-        tags,
-        summary: 'Delete media and its bytes (409 while a lesson or course uses it)',
-        params: MediaParamsSchema,
-        response: { 204: z.null() },
-      },
-      config: write,
-    },
-    async (req, reply) => {
-      await media.delete(school(req), req.params.id, req.headers['if-match']);
-      return reply.code(204).send(null);
-    },
-  );
 
   if (!local) return;
   const driver = local;
 
-  // Local driver: the signed URLs point here. The token is the credential, so no API key.
   await app.register(async (uploads) => {
     // The body is streamed to disk by the service: no parser reads it here, whatever its type.
     uploads.removeAllContentTypeParsers();
@@ -130,6 +44,8 @@ export default async function mediaRoutes(
         reply.header('connection', 'close');
         const result = await media.receive(driver, req.params.token, req.raw, length);
         reply.removeHeader('connection');
+        // The answer carries a signed download link.
+        reply.header('cache-control', MEDIA_CACHE_CONTROL);
         return result;
       },
     );
@@ -161,6 +77,8 @@ export default async function mediaRoutes(
       reply.code(result.statusCode).headers(result.headers as Record<string, string>); // 206, 304, 412, 416 as send decided
       // Uploaded bytes are served from the API's own origin: they must never run as a page here.
       reply.header('x-content-type-options', 'nosniff');
+      // A signed link is a bearer credential for one caller: no shared or browser cache keeps the bytes.
+      reply.header('cache-control', MEDIA_CACHE_CONTROL);
       reply.header('content-security-policy', "sandbox; default-src 'none'");
       if (result.statusCode < 300) {
         reply.header('content-type', grant.mimeType);

@@ -10,11 +10,15 @@ import { fetchImage, type SafeFetchOptions } from '../../lib/safe-fetch.js';
 import type { SchoolService } from '../schools/schools.service.js';
 import * as repo from './media.repo.js';
 import type { Media, Presign } from './media.schemas.js';
-import type { StorageDriver } from './storage/driver.js';
+import { ObjectChangedError, type StorageDriver } from './storage/driver.js';
 import type { LocalDriver } from './storage/local.js';
 
 /** Upload and download links live this long (API.md: 15 min). */
 const LINK_TTL_MS = 15 * 60_000;
+/** An upload link may still be used this long after it expires (clock skew); then it is abandoned. */
+const ABANDON_GRACE_MS = 60_000;
+/** Abandoned uploads cleaned up per call (a school's next presign, or a job, continues). */
+const SWEEP_BATCH = 100;
 /** file-type needs at most this many leading bytes. */
 const SNIFF_BYTES = 4100;
 
@@ -60,9 +64,9 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
       ]);
     }
     const id = newId('media');
+    await expireAbandonedUploads(schoolId);
     return db.transaction(async (tx) => {
       await repo.lockQuota(tx, schoolId);
-      await repo.expireAbandoned(tx, schoolId);
       const used = await repo.usedBytes(tx, schoolId);
       if (used + file.size > quotaBytes) {
         throw new AppError(
@@ -108,7 +112,30 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
    * key and `complete` moves the checked object to the final key: a second PUT cannot replace bytes
    * that passed the check. (Give the `…upload` keys a short bucket lifecycle rule.)
    */
-  const uploadKey = (row: repo.MediaRow) => (driver.kind === 's3' ? `${row.storageKey}.upload` : row.storageKey);
+  const linkAbandoned = (row: repo.MediaRow) => row.uploadExpiresAt.getTime() < Date.now() - ABANDON_GRACE_MS;
+
+  function uploadKey(row: repo.MediaRow) {
+    return driver.kind === 's3' ? `${row.storageKey}.upload` : row.storageKey;
+  }
+
+  /**
+   * Upload links that expired unused (a minute's grace) give their reservation back: their staged
+   * bytes, if a client sent any but never called `complete`, are deleted first, then the media
+   * becomes failed. A plain function per school (presign calls it; a scheduled job can too);
+   * returns how many it cleaned up, at most SWEEP_BATCH per call.
+   */
+  async function expireAbandonedUploads(schoolId: string): Promise<number> {
+    const abandoned = await repo.findAbandonedUploads(db, schoolId, SWEEP_BATCH);
+    if (abandoned.length === 0) return 0;
+    // Bytes first: if this stops midway, the rows are still pending and the next call retries.
+    for (const row of abandoned) await driver.delete(uploadKey(row));
+    await repo.expireAbandoned(
+      db,
+      schoolId,
+      abandoned.map((r) => r.id),
+    );
+    return abandoned.length;
+  }
 
   const sniff = async (start: Buffer) => (await fileTypeFromBuffer(start))?.mime;
 
@@ -206,12 +233,21 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
 
     /** S3: checks the uploaded object (HEAD: size; first bytes: type) and marks the media ready. */
     async complete(schoolId: string, id: string) {
-      const row = await repo.findMedia(db, schoolId, id);
+      let row = await repo.findMedia(db, schoolId, id);
       if (!row) throw notFound('Media');
+      if (row.status === 'pending' && !row.uploadedAt && linkAbandoned(row)) {
+        await expireAbandonedUploads(schoolId);
+        row = (await repo.findMedia(db, schoolId, id)) ?? row;
+      }
       if (row.status !== 'pending') return present(row);
       const staged = uploadKey(row);
       const stored = await driver.stat(staged);
       if (!stored) throw new AppError('conflict', 'Nothing has been uploaded for this media yet.');
+      const changed = () =>
+        new AppError(
+          'conflict',
+          'The upload was replaced while it was being checked; nothing was made ready. Call complete again.',
+        );
       const fail = async (failureReason: string) => {
         await driver.delete(staged);
         return present(await repo.updateMedia(db, schoolId, row.id, { status: 'failed', failureReason }));
@@ -220,10 +256,15 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
         return fail(`The object was stored as ${stored.contentType}, not the declared ${row.mimeType}.`);
       }
       if (stored.size > row.size) return fail(`The upload is larger than the ${row.size} bytes declared.`);
-      const detected = await sniff(await driver.readStart(staged, SNIFF_BYTES));
+      // The bytes checked and the bytes moved are one version (its ETag): a PUT to the link in
+      // between makes the move fail instead of making unchecked bytes ready.
+      const { start, etag } = await driver.sample(staged, SNIFF_BYTES);
+      const detected = await sniff(start);
       if (!fitsDeclared(row.mimeType, detected))
         return fail(`The file's content (${detected ?? 'unknown type'}) does not match the declared ${row.mimeType}.`);
-      await driver.move(staged, row.storageKey);
+      await driver.move(staged, row.storageKey, { ifMatch: etag }).catch((err: unknown) => {
+        throw err instanceof ObjectChangedError ? changed() : err;
+      });
       return present(
         await repo.updateMedia(db, schoolId, row.id, { status: 'ready', size: stored.size, failureReason: null }),
       );
@@ -258,6 +299,8 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
       await repo.deleteMedia(db, schoolId, id); // the foreign keys of lessons and courses refuse while in use → 409
       await driver.delete(row.storageKey);
     },
+
+    expireAbandonedUploads,
 
     /** Media of the school by id, for lessons that reference them. */
     findByIds: (schoolId: string, ids: string[]) => repo.findMediaByIds(db, schoolId, ids),

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { StorageDriver, StoredObject, UploadTarget } from './driver.js';
-import { dispositionFor } from './driver.js';
+import { dispositionFor, MEDIA_CACHE_CONTROL, ObjectChangedError } from './driver.js';
 
 export type S3DriverOptions = {
   bucket: string;
@@ -65,6 +65,13 @@ function isNotFound(err: unknown): boolean {
   return (
     e.name === 'NotFound' || e.name === 'NoSuchKey' || e.Code === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404
   );
+}
+
+/** S3's answer to a failed If-Match or x-amz-copy-source-if-match: 412 PreconditionFailed. */
+function isPreconditionFailed(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as SdkError;
+  return e.name === 'PreconditionFailed' || e.Code === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412;
 }
 
 function isInvalidRange(err: unknown): boolean {
@@ -157,13 +164,19 @@ export function createS3Driver(opts: S3DriverOptions): S3Driver {
 
     async readStart(key, bytes): Promise<Buffer> {
       if (bytes <= 0) return Buffer.alloc(0);
+      return (await this.sample(key, bytes)).start;
+    },
+
+    async sample(key, bytes) {
+      // One ranged GET: the first bytes (at least one is asked for) and the ETag of their version.
       try {
-        const res = await client.send(new GetObjectCommand({ Bucket, Key: key, Range: `bytes=0-${bytes - 1}` }));
-        if (!res.Body) return Buffer.alloc(0);
-        return await readAtMost(res.Body, bytes);
+        const res = await client.send(
+          new GetObjectCommand({ Bucket, Key: key, Range: `bytes=0-${Math.max(bytes, 1) - 1}` }),
+        );
+        return { start: res.Body ? await readAtMost(res.Body, bytes) : Buffer.alloc(0), etag: res.ETag };
       } catch (err) {
-        // S3 answers 416 to any range on an empty object.
-        if (isInvalidRange(err)) return Buffer.alloc(0);
+        // S3 answers 416 to any range on an empty object: no bytes, and no version to bind to.
+        if (isInvalidRange(err)) return { start: Buffer.alloc(0), etag: undefined };
         throw err;
       }
     },
@@ -175,6 +188,8 @@ export function createS3Driver(opts: S3DriverOptions): S3Driver {
         Key: key,
         ResponseContentDisposition: contentDisposition(o.fileName, dispositionFor(o.mimeType)),
         ResponseContentType: o.mimeType,
+        // Signed links are per caller and short-lived: no shared cache may keep the bytes.
+        ResponseCacheControl: MEDIA_CACHE_CONTROL,
       });
       return getSignedUrl(client, command, { expiresIn, signingDate });
     },
@@ -186,14 +201,22 @@ export function createS3Driver(opts: S3DriverOptions): S3Driver {
       );
     },
 
-    async move(fromKey, toKey): Promise<void> {
-      await client.send(
-        new CopyObjectCommand({
-          Bucket,
-          Key: toKey,
-          CopySource: `${Bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`,
-        }),
-      );
+    async move(fromKey, toKey, o = {}): Promise<void> {
+      try {
+        await client.send(
+          new CopyObjectCommand({
+            Bucket,
+            Key: toKey,
+            CopySource: `${Bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`,
+            // Only the checked version: a PUT that replaced it since makes S3 refuse the copy (412).
+            CopySourceIfMatch: o.ifMatch,
+          }),
+        );
+      } catch (err) {
+        if (o.ifMatch !== undefined && (isPreconditionFailed(err) || isNotFound(err)))
+          throw new ObjectChangedError(fromKey);
+        throw err;
+      }
       await this.delete(fromKey);
     },
 
