@@ -119,7 +119,9 @@ describe('one error shape for everything', () => {
   });
 
   it('authenticated answers carry Cache-Control: private, no-store; the public health does not', async () => {
-    expect((await call(ctx.app, 'GET', '/api/v1/categories', { key })).headers['cache-control']).toBe('private, no-store');
+    expect((await call(ctx.app, 'GET', '/api/v1/categories', { key })).headers['cache-control']).toBe(
+      'private, no-store',
+    );
     expect((await call(ctx.app, 'GET', '/api/v1/health')).headers['cache-control']).toBeUndefined();
   });
 

@@ -165,7 +165,9 @@ describe('secure cookies', async () => {
     expect(c).toMatchObject({ secure: true, httpOnly: true, path: '/' });
     expect(c?.domain).toBeUndefined();
     // The __Host- cookie is the one the server reads.
-    const me = await call(https.app, 'GET', '/api/v1/auth/me', { headers: { cookie: `__Host-syllabus_session=${c?.value}` } });
+    const me = await call(https.app, 'GET', '/api/v1/auth/me', {
+      headers: { cookie: `__Host-syllabus_session=${c?.value}` },
+    });
     expect(me.statusCode).toBe(200);
     const plain = await session();
     expect(plain.res.cookies.find((c) => c.name === 'syllabus_session')?.secure).toBeFalsy();

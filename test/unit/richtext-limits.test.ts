@@ -77,7 +77,7 @@ describe('rich-text node limit', () => {
     // doc + paragraph + 9,998 line breaks = 10,000 nodes (as HTML: a document object that size
     // is over the byte limit).
     const exactly = parseRichText(`<p>${'<br>'.repeat(RICH_TEXT_MAX_NODES - 2)}</p>`, 'content');
-    expect((exactly.content?.[0] as { content: unknown[] }).content).toHaveLength(RICH_TEXT_MAX_NODES - 2);
+    expect((exactly.content![0] as { content: unknown[] }).content).toHaveLength(RICH_TEXT_MAX_NODES - 2);
     const detail = refusal(() => parseRichText(`<p>${'<br>'.repeat(RICH_TEXT_MAX_NODES - 1)}</p>`, 'content'));
     expect(detail).toMatchObject({ path: 'content', code: 'too_large' });
     expect(detail.message).toContain('10,000 nodes');
