@@ -161,7 +161,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(errorsPlugin);
   const throttle = createThrottle({ limits: config.throttle, redis });
   const session = sessionCookie(config.publicUrl.startsWith('https://'));
-  await app.register(authPlugin, { auth: services.auth, throttle, session });
+  await app.register(authPlugin, { auth: services.auth, throttle, session, publicUrl: config.publicUrl });
   await app.register(rateLimitPlugin, { perMinute: config.rateLimitPerMinute, redis });
   await app.register(idempotencyPlugin, { db: database.db });
   await app.register(openapiPlugin, { publicUrl: config.publicUrl, version: VERSION });

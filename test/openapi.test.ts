@@ -14,7 +14,8 @@ describe('OpenAPI and reference', () => {
     expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['apiKeyHeader', 'bearerAuth', 'sessionCookie']);
     const create = doc.paths['/api/v1/categories'].post;
     expect(create.operationId).toBe('createCategory');
-    expect(create.security).toEqual([{ bearerAuth: [] }, { apiKeyHeader: [] }]);
+    // API.md §1: an owner/admin session works on every route a key may call.
+    expect(create.security).toEqual([{ bearerAuth: [] }, { apiKeyHeader: [] }, { sessionCookie: [] }]);
     expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '403', '429', '500']));
     expect(create.responses['400'].content['application/json'].schema.$ref).toBe('#/components/schemas/Error');
     expect(doc.components.schemas.Error.properties.error.enum).toContain('validation_error');

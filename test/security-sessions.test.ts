@@ -90,3 +90,39 @@ describe('session idle timeout', () => {
     expect((await me(cookie)).statusCode).toBe(401);
   });
 });
+
+describe('cross-site requests with the session cookie', async () => {
+  const app = await setupApp({ env: { PUBLIC_URL: 'http://localhost:3000' } });
+  const school = await createSchool(app);
+  const login = await call(app.app, 'POST', '/api/v1/auth/login', {
+    body: { email: school.ownerEmail, password: school.password },
+  });
+  const cookie = `${login.cookies[0]!.name}=${login.cookies[0]!.value}`;
+  const post = (origin?: string) =>
+    call(app.app, 'POST', '/api/v1/categories', {
+      headers: { cookie, ...(origin ? { origin } : {}) },
+      body: { name: `From ${origin ?? 'no origin'}` },
+    });
+
+  it('a state-changing request from another site is refused and writes nothing', async () => {
+    const refused = await post('https://evil.example');
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ error: 'forbidden', details: [{ path: 'origin', code: 'cross_site' }] });
+    const list = await call(app.app, 'GET', '/api/v1/categories', {
+      headers: { cookie, origin: 'https://evil.example' },
+    });
+    expect(list.statusCode).toBe(200);
+    expect(list.json().categories).toHaveLength(0);
+  });
+
+  it('the site itself, and clients that send no Origin, go through; keys are not affected', async () => {
+    expect((await post('http://localhost:3000')).statusCode).toBe(201);
+    expect((await post()).statusCode).toBe(201);
+    const withKey = await call(app.app, 'POST', '/api/v1/categories', {
+      key: school.key,
+      headers: { origin: 'https://evil.example' },
+      body: { name: 'By key' },
+    });
+    expect(withKey.statusCode).toBe(201);
+  });
+});

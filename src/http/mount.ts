@@ -53,7 +53,8 @@ export function mountOperations(
         response: responseSchemas(op),
       },
       config: {
-        ...(op.auth ? { auth: op.auth } : {}),
+        // API.md §1: an owner/admin session works on every route a key may call (the dashboard).
+        auth: op.auth ?? 'key-or-session',
         scopes: op.scopes,
         ...(op.replayable === false ? { replayable: false } : {}),
         operation: op,

@@ -35,6 +35,16 @@ export function sessionCookie(secure: boolean): SessionCookie {
   };
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** An `Origin` naming neither PUBLIC_URL's origin nor the host the request was sent to. */
+function crossSite(request: FastifyRequest, publicUrl: string): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return false; // not a browser, or a same-origin GET-like navigation
+  if (origin === new URL(publicUrl).origin) return false;
+  return origin !== `${request.protocol}://${request.headers.host ?? ''}`;
+}
+
 /** Whether the request carries a key or a session cookie (a guess), rather than nothing at all. */
 function presentsCredentials(request: FastifyRequest, cookieName: string): boolean {
   return (
@@ -64,7 +74,7 @@ export function routeAuth(request: FastifyRequest): RouteAuth {
 /** One onRequest hook authenticates every request and checks the route's declared scopes. */
 export default fp(async function authPlugin(
   app: FastifyInstance,
-  opts: { auth: AuthService; throttle: Throttle; session: SessionCookie },
+  opts: { auth: AuthService; throttle: Throttle; session: SessionCookie; publicUrl: string },
 ) {
   app.decorateRequest('principal', null);
 
@@ -99,11 +109,19 @@ export default fp(async function authPlugin(
       if (!principal) {
         throw new AppError(
           'unauthorized',
-          'Log in first: this route needs an owner session (POST /api/v1/auth/login).',
+          mode === 'session'
+            ? 'Log in first: this route needs an owner session (POST /api/v1/auth/login).'
+            : "Missing API key: send 'Authorization: Bearer <key>' or 'x-api-key: <key>' (or log in for a session).",
         );
       }
     } else {
       throw new AppError('unauthorized', "Missing API key: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'.");
+    }
+    if (principal.via === 'session' && !SAFE_METHODS.has(request.method) && crossSite(request, opts.publicUrl)) {
+      // A browser sends the session cookie with a form another site submits; the Origin tells.
+      throw new AppError('forbidden', 'A request carrying the session cookie must come from this site (Origin).', [
+        { path: 'origin', message: 'Cross-site request refused.', code: 'cross_site' },
+      ]);
     }
     if (mode === 'session' && principal.via !== 'session') {
       throw new AppError(
