@@ -17,14 +17,24 @@ export async function insertEnrollment(db: DbOrTx, schoolId: string, row: NewEnr
   return created!;
 }
 
-/** Inserts the pairs that are not enrolled yet; returns only the rows it created. */
+/** Rows per insert statement: building one statement of 1,000 rows held the event loop for up to ~0.5 s. */
+const INSERT_CHUNK = 100;
+
+/** Inserts the pairs that are not enrolled yet, in chunks; returns only the rows it created. */
 export async function insertMissing(db: DbOrTx, schoolId: string, rows: NewEnrollment[]): Promise<EnrollmentRow[]> {
-  if (rows.length === 0) return [];
-  return db
-    .insert(enrollments)
-    .values(rows.map((r) => ({ ...r, schoolId })))
-    .onConflictDoNothing({ target: [enrollments.studentId, enrollments.courseId] })
-    .returning();
+  const created: EnrollmentRow[] = [];
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    const chunk = rows.slice(i, i + INSERT_CHUNK).map((r) => ({ ...r, schoolId }));
+    // Each chunk's round trip gives the event loop to other requests.
+    created.push(
+      ...(await db
+        .insert(enrollments)
+        .values(chunk)
+        .onConflictDoNothing({ target: [enrollments.studentId, enrollments.courseId] })
+        .returning()),
+    );
+  }
+  return created;
 }
 
 export async function findPairs(
