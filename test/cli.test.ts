@@ -138,7 +138,7 @@ describe('syllabus CLI and embedded PostgreSQL', () => {
     expect(out.apiKey).toMatch(/^syl_/);
     const help = await exec(process.execPath, ['bin/syllabus.js', '--help'], { cwd: ROOT, env: env() });
     expect(help.stdout).toContain('syllabus school create');
-  });
+  }, 180_000); // a full tsc build, on 2 cores shared with the other test files
 
   it('validates its arguments', async () => {
     await expect(cli(['school', 'create', '--json'])).rejects.toMatchObject({
