@@ -7,7 +7,6 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/open.js';
-import { startWorkers } from '../jobs/runner.js';
 import { ScopeSchema } from '../modules/api-keys/api-keys.schemas.js';
 import { VERSION } from '../paths.js';
 import { createServices } from '../services.js';
@@ -53,6 +52,8 @@ async function runWorkers(): Promise<void> {
   const log = (msg: string) => process.stderr.write(`syllabus worker: ${msg}\n`);
   // 'cli': with the embedded database, a worker uses the server's PostgreSQL when one runs.
   const database = await openDatabase(config, 'cli', log);
+  // Loaded only here: the other commands do not need the queue runner.
+  const { startWorkers } = await import('../jobs/runner.js');
   const workers = await startWorkers({
     database,
     services: createServices(database, config),
