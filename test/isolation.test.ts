@@ -77,6 +77,18 @@ const med = (
   })
 ).json().mediaId as string;
 
+const whk = (
+  await call(ctx.app, 'POST', '/api/v1/webhooks', {
+    key: A.key,
+    body: { url: 'https://example.com/hook', events: ['*'] },
+  })
+).json().id as string;
+const evt = (await call(ctx.app, 'POST', `/api/v1/webhooks/${whk}/test`, { key: A.key })).json().id as string;
+// No workers run here: the fan-out job's work is done directly to get a delivery id.
+await ctx.services.webhooks.fanOut(A.id, evt);
+const dlv = (await call(ctx.app, 'GET', `/api/v1/webhooks/${whk}/deliveries`, { key: A.key })).json().data[0]
+  .id as string;
+
 type Route = [method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, write?: boolean];
 /** Every route that takes an id of school A. */
 const ROUTES: Route[] = [
@@ -150,6 +162,14 @@ const ROUTES: Route[] = [
     { type: 'file', title: 'f', url: 'https://x.example/f', fileName: 'f', fileSize: 1, userId: stu },
     true,
   ],
+  ['GET', `/api/v1/events/${evt}`],
+  ['GET', `/api/v1/webhooks/${whk}`],
+  ['PATCH', `/api/v1/webhooks/${whk}`, { enabled: false }, true],
+  ['DELETE', `/api/v1/webhooks/${whk}`, undefined, true],
+  ['POST', `/api/v1/webhooks/${whk}/rotate-secret`, undefined, true],
+  ['POST', `/api/v1/webhooks/${whk}/test`, undefined, true],
+  ['GET', `/api/v1/webhooks/${whk}/deliveries`],
+  ['POST', `/api/v1/webhooks/${whk}/deliveries/${dlv}/retry`, undefined, true],
 ];
 /** The catalogue routes (categories, courses and their parts) use the courses scopes. */
 const CATALOGUE = ROUTES.filter(([, url]) => /^\/api\/v1\/(courses|categories)/.test(url));
@@ -162,7 +182,7 @@ describe('school isolation', () => {
     const covered = new Set(
       ROUTES.map(
         ([m, u]) =>
-          `${m} ${u.split('?')[0]!.replace(/(cat|crs|sec|les|pln|med|usr|enr|crt|com|thr|cmt)_[0-9A-Za-z]+/g, '{}')}`,
+          `${m} ${u.split('?')[0]!.replace(/(cat|crs|sec|les|pln|med|usr|enr|crt|com|thr|cmt|whk|evt|dlv)_[0-9A-Za-z]+/g, '{}')}`,
       ),
     );
     const withIds = Object.entries(doc.paths)
