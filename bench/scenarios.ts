@@ -147,7 +147,7 @@ export const scenarios: Scenario[] = [
         paths.push(`/api/v1/enrollments/${enrollment.id}`);
         enrollmentId = enrollment.id;
       }
-      const doc = JSON.parse(course.json) as { sections: { lessons: { id: string }[] }[] };
+      const doc = JSON.parse(course.json.text) as { sections: { lessons: { id: string }[] }[] };
       const lessonId = doc.sections[0]!.lessons[0]!.id;
       return {
         path: paths[0]!,
@@ -188,7 +188,7 @@ export const scenarios: Scenario[] = [
         title: 'Lesson writes',
         sections: [{ title: 'Section one' }],
       });
-      const doc = JSON.parse(course.json) as { sections: { id: string }[] };
+      const doc = JSON.parse(course.json.text) as { sections: { id: string }[] };
       const sectionId = doc.sections[0]!.id;
       return {
         path: `/api/v1/courses/${course.id}/lessons`,

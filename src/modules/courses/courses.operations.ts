@@ -4,7 +4,6 @@ import { defineOperation, rawJson } from '../../operations/operation.js';
 import { hideInstructorEmails } from './course-json.js';
 import {
   type Course,
-  type CourseList,
   CourseListSchema,
   CourseParamsSchema,
   CourseSchema,
@@ -40,7 +39,7 @@ export const courseOperations = [
     ],
     async run({ principal, services }, { body }) {
       const doc = await services.courses.create(principal.schoolId, body);
-      return { status: 201, body: rawJson<Course>(doc.json), etag: doc.etag, location: `/courses/${doc.id}` };
+      return { status: 201, body: doc.json, etag: doc.etag, location: `/courses/${doc.id}` };
     },
   }),
   defineOperation({
@@ -53,7 +52,7 @@ export const courseOperations = [
     query: ListCoursesQuerySchema,
     responses: { 200: CourseListSchema },
     async run({ principal, services }, { query }) {
-      return { body: rawJson<CourseList>(await services.courses.list(principal.schoolId, query)) };
+      return { body: await services.courses.list(principal.schoolId, query) };
     },
   }),
   defineOperation({
@@ -70,7 +69,7 @@ export const courseOperations = [
     responses: { 200: CourseSchema },
     async run({ principal, services }, { params, query }) {
       const doc = await services.courses.get(principal.schoolId, params.id, query);
-      return { body: rawJson<Course>(hideInstructorEmails(doc.json, emailVisibility(principal))), etag: doc.etag };
+      return { body: rawJson<Course>(hideInstructorEmails(doc.json.text, emailVisibility(principal))), etag: doc.etag };
     },
   }),
   defineOperation({
@@ -86,7 +85,7 @@ export const courseOperations = [
     errors: ['duplicate_slug', 'duplicate_external_id', 'publish_blocked', 'conflict'],
     async run({ principal, services, ifMatch }, { params, body }) {
       const doc = await services.courses.update(principal.schoolId, params.id, body, ifMatch);
-      return { body: rawJson<Course>(doc.json), etag: doc.etag };
+      return { body: doc.json, etag: doc.etag };
     },
   }),
   defineOperation({
@@ -124,7 +123,7 @@ export const courseOperations = [
     idempotent: true,
     async run({ principal, services }, { params }) {
       const doc = await services.courses.publish(principal.schoolId, params.id, true);
-      return { body: rawJson<Course>(doc.json), etag: doc.etag };
+      return { body: doc.json, etag: doc.etag };
     },
   }),
   defineOperation({
@@ -140,7 +139,7 @@ export const courseOperations = [
     destructive: false,
     async run({ principal, services }, { params }) {
       const doc = await services.courses.publish(principal.schoolId, params.id, false);
-      return { body: rawJson<Course>(doc.json), etag: doc.etag };
+      return { body: doc.json, etag: doc.etag };
     },
   }),
   defineOperation({
@@ -154,7 +153,7 @@ export const courseOperations = [
     responses: { 201: CourseSchema },
     async run({ principal, services }, { params }) {
       const doc = await services.courses.duplicate(principal.schoolId, params.id);
-      return { status: 201, body: rawJson<Course>(doc.json), etag: doc.etag, location: `/courses/${doc.id}` };
+      return { status: 201, body: doc.json, etag: doc.etag, location: `/courses/${doc.id}` };
     },
   }),
 ];

@@ -6,6 +6,7 @@ import { AppError, notFound } from '../../lib/errors.js';
 import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, toListRequest } from '../../lib/pagination.js';
+import { type RawJson, rawJson } from '../../lib/raw-json.js';
 import { parseMarkdown, parseRichText, plainTextLength, type RichTextDoc, renderRichText } from '../../lib/richtext.js';
 import { applyFields, parseFields, parseInclude, type SparseFields } from '../../lib/shape.js';
 import { slugify } from '../../lib/slug.js';
@@ -19,6 +20,8 @@ import {
   COURSE_FIELD_TYPES,
   COURSE_INCLUDES,
   COURSE_SORTS,
+  type Course,
+  type CourseList,
   type CreateCourse,
   type ListCoursesQuery,
   type UpdateCourse,
@@ -31,8 +34,8 @@ const DESCRIPTION_MAX_TEXT = 10_000;
 /** Image URLs one request may ask the server to fetch. */
 const MAX_IMAGE_URLS = 50;
 
-/** `{ data: JSON text, etag }`: the course document passes through unparsed unless fields trim it. */
-export type CourseDocument = { json: string; etag: string; id: string };
+/** The course document as PostgreSQL built it (passed through unparsed unless fields trim it), with its ETag. */
+export type CourseDocument = { json: RawJson<Course>; etag: string; id: string };
 
 type Deps = { db: Db; schools: SchoolService; categories: CategoryService; users: UserService; media: MediaService };
 
@@ -62,9 +65,9 @@ export function createCourseService({ db, schools, categories, users, media }: D
     });
     if (!doc) throw notFound('Course');
     return {
-      json: fields.size
-        ? JSON.stringify(trimCourse(JSON.parse(doc.json) as Record<string, unknown>, fields))
-        : doc.json,
+      json: rawJson<Course>(
+        fields.size ? JSON.stringify(trimCourse(JSON.parse(doc.json) as Record<string, unknown>, fields)) : doc.json,
+      ),
       etag: etagOf(doc),
       id: doc.id,
     };
@@ -424,7 +427,7 @@ export function createCourseService({ db, schools, categories, users, media }: D
             JSON.stringify(applyFields(JSON.parse(r.json) as Record<string, unknown>, fields, 'courses')),
           )
         : items.map((r) => r.json);
-      return `{"data":[${data.join(',')}],"pagination":${JSON.stringify(pagination)}}`;
+      return rawJson<CourseList>(`{"data":[${data.join(',')}],"pagination":${JSON.stringify(pagination)}}`);
     },
 
     async update(schoolId: string, courseId: string, patch: UpdateCourse, ifMatch?: string): Promise<CourseDocument> {

@@ -1,24 +1,18 @@
-import { defineOperation, rawJson } from '../../operations/operation.js';
+import { defineOperation } from '../../operations/operation.js';
 import {
   CourseParamsSchema,
   CreateLessonSchema,
   CreatePaymentPlanSchema,
   CreateSectionSchema,
-  type Lesson,
-  type LessonList,
   LessonListSchema,
   LessonParamsSchema,
   LessonSchema,
   MoveLessonSchema,
   NestedLessonParamsSchema,
-  type PaymentPlan,
-  type PaymentPlanList,
   PaymentPlanListSchema,
   PaymentPlanSchema,
   PlanParamsSchema,
   ReorderSectionsSchema,
-  type Section,
-  type SectionList,
   SectionListSchema,
   SectionParamsSchema,
   SectionSchema,
@@ -44,7 +38,7 @@ const sectionOperations = [
     params: CourseParamsSchema,
     responses: { 200: SectionListSchema },
     async run({ principal, services }, { params }) {
-      return { body: rawJson<SectionList>(await services.sections.list(principal.schoolId, params.id)) };
+      return { body: await services.sections.list(principal.schoolId, params.id) };
     },
   }),
   defineOperation({
@@ -60,7 +54,7 @@ const sectionOperations = [
     errors: ['duplicate_title', 'duplicate_external_id', ...lessonErrors],
     async run({ principal, services }, { params, body }) {
       const d = await services.sections.create(principal.schoolId, params.id, body);
-      return { status: 201, body: rawJson<Section>(d.json), etag: d.etag };
+      return { status: 201, body: d.json, etag: d.etag };
     },
   }),
   defineOperation({
@@ -77,7 +71,7 @@ const sectionOperations = [
     idempotent: true,
     async run({ principal, services }, { params, body }) {
       const list = await services.sections.reorder(principal.schoolId, params.id, body.sectionIds);
-      return { body: rawJson<SectionList>(list) };
+      return { body: list };
     },
   }),
   defineOperation({
@@ -91,7 +85,7 @@ const sectionOperations = [
     responses: { 200: SectionSchema },
     async run({ principal, services }, { params }) {
       const d = await services.sections.get(principal.schoolId, params.id, params.sectionId);
-      return { body: rawJson<Section>(d.json), etag: d.etag };
+      return { body: d.json, etag: d.etag };
     },
   }),
   defineOperation({
@@ -107,7 +101,7 @@ const sectionOperations = [
     errors: ['duplicate_title', 'duplicate_external_id'],
     async run({ principal, services, ifMatch }, { params, body }) {
       const d = await services.sections.update(principal.schoolId, params.id, params.sectionId, body, ifMatch);
-      return { body: rawJson<Section>(d.json), etag: d.etag };
+      return { body: d.json, etag: d.etag };
     },
   }),
   defineOperation({
@@ -139,7 +133,7 @@ const lessonOperations = [
     params: CourseParamsSchema,
     responses: { 200: LessonListSchema },
     async run({ principal, services }, { params }) {
-      return { body: rawJson<LessonList>(await services.lessons.list(principal.schoolId, params.id)) };
+      return { body: await services.lessons.list(principal.schoolId, params.id) };
     },
   }),
   defineOperation({
@@ -155,7 +149,7 @@ const lessonOperations = [
     errors: ['duplicate_external_id', ...lessonErrors],
     async run({ principal, services }, { params, body }) {
       const d = await services.lessons.create(principal.schoolId, params.id, body);
-      return { status: 201, body: rawJson<Lesson>(d.json), etag: d.etag };
+      return { status: 201, body: d.json, etag: d.etag };
     },
   }),
   defineOperation({
@@ -169,7 +163,7 @@ const lessonOperations = [
     responses: { 200: LessonSchema },
     async run({ principal, services }, { params }) {
       const d = await services.lessons.get(principal.schoolId, params.id, params.lessonId);
-      return { body: rawJson<Lesson>(d.json), etag: d.etag };
+      return { body: d.json, etag: d.etag };
     },
   }),
   defineOperation({
@@ -185,7 +179,7 @@ const lessonOperations = [
     errors: ['duplicate_external_id', ...lessonErrors],
     async run({ principal, services, ifMatch }, { params, body }) {
       const d = await services.lessons.update(principal.schoolId, params.id, params.lessonId, body, ifMatch);
-      return { body: rawJson<Lesson>(d.json), etag: d.etag };
+      return { body: d.json, etag: d.etag };
     },
   }),
   defineOperation({
@@ -216,7 +210,7 @@ const lessonOperations = [
     idempotent: true,
     async run({ principal, services }, { params, body }) {
       const d = await services.lessons.move(principal.schoolId, params.id, params.lessonId, body);
-      return { body: rawJson<Lesson>(d.json), etag: d.etag };
+      return { body: d.json, etag: d.etag };
     },
   }),
   defineOperation({
@@ -230,7 +224,7 @@ const lessonOperations = [
     responses: { 200: LessonListSchema },
     async run({ principal, services }, { params }) {
       const list = await services.lessons.list(principal.schoolId, params.id, params.sectionId);
-      return { body: rawJson<LessonList>(list) };
+      return { body: list };
     },
   }),
   defineOperation({
@@ -246,7 +240,7 @@ const lessonOperations = [
     errors: ['duplicate_external_id', ...lessonErrors],
     async run({ principal, services }, { params, body }) {
       const d = await services.lessons.create(principal.schoolId, params.id, body, params.sectionId);
-      return { status: 201, body: rawJson<Lesson>(d.json), etag: d.etag };
+      return { status: 201, body: d.json, etag: d.etag };
     },
   }),
   defineOperation({
@@ -260,7 +254,7 @@ const lessonOperations = [
     responses: { 200: LessonSchema },
     async run({ principal, services }, { params }) {
       const d = await services.lessons.get(principal.schoolId, params.id, params.lessonId, params.sectionId);
-      return { body: rawJson<Lesson>(d.json), etag: d.etag };
+      return { body: d.json, etag: d.etag };
     },
   }),
   defineOperation({
@@ -277,7 +271,7 @@ const lessonOperations = [
     async run({ principal, services, ifMatch }, { params, body }) {
       const { id, lessonId, sectionId } = params;
       const d = await services.lessons.update(principal.schoolId, id, lessonId, body, ifMatch, sectionId);
-      return { body: rawJson<Lesson>(d.json), etag: d.etag };
+      return { body: d.json, etag: d.etag };
     },
   }),
   defineOperation({
@@ -308,7 +302,7 @@ const paymentPlanOperations = [
     params: CourseParamsSchema,
     responses: { 200: PaymentPlanListSchema },
     async run({ principal, services }, { params }) {
-      return { body: rawJson<PaymentPlanList>(await services.plans.list(principal.schoolId, params.id)) };
+      return { body: await services.plans.list(principal.schoolId, params.id) };
     },
   }),
   defineOperation({
@@ -323,7 +317,7 @@ const paymentPlanOperations = [
     responses: { 201: PaymentPlanSchema },
     async run({ principal, services }, { params, body }) {
       const d = await services.plans.create(principal.schoolId, params.id, body);
-      return { status: 201, body: rawJson<PaymentPlan>(d.json), etag: d.etag };
+      return { status: 201, body: d.json, etag: d.etag };
     },
   }),
   defineOperation({
@@ -337,7 +331,7 @@ const paymentPlanOperations = [
     responses: { 200: PaymentPlanSchema },
     async run({ principal, services }, { params }) {
       const d = await services.plans.get(principal.schoolId, params.id, params.planId);
-      return { body: rawJson<PaymentPlan>(d.json), etag: d.etag };
+      return { body: d.json, etag: d.etag };
     },
   }),
   defineOperation({
@@ -353,7 +347,7 @@ const paymentPlanOperations = [
     errors: ['conflict'],
     async run({ principal, services, ifMatch }, { params, body }) {
       const d = await services.plans.update(principal.schoolId, params.id, params.planId, body, ifMatch);
-      return { body: rawJson<PaymentPlan>(d.json), etag: d.etag };
+      return { body: d.json, etag: d.etag };
     },
   }),
   defineOperation({
@@ -368,7 +362,7 @@ const paymentPlanOperations = [
     errors: ['conflict'],
     async run({ principal, services, ifMatch }, { params }) {
       const d = await services.plans.archive(principal.schoolId, params.id, params.planId, ifMatch);
-      return { body: rawJson<PaymentPlan>(d.json), etag: d.etag };
+      return { body: d.json, etag: d.etag };
     },
   }),
   defineOperation({
@@ -384,7 +378,7 @@ const paymentPlanOperations = [
     idempotent: true,
     async run({ principal, services }, { params }) {
       const d = await services.plans.makeDefault(principal.schoolId, params.id, params.planId);
-      return { body: rawJson<PaymentPlan>(d.json), etag: d.etag };
+      return { body: d.json, etag: d.etag };
     },
   }),
 ];

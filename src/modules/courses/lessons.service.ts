@@ -2,8 +2,9 @@ import type { Db, Tx } from '../../db/client.js';
 import { createGroupCommit } from '../../db/group-commit.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { assertIfMatch, etagOf } from '../../lib/etag.js';
+import { type RawJson, rawJson } from '../../lib/raw-json.js';
 import { findCourse } from './courses.repo.js';
-import type { CreateLesson, UpdateLesson } from './courses.schemas.js';
+import type { CreateLesson, Lesson, LessonList, UpdateLesson } from './courses.schemas.js';
 import type { CourseService } from './courses.service.js';
 import { lessonRow } from './courses.service.js';
 import * as curriculum from './curriculum.repo.js';
@@ -21,7 +22,7 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
     const row = await curriculum.findLesson(tx, schoolId, courseId, lessonId);
     const [json] = await curriculum.lessonDocuments(tx, schoolId, courseId, { lessonId }, true);
     if (!row || !json) throw notFound('Lesson');
-    return { json, etag: etagOf(row) };
+    return { json: rawJson<Lesson>(json), etag: etagOf(row) };
   }
 
   /** The lesson, checked to be in the route's section when the nested route is used. */
@@ -51,7 +52,7 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
   }
 
   return {
-    async list(schoolId: string, courseId: string, inSection?: string): Promise<string> {
+    async list(schoolId: string, courseId: string, inSection?: string): Promise<RawJson<LessonList>> {
       if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
       if (inSection !== undefined) await assertSection(db, schoolId, courseId, inSection, null);
       const docs = await curriculum.lessonDocuments(
@@ -61,7 +62,7 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
         inSection === undefined ? {} : { sectionId: inSection },
         false,
       );
-      return wholeList(docs);
+      return wholeList<LessonList>(docs);
     },
 
     async get(schoolId: string, courseId: string, lessonId: string, inSection?: string) {
@@ -107,7 +108,7 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
           (tx) => curriculum.insertLessonInContainer(tx, schoolId, row, input.position ?? input.order),
         );
         if (!created) throw noSuchSection(inSection === undefined ? 'sectionId' : null);
-        return { json: created.json, etag: etagOf(created) };
+        return { json: rawJson<Lesson>(created.json), etag: etagOf(created) };
       });
     },
 

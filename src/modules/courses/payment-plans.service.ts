@@ -2,9 +2,10 @@ import type { Db, Tx } from '../../db/client.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
+import { type RawJson, rawJson } from '../../lib/raw-json.js';
 import type { SchoolService } from '../schools/schools.service.js';
 import { findCourse, updateCourse } from './courses.repo.js';
-import type { CreatePaymentPlan, UpdatePaymentPlan } from './courses.schemas.js';
+import type { CreatePaymentPlan, PaymentPlan, PaymentPlanList, UpdatePaymentPlan } from './courses.schemas.js';
 import type { CourseService } from './courses.service.js';
 import { wholeList } from './json-list.js';
 import * as repo from './payment-plans.repo.js';
@@ -51,7 +52,7 @@ export function createPaymentPlanService({
     const row = await repo.findPlan(tx, schoolId, courseId, planId);
     const [json] = await repo.planDocuments(tx, schoolId, courseId, planId);
     if (!row || !json) throw notFound('Payment plan');
-    return { json, etag: etagOf(row) };
+    return { json: rawJson<PaymentPlan>(json), etag: etagOf(row) };
   }
 
   async function assertTypeFree(tx: Tx, schoolId: string, courseId: string, shape: PlanShape, exceptId?: string) {
@@ -71,9 +72,9 @@ export function createPaymentPlanService({
   }
 
   return {
-    async list(schoolId: string, courseId: string): Promise<string> {
+    async list(schoolId: string, courseId: string): Promise<RawJson<PaymentPlanList>> {
       if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
-      return wholeList(await repo.planDocuments(db, schoolId, courseId));
+      return wholeList<PaymentPlanList>(await repo.planDocuments(db, schoolId, courseId));
     },
 
     async get(schoolId: string, courseId: string, planId: string) {

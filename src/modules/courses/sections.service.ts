@@ -2,9 +2,10 @@ import type { Db } from '../../db/client.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
+import { type RawJson, rawJson } from '../../lib/raw-json.js';
 import { parseMarkdown, parseRichText, renderRichText } from '../../lib/richtext.js';
 import { findCourse } from './courses.repo.js';
-import type { CreateSection, UpdateSection } from './courses.schemas.js';
+import type { CreateSection, Section, SectionList, UpdateSection } from './courses.schemas.js';
 import type { CourseService } from './courses.service.js';
 import * as curriculum from './curriculum.repo.js';
 import { wholeList } from './json-list.js';
@@ -67,13 +68,13 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
     const [json] = await curriculum.sectionDocuments(tx, schoolId, courseId, sectionId);
     const row = await curriculum.findSection(tx, schoolId, courseId, sectionId);
     if (!json || !row) throw notFound('Section');
-    return { json, etag: etagOf(row) };
+    return { json: rawJson<Section>(json), etag: etagOf(row) };
   }
 
   return {
-    async list(schoolId: string, courseId: string): Promise<string> {
+    async list(schoolId: string, courseId: string): Promise<RawJson<SectionList>> {
       if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
-      return wholeList(await curriculum.sectionDocuments(db, schoolId, courseId));
+      return wholeList<SectionList>(await curriculum.sectionDocuments(db, schoolId, courseId));
     },
 
     async get(schoolId: string, courseId: string, sectionId: string) {
@@ -170,7 +171,7 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
     },
 
     /** `sectionIds` must list every section of the course exactly once. */
-    async reorder(schoolId: string, courseId: string, sectionIds: string[]): Promise<string> {
+    async reorder(schoolId: string, courseId: string, sectionIds: string[]): Promise<RawJson<SectionList>> {
       return db.transaction(async (tx) => {
         await courses.lock(tx, schoolId, courseId);
         const all = await curriculum.sectionsOf(tx, schoolId, courseId);
@@ -192,7 +193,7 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
           );
         await curriculum.reorderSections(tx, schoolId, courseId, sectionIds);
         await courses.touch(tx, schoolId, courseId);
-        return wholeList(await curriculum.sectionDocuments(tx, schoolId, courseId));
+        return wholeList<SectionList>(await curriculum.sectionDocuments(tx, schoolId, courseId));
       });
     },
   };
