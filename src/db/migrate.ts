@@ -18,5 +18,6 @@ export async function runMigrations(db: Db): Promise<void> {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(7021848823)`);
     await migrate(tx as unknown as Db, { migrationsFolder: MIGRATIONS });
   });
-  await migrateQueue(db.$client as pg.Pool);
+  // drizzle keeps the pool it was made with (db/client.ts) as $client.
+  await migrateQueue((db as unknown as { $client: pg.Pool }).$client);
 }
