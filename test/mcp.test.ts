@@ -102,6 +102,18 @@ describe('MCP over Streamable HTTP', () => {
     expect(JSON.parse((other.content as TextContent)[0]!.text).error).toBe('not_found');
   });
 
+  it('a path argument of `..` cannot turn a call into another operation', async () => {
+    const client = await connect(A.key);
+    const created = (await call(ctx.app, 'POST', '/api/v1/categories', { key: A.key, body: { name: 'Kept' } })).json();
+    for (const id of ['..', '.', '']) {
+      const res = await client.callTool({ name: 'delete_category', arguments: { id } });
+      expect(res.isError).toBe(true);
+      const error = JSON.parse((res.content as TextContent)[0]!.text);
+      expect(error).toMatchObject({ error: 'validation_error', details: [{ path: 'id' }] });
+    }
+    expect((await call(ctx.app, 'GET', `/api/v1/categories/${created.id}`, { key: A.key })).statusCode).toBe(200);
+  });
+
   it('idempotencyKey makes a retried create run once', async () => {
     const client = await connect(A.key, '/api/v1/mcp');
     const args = { name: 'Once only', idempotencyKey: 'agent-retry-1' };

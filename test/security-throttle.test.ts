@@ -150,3 +150,18 @@ describe('client address behind proxies', () => {
     expect(addressKey('2001:db8:1:2::1')).not.toBe(addressKey('2001:db8:1:3::1'));
   });
 });
+
+describe('certificate verification per address', async () => {
+  const ctx = await setupApp({ env: { VERIFY_PER_MINUTE: '3' } });
+
+  it('GET /verify/{code} has its own lower per-address budget', async () => {
+    for (let i = 0; i < 3; i++) {
+      expect((await call(ctx.app, 'GET', `/api/v1/verify/guess${i}`, from('198.51.100.40'))).statusCode).toBe(404);
+    }
+    const refused = await call(ctx.app, 'GET', '/api/v1/verify/guess9', from('198.51.100.40'));
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json().message).toContain('certificate look-ups');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect((await call(ctx.app, 'GET', '/api/v1/verify/guess9', from('198.51.100.41'))).statusCode).toBe(404);
+  });
+});

@@ -9,10 +9,16 @@ import { createMcpServer, type RestCall } from '../mcp/server.js';
 import type { AnyOperation } from '../operations/operation.js';
 
 /** A REST call through the app itself (no socket), as the caller. */
-export function injectRest(app: FastifyInstance, credentials: Record<string, string>): RestCall {
+export function injectRest(
+  app: FastifyInstance,
+  credentials: Record<string, string>,
+  remoteAddress?: string,
+): RestCall {
   return async ({ method, url, headers, body }) => {
     const res = await app.inject({
       method: method as 'GET',
+      // Per-address limits see the MCP caller, not this process.
+      ...(remoteAddress ? { remoteAddress } : {}),
       url,
       headers: { ...credentials, ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
@@ -32,7 +38,7 @@ export function mountMcp(app: FastifyInstance, opts: { operations: readonly AnyO
     const server = createMcpServer({
       operations: opts.operations,
       permissions: principal.permissions,
-      callRest: injectRest(app, credentials),
+      callRest: injectRest(app, credentials, request.ip),
       version: opts.version,
     });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

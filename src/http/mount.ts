@@ -57,6 +57,7 @@ export function mountOperations(
         auth: op.auth ?? 'key-or-session',
         scopes: op.scopes,
         ...(op.replayable === false ? { replayable: false } : {}),
+        ...(op.throttle ? { throttle: op.throttle } : {}),
         operation: op,
       },
       ...(opts.contractCheck ? { onSend: contractCheckHook(op) } : {}),

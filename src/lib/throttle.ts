@@ -26,7 +26,7 @@ export const LOGIN_DELAYS = {
   freeLoginFailures: { account: 5, address: 20 },
   /** After that, each failure doubles the wait (1 s, 2 s, 4 s …) up to this many seconds. */
   maxLoginDelaySeconds: 15 * 60,
-  /** Failures are forgotten a day after the last one. */
+  /** Failures are counted over a day (a fixed window from the first failure). */
   failureMemorySeconds: 24 * 3600,
 } as const;
 

@@ -104,6 +104,13 @@ function planTool(op: AnyOperation): ToolPlan {
   return { op, tool, params: keys.params!, query: keys.query! };
 }
 
+/** A path parameter that cannot name a resource (empty, `.` or `..`). */
+class InvalidArgument extends Error {
+  constructor(readonly argument: string) {
+    super(`'${argument}' is not a valid id.`);
+  }
+}
+
 /** The REST request a tool call stands for. */
 function restRequest(plan: ToolPlan, args: Record<string, unknown>) {
   const { op } = plan;
@@ -115,7 +122,10 @@ function restRequest(plan: ToolPlan, args: Record<string, unknown>) {
   delete rest.ifMatch;
   let path = op.path;
   for (const name of plan.params) {
-    path = path.replace(`:${name}`, encodeURIComponent(String(rest[name] ?? '')));
+    const value = String(rest[name] ?? '');
+    // URL parsing collapses dot segments: `..` would turn a call into another operation's path.
+    if (value === '.' || value === '..' || value === '') throw new InvalidArgument(name);
+    path = path.replace(`:${name}`, encodeURIComponent(value));
     delete rest[name];
   }
   const search = new URLSearchParams();
@@ -156,7 +166,18 @@ export function createMcpServer(opts: {
         message: `No tool '${request.params.name}' for these credentials (unknown, or outside the key's scopes).`,
       });
     }
-    const response = await opts.callRest(restRequest(plan, request.params.arguments ?? {}));
+    let rest: ReturnType<typeof restRequest>;
+    try {
+      rest = restRequest(plan, request.params.arguments ?? {});
+    } catch (err) {
+      if (!(err instanceof InvalidArgument)) throw err;
+      return errorResult({
+        error: 'validation_error',
+        message: err.message,
+        details: [{ path: err.argument, message: 'Not a valid id.' }],
+      });
+    }
+    const response = await opts.callRest(rest);
     const parsed = response.body ? (JSON.parse(response.body) as unknown) : null;
     if (response.statusCode >= 400) return errorResult(parsed);
     if (parsed === null || typeof parsed !== 'object') {

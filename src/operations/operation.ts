@@ -66,6 +66,8 @@ export type Operation<
   errors?: ErrorCode[];
   /** A response that shows a secret once is never stored for idempotent replay. */
   replayable?: boolean;
+  /** A public look-up with its own lower per-address budget (lib/throttle). */
+  throttle?: 'verify';
   /** The same call twice leaves the same state (PUT, DELETE, and some POSTs). Default: by method. */
   idempotent?: boolean;
   /** Deletes or archives something. Default: DELETE. */

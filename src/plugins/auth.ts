@@ -12,6 +12,8 @@ export type RouteAuth = 'key' | 'session' | 'key-or-session' | 'none';
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: RouteAuth;
+    /** A public look-up with its own per-address budget (e.g. certificate verification). */
+    throttle?: 'verify';
     /** The scope an API key needs for this route (owner/admin sessions hold every scope). */
     scopes?: RequiredScope[];
   }
@@ -85,6 +87,7 @@ export default fp(async function authPlugin(
       throw new AppError('unauthorized', 'API keys are never accepted in the query string; send them in a header.');
     }
     const mode = routeAuth(request);
+    if (request.routeOptions.config?.throttle === 'verify') await opts.throttle.beforeVerify(request.ip);
     if (mode === 'none') return;
     try {
       request.principal = await authenticate(request, mode);

@@ -1,6 +1,7 @@
 import send from '@fastify/send';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
 import { MediaSchema, TokenParamsSchema } from './media.schemas.js';
 import type { MediaService } from './media.service.js';
@@ -59,6 +60,17 @@ export default async function mediaRoutes(
         tags,
         summary: 'The bytes of ready media (signed link; supports Range)',
         params: TokenParamsSchema,
+        response: {
+          200: {
+            description:
+              'The file, with its own Content-Type (images, audio, video and PDF inline; anything else as an attachment).',
+            content: { 'application/octet-stream': { schema: z.string().meta({ format: 'binary' }) } },
+          },
+          206: {
+            description: 'The requested range of the file.',
+            content: { 'application/octet-stream': { schema: z.string().meta({ format: 'binary' }) } },
+          },
+        },
       },
       config: { auth: 'none' },
     },
@@ -74,7 +86,7 @@ export default async function mediaRoutes(
       if (result.type === 'error' && result.statusCode === 404) throw new AppError('not_found', 'Media not found.');
       if (result.type === 'error' && result.statusCode >= 500)
         throw new AppError('internal_error', 'The file could not be read.');
-      reply.code(result.statusCode).headers(result.headers as Record<string, string>); // 206, 304, 412, 416 as send decided
+      reply.code(result.statusCode as 200).headers(result.headers as Record<string, string>); // 206, 304, 412, 416 as send decided
       // Uploaded bytes are served from the API's own origin: they must never run as a page here.
       reply.header('x-content-type-options', 'nosniff');
       // A signed link is a bearer credential for one caller: no shared or browser cache keeps the bytes.
@@ -87,7 +99,8 @@ export default async function mediaRoutes(
           `${dispositionFor(grant.mimeType)}; filename*=UTF-8''${encodeURIComponent(grant.fileName)}`,
         );
       }
-      return reply.serializer((x) => x as string).send(result.stream);
+      // A stream: Fastify pipes it, no serializer runs (the schema above only documents the bytes).
+      return reply.send(result.stream as never);
     },
   );
 }
