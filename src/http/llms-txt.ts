@@ -65,11 +65,12 @@ export function llmsTxt(publicUrl: string): string {
   gets a certificate, verifiable by anyone at \`GET /api/v1/verify/{code}\`.
 
 ## Keeping content in sync
-- Prefer one call over many: create a whole course with its sections and lessons nested, and look
-  courses up by your own id with \`GET /api/v1/courses?externalId=…\`.
-- Declarative sync, \`PUT /api/v1/courses/by-external-id/{externalId}\` with the whole course document,
-  makes the stored course equal to it in one transaction and reports \`changes\`; sending the same
-  document twice changes nothing (where this server offers it — see the OpenAPI document).
+- Prefer one call over many: create a whole course with its sections and lessons nested (one
+  transaction), and find courses by your own id with \`GET /api/v1/courses?externalId=…\`.
+- Send an \`Idempotency-Key\` with every create so a retried sync step never creates twice, and
+  \`If-Match\` with updates so a concurrent edit is never overwritten silently.
+- Webhooks (\`POST /api/v1/webhooks\`) and \`GET /api/v1/events?after=<cursor>\` tell an integration what
+  changed.
 `;
 }
 

@@ -42,12 +42,12 @@ export function createMarkdownRenderer(maxDepth: number, maxNodes: number): (mar
 }
 
 /**
- * Markers (emphasis, links, code, HTML, lists, headings, tables, line starts) allowed per node of the node limit. A text with
+ * Markers (emphasis, links, autolinks, entities, code, HTML, lists, headings, tables, line starts) allowed per node of the node limit. A text with
  * more could only make more nodes than allowed, or none at all from a pile of markers.
  */
-const MARKERS_PER_NODE = 4;
+const MARKERS_PER_NODE = 2;
 const MARKER = new Uint8Array(128);
-for (const c of '*_[]()!`<>~\\\n-+#|') MARKER[c.charCodeAt(0)] = 1;
+for (const c of '*_[]()!`<>~\\\n-+#|:&@/') MARKER[c.charCodeAt(0)] = 1;
 
 /** True once `markdown` holds more than `max` marker characters (stops counting there). */
 function countMarkers(markdown: string, max: number): boolean {
