@@ -796,7 +796,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Check a certificate by its code (public, no key) */
+        /**
+         * Check a certificate by its code (public, no key)
+         * @description Public; limited per client address (VERIFY_PER_MINUTE, default 30 a minute).
+         */
         get: operations["verifyCertificate"];
         put?: never;
         post?: never;
@@ -13201,6 +13204,24 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The file, with its own Content-Type (images, audio, video and PDF inline; anything else as an attachment). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The requested range of the file. */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
             /** @description Invalid request (validation_error, invalid_json, …) */
             400: {
                 headers: {
