@@ -46,6 +46,8 @@ export function createServices(
   } = {},
 ) {
   const { db } = database;
+  // Other services record their events through this one, inside their own transactions.
+  const events = createEventService({ db });
   const apiKeys = createApiKeyService({
     db,
     notifier: database.notifier,
@@ -80,8 +82,6 @@ export function createServices(
   });
   const courses = createCourseService({ db, schools, categories, users, media });
   const progress = createProgressService({ db, now, schools, users, courses });
-  // Other services record their events through this one, inside their own transactions.
-  const events = createEventService({ db });
   const webhooks = createWebhookService({
     db,
     events,
