@@ -10,3 +10,4 @@ export * from './progress.js';
 export * from './schools.js';
 export * from './secrets.js';
 export * from './users.js';
+export * from './learners.js';
