@@ -72,7 +72,7 @@ export const QuizSchema = z.strictObject({
   passingScore: z.number().min(0).max(100),
 });
 
-const lessonFields = {
+export const lessonFields = {
   title: z.string().trim().min(1).max(200),
   type: z.enum(LESSON_TYPES),
   sectionId: id.nullable(),
@@ -101,7 +101,7 @@ const lessonFields = {
   externalId: externalId.nullable(),
 };
 
-function lessonAliases(v: Record<string, unknown>, ctx: z.RefinementCtx) {
+export function lessonAliases(v: Record<string, unknown>, ctx: z.RefinementCtx) {
   alias(v, ctx, 'position', 'order');
   alias(v, ctx, 'summary', 'description');
   if (v.content !== undefined && v.contentMarkdown !== undefined) {
@@ -145,7 +145,7 @@ export const DripSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('date'), date: z.iso.datetime({ offset: true }) }),
 ]);
 
-const sectionFields = {
+export const sectionFields = {
   title: z.string().trim().min(1).max(255),
   description: richText,
   descriptionMarkdown: markdown,
@@ -158,7 +158,7 @@ const sectionFields = {
   externalId: externalId.nullable(),
 };
 
-function sectionAliases(v: Record<string, unknown>, ctx: z.RefinementCtx) {
+export function sectionAliases(v: Record<string, unknown>, ctx: z.RefinementCtx) {
   alias(v, ctx, 'position', 'order');
   if (v.description !== undefined && v.descriptionMarkdown !== undefined) {
     ctx.addIssue({
@@ -248,7 +248,7 @@ export const ReorderSectionsSchema = z
 
 // ---------- courses ----------
 
-const courseFields = {
+export const courseFields = {
   title: z.string().trim().min(1).max(255),
   type: z.enum(COURSE_TYPES),
   courseType: z.enum(COURSE_TYPES),
@@ -277,7 +277,7 @@ const courseFields = {
   published: z.boolean(),
 };
 
-function courseAliases(v: Record<string, unknown>, ctx: z.RefinementCtx) {
+export function courseAliases(v: Record<string, unknown>, ctx: z.RefinementCtx) {
   alias(v, ctx, 'type', 'courseType');
   alias(v, ctx, 'status', 'publishedStatus');
   if (v.published !== undefined) {
@@ -333,7 +333,7 @@ export type UpdateCourse = z.infer<typeof UpdateCourseSchema>;
 
 // ---------- payment plans ----------
 
-const planFields = {
+export const planFields = {
   name: z.string().trim().min(1).max(255),
   type: z.enum(['free', 'one_time', 'subscription', 'installments']),
   amount: z.number().int().min(0).max(100_000_000),
