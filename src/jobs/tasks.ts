@@ -14,7 +14,11 @@ import { enqueue, TASKS, type TaskName } from './queue.js';
 
 export type JobDeps = { db: Db; services: Services; log: JobLog };
 
-const FanOutPayload = z.object({ schoolId: z.string(), eventId: z.string() });
+/** One event (queued by the sweep) or the events one transaction wrote (events.recordMany). */
+const FanOutPayload = z.union([
+  z.object({ schoolId: z.string(), eventId: z.string() }),
+  z.object({ schoolId: z.string(), eventIds: z.array(z.string()).min(1) }),
+]);
 const DeliverPayload = z.object({ schoolId: z.string(), deliveryId: z.string() });
 
 /** Work left this long after it was due is taken as lost with a crashed worker and queued again. */
@@ -24,8 +28,10 @@ const SWEEP_BATCH = 500;
 export function buildTaskList({ db, services, log }: JobDeps): TaskList {
   const tasks: Record<TaskName, Task> = {
     [TASKS.fanOut]: async (payload) => {
-      const { schoolId, eventId } = FanOutPayload.parse(payload);
-      await services.webhooks.fanOut(schoolId, eventId);
+      const job = FanOutPayload.parse(payload);
+      // Each event in its own transaction: a retry skips those already fanned out.
+      for (const eventId of 'eventId' in job ? [job.eventId] : job.eventIds)
+        await services.webhooks.fanOut(job.schoolId, eventId);
     },
     [TASKS.deliver]: async (payload) => {
       const { schoolId, deliveryId } = DeliverPayload.parse(payload);

@@ -1,7 +1,8 @@
 import type { Db, DbOrTx } from '../../db/client.js';
-import { enqueue, TASKS } from '../../jobs/queue.js';
+import { TASKS } from '../../jobs/queue.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { isId, newId } from '../../lib/ids.js';
+import { isRawJson, type RawJson } from '../../lib/raw-json.js';
 import { currentActor } from '../../lib/request-context.js';
 import * as repo from './events.repo.js';
 import {
@@ -15,8 +16,8 @@ import {
 export type RecordEvent = {
   schoolId: string;
   type: EventType;
-  /** The resource as GET returns it. */
-  object: Record<string, unknown>;
+  /** The resource as GET returns it (or its JSON text, as the course presenters build it). */
+  object: Record<string, unknown> | RawJson<unknown>;
   /** On updates: the changed fields with their old values. */
   previousAttributes?: Record<string, unknown> | undefined;
   /** Deliver to this endpoint only (webhook.test). */
@@ -51,24 +52,91 @@ function decodePosition(cursor: string): repo.EventPosition {
  * services call, with their transaction: the event row and the job that fans it out to webhooks
  * commit together with the change, or not at all.
  */
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+/** The next id in string order (the last character that can grow grows; those after it reset). */
+function successor(id: string): string {
+  const chars = id.split('');
+  for (let i = chars.length - 1; i > id.indexOf('_'); i--) {
+    const at = CROCKFORD.indexOf(chars[i]!);
+    if (at < CROCKFORD.length - 1) {
+      chars[i] = CROCKFORD[at + 1]!;
+      return chars.join('');
+    }
+    chars[i] = '0';
+  }
+  return newId('event');
+}
+
+/**
+ * Events ids that grow within this process even inside one millisecond: the events of one
+ * transaction are listed by id, so course.created comes before the section.created it contains.
+ */
+function monotonicEventIds() {
+  let last = '';
+  return () => {
+    const id = newId('event');
+    last = id > last ? id : successor(last);
+    return last;
+  };
+}
+
+/** `data` of an event as JSON text: the object spliced in as it is when PostgreSQL built it. */
+function dataJson(input: RecordEvent): string {
+  const object = isRawJson(input.object) ? input.object.text : JSON.stringify(input.object);
+  const previous = input.previousAttributes ? `,"previousAttributes":${JSON.stringify(input.previousAttributes)}` : '';
+  return `{"object":${object}${previous}}`;
+}
+
+/**
+ * Events (API.md §2): the outbox every change writes in its own transaction. `record` and
+ * `recordMany` are what other services call, with their transaction: the event rows and the job
+ * that fans them out to webhooks commit together with the change, or not at all — in one
+ * statement, and without a job when no endpoint of the school wants them.
+ */
 export function createEventService({ db }: { db: Db }) {
+  const nextId = monotonicEventIds();
+
+  async function insert(tx: DbOrTx, inputs: RecordEvent[], returning: boolean): Promise<repo.EventRow[]> {
+    const actor = currentActor();
+    const bySchool = new Map<string, RecordEvent[]>();
+    for (const input of inputs) {
+      const list = bySchool.get(input.schoolId);
+      if (list) list.push(input);
+      else bySchool.set(input.schoolId, [input]);
+    }
+    const rows: repo.EventRow[] = [];
+    for (const [schoolId, list] of bySchool) {
+      rows.push(
+        ...(await repo.insertEvents(
+          tx,
+          schoolId,
+          { apiVersion: EVENT_API_VERSION, actorType: actor.type, actorId: actor.id },
+          list.map((input) => ({
+            id: nextId(),
+            type: input.type,
+            dataJson: dataJson(input),
+            webhookId: input.webhookId ?? null,
+          })),
+          { returning, fanOutTask: TASKS.fanOut },
+        )),
+      );
+    }
+    return rows;
+  }
+
   return {
     async record(tx: DbOrTx, input: RecordEvent): Promise<Event> {
-      const actor = currentActor();
-      const row = await repo.insertEvent(tx, input.schoolId, {
-        id: newId('event'),
-        type: input.type,
-        apiVersion: EVENT_API_VERSION,
-        actorType: actor.type,
-        actorId: actor.id,
-        data: {
-          object: input.object,
-          ...(input.previousAttributes ? { previousAttributes: input.previousAttributes } : {}),
-        },
-        webhookId: input.webhookId ?? null,
-      });
-      await enqueue(tx, { task: TASKS.fanOut, payload: { schoolId: input.schoolId, eventId: row.id } });
-      return presentEvent(row);
+      const [row] = await insert(tx, [input], true);
+      return presentEvent(row!);
+    },
+
+    /**
+     * Many events in one statement (a nested create: the course, each section, each lesson), with
+     * one fan-out job for the batch. Nothing is sent for an empty list.
+     */
+    async recordMany(tx: DbOrTx, inputs: RecordEvent[]): Promise<void> {
+      if (inputs.length === 0) return;
+      await insert(tx, inputs, false);
     },
 
     async get(schoolId: string, id: string): Promise<Event> {
