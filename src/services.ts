@@ -81,7 +81,8 @@ export function createServices(
     imageFetch: { allowHosts: config.outboundAllowHosts, ...extras.imageFetch },
   });
   const courses = createCourseService({ db, schools, categories, users, media });
-  const progress = createProgressService({ db, now, schools, users, courses });
+  const certificates = createCertificateService({ db, publicUrl: config.publicUrl });
+  const progress = createProgressService({ db, now, schools, users, courses, certificates, events });
   const webhooks = createWebhookService({
     db,
     events,
@@ -111,7 +112,7 @@ export function createServices(
     plans: createPaymentPlanService({ db, courses, schools }),
     media,
     enrollments: createEnrollmentService({ db, progress }),
-    certificates: createCertificateService({ db, publicUrl: config.publicUrl }),
+    certificates,
     learning: createLearningService({ db, now, users, schools }),
     communities: createCommunityService({ db }),
     events,

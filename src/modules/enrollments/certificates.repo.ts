@@ -36,14 +36,16 @@ export async function findCertificateByCode(db: DbOrTx, code: string): Promise<C
   return row;
 }
 
-/** Issues the certificate unless the student already has one for the course. */
+/** Issues the certificate unless the student already has one for the course; returns it when issued now. */
 export async function insertCertificate(
   db: DbOrTx,
   schoolId: string,
   row: Omit<typeof certificates.$inferInsert, 'schoolId'>,
-): Promise<void> {
-  await db
+): Promise<CertificateRow | undefined> {
+  const [created] = await db
     .insert(certificates)
     .values({ ...row, schoolId })
-    .onConflictDoNothing({ target: [certificates.studentId, certificates.courseId] });
+    .onConflictDoNothing({ target: [certificates.studentId, certificates.courseId] })
+    .returning();
+  return created;
 }

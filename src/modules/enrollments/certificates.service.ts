@@ -30,6 +30,9 @@ export function createCertificateService({ db, publicUrl }: { db: Db; publicUrl:
   }
 
   return {
+    /** The certificate as GET /certificates/{id} returns it (the certificate.issued event's object). */
+    present,
+
     async list(
       schoolId: string,
       query: Parameters<typeof toListRequest>[0] & { studentId?: string | undefined; courseId?: string | undefined },

@@ -4,6 +4,7 @@ import { AppError, notFound } from '../../lib/errors.js';
 import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, toListRequest } from '../../lib/pagination.js';
+import { presentEnrollment as present, presentDetailed } from './enrollment-json.js';
 import * as repo from './enrollments.repo.js';
 import type { BulkEnrollment, CreateEnrollment, Enrollment } from './enrollments.schemas.js';
 import type { AttemptRow } from './progress.repo.js';
@@ -11,52 +12,17 @@ import type { ProgressInput, ProgressService } from './progress.service.js';
 
 type ProgressView = Awaited<ReturnType<ProgressService['view']>>['progress'];
 
-function present(row: repo.EnrollmentRow): Enrollment {
-  return {
-    object: 'enrollment',
-    id: row.id,
-    studentId: row.studentId,
-    courseId: row.courseId,
-    enrolledAt: row.createdAt.toISOString(),
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  };
-}
-
 const problem = (error: AppError['code'], path: string, message: string) =>
   new AppError(error, message, [{ path, message }]);
 
 /** Enrollments: a student of the school in a published course of the school, once. */
 export function createEnrollmentService({ db, progress }: { db: Db; progress: ProgressService }) {
-  /** The enrollment with its progress and its newest quiz attempts (and, after a PATCH with answers, that attempt). */
   function detailed(
     row: repo.EnrollmentRow,
     view: { progress: ProgressView; attempts: AttemptRow[] },
     lastAttempt?: AttemptRow,
   ) {
-    return {
-      ...present(row),
-      progress: view.progress,
-      quizAttempts: view.attempts.map((a) => ({
-        id: a.id,
-        lessonId: a.lessonId,
-        answers: a.answers,
-        score: a.score,
-        passed: a.passed,
-        createdAt: a.createdAt.toISOString(),
-      })),
-      ...(lastAttempt
-        ? {
-            lastAttempt: {
-              id: lastAttempt.id,
-              lessonId: lastAttempt.lessonId,
-              score: lastAttempt.score,
-              passed: lastAttempt.passed,
-              createdAt: lastAttempt.createdAt.toISOString(),
-            },
-          }
-        : {}),
-    };
+    return presentDetailed(row, view, lastAttempt);
   }
 
   return {

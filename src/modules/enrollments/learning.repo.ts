@@ -28,18 +28,19 @@ export async function recordLearningDay(
   return result.rows[0]!;
 }
 
-/** Awards the achievements in one statement; one already held is left as it is. */
+/** Awards the achievements in one statement; one already held is left as it is. Returns those awarded now. */
 export async function award(
   db: DbOrTx,
   schoolId: string,
   studentId: string,
   awards: { code: string; courseId: string | null }[],
-): Promise<void> {
-  if (awards.length === 0) return;
-  await db
+): Promise<AchievementRow[]> {
+  if (awards.length === 0) return [];
+  return db
     .insert(achievements)
     .values(awards.map((a) => ({ schoolId, studentId, code: a.code, courseId: a.courseId })))
-    .onConflictDoNothing();
+    .onConflictDoNothing()
+    .returning();
 }
 
 /** The student's learning days, oldest first. */

@@ -5,9 +5,12 @@ import { AppError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { courseOrder, lessonStates } from '../../lib/unlock.js';
 import type { CourseService } from '../courses/courses.service.js';
+import type { EventService, RecordEvent } from '../events/events.service.js';
 import type { SchoolService } from '../schools/schools.service.js';
 import type { UserService } from '../users/users.service.js';
 import * as certificatesRepo from './certificates.repo.js';
+import type { CertificateService } from './certificates.service.js';
+import { presentAttempt, presentDetailed } from './enrollment-json.js';
 import * as enrollmentsRepo from './enrollments.repo.js';
 import * as learningRepo from './learning.repo.js';
 import * as repo from './progress.repo.js';
@@ -61,7 +64,36 @@ const STREAK_ACHIEVEMENTS: [number, string][] = [
 ];
 
 type Enrollment = enrollmentsRepo.EnrollmentRow;
-type Deps = { db: Db; now: () => Date; schools: SchoolService; users: UserService; courses: CourseService };
+type LessonProgress = { lessonId: string } & Record<string, unknown>;
+type ProgressObject = { lessons: LessonProgress[] } & Record<string, unknown>;
+
+/**
+ * `previousAttributes.progress` of lesson.completed: the progress fields that changed, with their
+ * old values, and in `lessons` the entries that changed (the completed lesson, lessons it
+ * unlocked) as they were.
+ */
+export function progressChanges(before: ProgressObject, after: ProgressObject): Record<string, unknown> {
+  const changed: Record<string, unknown> = {};
+  for (const key of Object.keys(before))
+    if (key !== 'lessons' && before[key] !== after[key]) changed[key] = before[key];
+  const old = new Map(before.lessons.map((l) => [l.lessonId, l]));
+  const lessons = after.lessons.flatMap((l) => {
+    const was = old.get(l.lessonId);
+    return was && JSON.stringify(was) !== JSON.stringify(l) ? [was] : [];
+  });
+  if (lessons.length > 0) changed.lessons = lessons;
+  return changed;
+}
+type Deps = {
+  db: Db;
+  now: () => Date;
+  schools: SchoolService;
+  users: UserService;
+  courses: CourseService;
+  certificates: CertificateService;
+  events: EventService;
+};
+type EventInput = Omit<RecordEvent, 'schoolId'>;
 
 /** The newest `ATTEMPTS_PER_LESSON` attempts of each lesson, oldest first (`attempts` is oldest first). */
 function newestAttempts(attempts: repo.AttemptRow[]): repo.AttemptRow[] {
@@ -98,7 +130,7 @@ const lockedError = (unlocksAt: Date | null) => {
  * Writes to one enrollment are serialised by locking its row, so the completions of the last two
  * lessons cannot both miss (or both issue) the certificate.
  */
-export function createProgressService({ db, now, schools, users, courses }: Deps) {
+export function createProgressService({ db, now, schools, users, courses, certificates, events }: Deps) {
   /** The `progress` object of an enrollment. */
   function progressOf(enrollment: Enrollment, state: Pick<repo.LearnerState, 'sections' | 'lessons' | 'progress'>) {
     const byLesson = new Map(state.progress.map((r) => [r.lessonId, r]));
@@ -129,8 +161,11 @@ export function createProgressService({ db, now, schools, users, courses }: Deps
     };
   }
 
-  /** A new completion: the learning day, the achievements it earns, and at 100 % the certificate. */
-  async function sideEffects(tx: Tx, enrollment: Enrollment, courseDone: boolean) {
+  /**
+   * A new completion: the learning day, the achievements it earns, and at 100 % the certificate.
+   * Returns the events of what it really created (an achievement or certificate already held is none).
+   */
+  async function sideEffects(tx: Tx, enrollment: Enrollment, courseDone: boolean): Promise<EventInput[]> {
     const { schoolId, studentId, courseId } = enrollment;
     const school = await schools.read(tx, schoolId);
     const today = dayIn(school!.timezone, now());
@@ -142,16 +177,26 @@ export function createProgressService({ db, now, schools, users, courses }: Deps
       ...(courseDone ? [{ code: 'course_completed', courseId }] : []),
     ];
     const held = new Set(codes);
-    await learningRepo.award(
+    const awarded = await learningRepo.award(
       tx,
       schoolId,
       studentId,
       earned.filter((a) => !held.has(a.code)),
     );
+    const out: EventInput[] = awarded.map((a) => ({
+      type: 'achievement.unlocked',
+      object: {
+        object: 'achievement',
+        studentId,
+        code: a.code,
+        courseId: a.courseId,
+        awardedAt: a.awardedAt.toISOString(),
+      },
+    }));
     if (courseDone) {
       const student = await users.read(tx, schoolId, studentId);
       const course = await courses.read(tx, schoolId, courseId);
-      await certificatesRepo.insertCertificate(tx, schoolId, {
+      const certificate = await certificatesRepo.insertCertificate(tx, schoolId, {
         id: newId('certificate'),
         studentId,
         courseId,
@@ -160,7 +205,9 @@ export function createProgressService({ db, now, schools, users, courses }: Deps
         courseTitle: course!.title,
         schoolName: school!.name,
       });
+      if (certificate) out.push({ type: 'certificate.issued', object: certificates.present(certificate) });
     }
+    return out;
   }
 
   /**
@@ -255,6 +302,42 @@ export function createProgressService({ db, now, schools, users, courses }: Deps
     };
   }
 
+  /**
+   * The events of a progress write, built from what was read and written: the quiz attempt, and on
+   * a new completion the lesson (and at 100 % the course) completed, with the enrollment as
+   * GET /enrollments/{id} returns it. More watch time or a repeated completion is no event.
+   */
+  function writeEvents(
+    state: repo.LearnerState & { enrollment: Enrollment },
+    plan: ReturnType<typeof planWrite>,
+    written: NonNullable<Awaited<ReturnType<typeof repo.writeProgress>>>,
+  ): EventInput[] {
+    const out: EventInput[] = [];
+    const after = result(state, plan, written);
+    const { id: enrollmentId, studentId, courseId } = state.enrollment;
+    if (after.attempt) {
+      const attempt = presentAttempt(after.attempt);
+      out.push({
+        type: 'quiz.attempted',
+        object: { object: 'quiz_attempt', ...attempt, enrollmentId, studentId, courseId },
+      });
+    }
+    if (plan.newCompletion) {
+      const object = presentDetailed(after.enrollment, after);
+      const previousAttributes = {
+        updatedAt: state.enrollment.updatedAt.toISOString(),
+        progress: progressChanges(progressOf(state.enrollment, state), after.progress),
+      };
+      out.push({ type: 'lesson.completed', object, previousAttributes });
+      if (plan.courseDone) out.push({ type: 'course.completed', object });
+    }
+    return out;
+  }
+
+  async function recordAll(tx: Tx, schoolId: string, inputs: EventInput[]) {
+    for (const input of inputs) await events.record(tx, { schoolId, ...input });
+  }
+
   return {
     /** The enrollment with its progress and newest quiz attempts (GET /enrollments/{id}), in one query. */
     async view(schoolId: string, enrollmentId: string) {
@@ -275,8 +358,17 @@ export function createProgressService({ db, now, schools, users, courses }: Deps
       const seen = await repo.learnerState(db, schoolId, enrollmentId, opts);
       if (!seen) throw notFound('Enrollment');
       const optimistic = planWrite(seen, input);
-      if (!optimistic.newCompletion) {
+      if (!optimistic.newCompletion && !optimistic.write.attempt) {
+        // Nothing an integration hears about: one statement, no transaction, no event.
         const written = await repo.writeProgress(db, schoolId, seen.enrollment.version, optimistic.write);
+        if (written) return result(seen, optimistic, written);
+      } else if (!optimistic.newCompletion) {
+        // An attempt that completes nothing: the write and its quiz.attempted event commit together.
+        const written = await db.transaction(async (tx) => {
+          const w = await repo.writeProgress(tx, schoolId, seen.enrollment.version, optimistic.write);
+          if (w) await recordAll(tx, schoolId, writeEvents(seen, optimistic, w));
+          return w;
+        });
         if (written) return result(seen, optimistic, written);
       }
       const { state, plan, written } = await db.transaction(async (tx) => {
@@ -285,7 +377,8 @@ export function createProgressService({ db, now, schools, users, courses }: Deps
         const state = (await repo.learnerState(tx, schoolId, enrollmentId, opts))!;
         const plan = planWrite(state, input);
         const written = (await repo.writeProgress(tx, schoolId, state.enrollment.version, plan.write))!;
-        if (plan.newCompletion) await sideEffects(tx, state.enrollment, plan.courseDone);
+        const effects = plan.newCompletion ? await sideEffects(tx, state.enrollment, plan.courseDone) : [];
+        await recordAll(tx, schoolId, [...writeEvents(state, plan, written), ...effects]);
         return { state, plan, written };
       });
       // Built after the commit: the lock is held only for the rules and the writes.
