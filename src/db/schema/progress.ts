@@ -13,7 +13,7 @@ import {
 import { idColumn, timestamps } from './columns.js';
 import { courses, lessons } from './courses.js';
 import { enrollments } from './enrollments.js';
-import { schoolIdColumn } from './schools.js';
+import { schoolIdColumn, schools } from './schools.js';
 import { users } from './users.js';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
@@ -99,11 +99,44 @@ export const certificates = pgTable(
     courseTitle: text('course_title').notNull(),
     schoolName: text('school_name').notNull(),
     issuedAt: at('issued_at').notNull().defaultNow(),
+    /** Set once by POST /certificates/{id}/revoke; a revoked certificate stays revoked. */
+    revokedAt: at('revoked_at'),
+    revocationReason: text('revocation_reason'),
+    /**
+     * The certificate's position in its school's revocation status lists (Bitstring Status List),
+     * numbered from 0 per school by certificate_status_counters.
+     */
+    statusIndex: integer('status_index').notNull(),
     ...timestamps,
   },
   (t) => [
     uniqueIndex('certificates_code_uq').on(t.code),
     uniqueIndex('certificates_once_uq').on(t.studentId, t.courseId),
+    uniqueIndex('certificates_status_index_uq').on(t.schoolId, t.statusIndex),
     index('certificates_school_created_idx').on(t.schoolId, t.createdAt, t.id),
   ],
+);
+
+/** The next status-list index of each school's certificates (the row lock orders concurrent issues). */
+export const certificateStatusCounters = pgTable('certificate_status_counters', {
+  schoolId: text('school_id')
+    .primaryKey()
+    .references(() => schools.id, { onDelete: 'cascade' }),
+  nextIndex: integer('next_index').notNull(),
+});
+
+/**
+ * Each school's Ed25519 key that signs its Open Badges credentials: made on first use, one per
+ * school (the unique index lets the first writer win), the private JWK sealed with ENCRYPTION_KEY.
+ */
+export const issuerKeys = pgTable(
+  'issuer_keys',
+  {
+    kid: text('kid').primaryKey(),
+    schoolId: schoolIdColumn(),
+    publicJwk: jsonb('public_jwk').$type<Record<string, string>>().notNull(),
+    privateJwkSealed: text('private_jwk_sealed').notNull(),
+    createdAt: at('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('issuer_keys_school_uq').on(t.schoolId)],
 );
