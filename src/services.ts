@@ -111,7 +111,7 @@ export function createServices(
     lessons: createLessonService({ db, courses }),
     plans: createPaymentPlanService({ db, courses, schools }),
     media,
-    enrollments: createEnrollmentService({ db, progress }),
+    enrollments: createEnrollmentService({ db, progress, events }),
     certificates,
     learning: createLearningService({ db, now, users, schools }),
     communities: createCommunityService({ db }),

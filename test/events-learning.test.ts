@@ -279,3 +279,79 @@ describe('progress events', () => {
     }
   });
 });
+
+describe('enrollment events', () => {
+  it('POST /enrollments records enrollment.created; a refused one records nothing', async () => {
+    const { course, student } = await enrolled([{ title: 'One' }]);
+    const other = (await req('POST', '/students', { name: 'Grace', email: `g${Math.random()}@example.com` })).json();
+    await fresh();
+    const res = await req('POST', '/enrollments', { studentId: other.id, courseId: course.id });
+    expect(res.statusCode).toBe(201);
+    const events = await fresh();
+    expect(types(events)).toEqual(['enrollment.created']);
+    expect(events[0]!.data.object).toEqual(res.json());
+    expect(events[0]!.actor).toEqual(actor);
+    const listed = (await req('GET', `/enrollments?studentId=${other.id}`)).json().data;
+    expect(listed).toEqual([res.json()]);
+
+    // Already enrolled, and a draft course: refused, no event.
+    expect((await req('POST', '/enrollments', { studentId: student.id, courseId: course.id })).statusCode).toBe(409);
+    const draft = (await req('POST', '/courses', { title: `Draft ${Math.random()}` })).json();
+    expect((await req('POST', '/enrollments', { studentId: other.id, courseId: draft.id })).statusCode).toBe(409);
+    expect(await fresh()).toEqual([]);
+  });
+
+  it('POST /enrollments/bulk records one enrollment.created per enrollment it created', async () => {
+    const { course, student } = await enrolled([{ title: 'One' }]);
+    const s1 = (await req('POST', '/students', { name: 'S1', email: `b1${Math.random()}@example.com` })).json();
+    const s2 = (await req('POST', '/students', { name: 'S2', email: `b2${Math.random()}@example.com` })).json();
+    await fresh();
+    const res = await req('POST', '/enrollments/bulk', {
+      enrollments: [
+        { studentId: s1.id, courseId: course.id },
+        { email: s2.email, courseId: course.id },
+        { studentId: s1.id, courseId: course.id },
+        { studentId: student.id, courseId: course.id },
+        { studentId: 'usr_nope', courseId: course.id },
+      ],
+    });
+    expect(res.statusCode).toBe(200);
+    const results = res.json().results as { status: string; enrollment?: Record<string, unknown> }[];
+    expect(results.map((r) => r.status)).toEqual(['created', 'created', 'exists', 'exists', 'failed']);
+    const events = await fresh();
+    expect(types(events)).toEqual(['enrollment.created', 'enrollment.created']);
+    const objects = events.map((e) => e.data.object).sort((a, b) => String(a.id).localeCompare(String(b.id)));
+    const created = [results[0]!.enrollment!, results[1]!.enrollment!].sort((a, b) =>
+      String(a.id).localeCompare(String(b.id)),
+    );
+    expect(objects).toEqual(created);
+    for (const e of events) expect(e.actor).toEqual(actor);
+
+    // The same request again creates nothing and records nothing.
+    const again = await req('POST', '/enrollments/bulk', { enrollments: [{ studentId: s1.id, courseId: course.id }] });
+    expect(again.json().results[0].status).toBe('exists');
+    expect(await fresh()).toEqual([]);
+  });
+
+  it('DELETE /enrollments/{id} records enrollment.deleted with the enrollment as it was', async () => {
+    const { enrollment } = await enrolled([{ title: 'One' }]);
+    const got = await req('GET', `/enrollments/${enrollment.id}`);
+    const stale = await call(ctx.app, 'DELETE', `/api/v1/enrollments/${enrollment.id}`, {
+      key: writer.key,
+      headers: { 'if-match': '"0"' },
+    });
+    expect(stale.statusCode).toBe(412);
+    expect(await fresh()).toEqual([]);
+    const res = await call(ctx.app, 'DELETE', `/api/v1/enrollments/${enrollment.id}`, {
+      key: writer.key,
+      headers: { 'if-match': got.headers.etag as string },
+    });
+    expect(res.statusCode).toBe(204);
+    const events = await fresh();
+    expect(types(events)).toEqual(['enrollment.deleted']);
+    expect(events[0]!.data.object).toEqual(enrollment);
+    expect(events[0]!.actor).toEqual(actor);
+    expect((await req('DELETE', `/enrollments/${enrollment.id}`)).statusCode).toBe(404);
+    expect(await fresh()).toEqual([]);
+  });
+});

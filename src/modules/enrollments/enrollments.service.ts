@@ -1,9 +1,10 @@
-import type { Db } from '../../db/client.js';
+import type { Db, Tx } from '../../db/client.js';
 import { cursorValue } from '../../db/keyset.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, toListRequest } from '../../lib/pagination.js';
+import type { EventService, RecordEvent } from '../events/events.service.js';
 import { presentEnrollment as present, presentDetailed } from './enrollment-json.js';
 import * as repo from './enrollments.repo.js';
 import type { BulkEnrollment, CreateEnrollment, Enrollment } from './enrollments.schemas.js';
@@ -16,7 +17,20 @@ const problem = (error: AppError['code'], path: string, message: string) =>
   new AppError(error, message, [{ path, message }]);
 
 /** Enrollments: a student of the school in a published course of the school, once. */
-export function createEnrollmentService({ db, progress }: { db: Db; progress: ProgressService }) {
+export function createEnrollmentService({
+  db,
+  progress,
+  events,
+}: {
+  db: Db;
+  progress: ProgressService;
+  events: EventService;
+}) {
+  /** Events of enrollments carry the enrollment as GET /enrollments lists it (without progress). */
+  async function recordAll(tx: Tx, inputs: RecordEvent[]) {
+    for (const input of inputs) await events.record(tx, input);
+  }
+
   function detailed(
     row: repo.EnrollmentRow,
     view: { progress: ProgressView; attempts: AttemptRow[] },
@@ -42,7 +56,9 @@ export function createEnrollmentService({ db, progress }: { db: Db; progress: Pr
           studentId: student.id,
           courseId: course.id,
         });
-        return { data: present(row), etag: etagOf(row) };
+        const data = present(row);
+        await events.record(tx, { schoolId, type: 'enrollment.created', object: data });
+        return { data, etag: etagOf(row) };
       });
     },
 
@@ -95,11 +111,19 @@ export function createEnrollmentService({ db, progress }: { db: Db; progress: Pr
       });
 
       const unique = [...new Map(wanted.map((w) => [`${w.studentId}:${w.courseId}`, w])).values()];
-      const created = await repo.insertMissing(
-        db,
-        schoolId,
-        unique.map((w) => ({ id: newId('enrollment'), studentId: w.studentId, courseId: w.courseId })),
-      );
+      // The rows and their enrollment.created events (one per row created) commit together.
+      const created = await db.transaction(async (tx) => {
+        const rows = await repo.insertMissing(
+          tx,
+          schoolId,
+          unique.map((w) => ({ id: newId('enrollment'), studentId: w.studentId, courseId: w.courseId })),
+        );
+        await recordAll(
+          tx,
+          rows.map((row) => ({ schoolId, type: 'enrollment.created', object: present(row) })),
+        );
+        return rows;
+      });
       const createdKeys = new Set(created.map((c) => `${c.studentId}:${c.courseId}`));
       const all = new Map((await repo.findPairs(db, schoolId, wanted)).map((e) => [`${e.studentId}:${e.courseId}`, e]));
       const reported = new Set<string>();
@@ -150,10 +174,14 @@ export function createEnrollmentService({ db, progress }: { db: Db; progress: Pr
 
     /** Removes the enrollment (and, once progress exists, its progress). */
     async delete(schoolId: string, id: string, ifMatch?: string) {
-      const row = await repo.findEnrollment(db, schoolId, id);
-      if (!row) throw notFound('Enrollment');
-      assertIfMatch(ifMatch, row);
-      if (!(await repo.deleteEnrollment(db, schoolId, id))) throw notFound('Enrollment');
+      await db.transaction(async (tx) => {
+        // Locked: the version checked and the enrollment the event shows are the ones deleted.
+        const row = await repo.lockEnrollment(tx, schoolId, id);
+        if (!row) throw notFound('Enrollment');
+        assertIfMatch(ifMatch, row);
+        if (!(await repo.deleteEnrollment(tx, schoolId, id))) throw notFound('Enrollment');
+        await events.record(tx, { schoolId, type: 'enrollment.deleted', object: present(row) });
+      });
     },
   };
 }
