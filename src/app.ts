@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import type { ZodType } from 'zod';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
+import { mountDashboard } from './http/dashboard.js';
 import { mountLlmsTxt } from './http/llms-txt.js';
 import { mountMcp } from './http/mcp-route.js';
 import { mountOperations } from './http/mount.js';
@@ -180,6 +181,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   mountMcp(app, { operations, version: VERSION });
   mountLlmsTxt(app, config.publicUrl);
+  mountDashboard(app);
 
   app.addHook('onClose', async () => {
     if (redis && !deps.redis) await redis.quit().catch(() => {});
