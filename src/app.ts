@@ -17,10 +17,12 @@ import { RequestValidationError, zodIssuesToDetails } from './lib/validation.js'
 import authRoutes from './modules/auth/auth.routes.js';
 import certificatePdfRoute from './modules/enrollments/enrollments.routes.js';
 import healthRoutes from './modules/health/health.routes.js';
+import myCertificatePdfRoute from './modules/learners/me.routes.js';
 import mediaRoutes from './modules/media/media.routes.js';
 import { operations } from './operations/index.js';
 import { VERSION } from './paths.js';
 import authPlugin, { sessionCookie } from './plugins/auth.js';
+import corsPlugin from './plugins/cors.js';
 import errorsPlugin, { sendError } from './plugins/errors.js';
 import idempotencyPlugin from './plugins/idempotency.js';
 import openapiPlugin from './plugins/openapi.js';
@@ -162,7 +164,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(errorsPlugin);
   const throttle = createThrottle({ limits: config.throttle, redis });
   const session = sessionCookie(config.publicUrl.startsWith('https://'));
-  await app.register(authPlugin, { auth: services.auth, throttle, session, publicUrl: config.publicUrl });
+  // Before auth: preflights of the /me routes are answered without credentials.
+  await app.register(corsPlugin, { origins: config.corsOrigins });
+  await app.register(authPlugin, {
+    auth: services.auth,
+    learners: services.learnerTokens,
+    throttle,
+    session,
+    publicUrl: config.publicUrl,
+  });
   await app.register(rateLimitPlugin, { perMinute: config.rateLimitPerMinute, redis });
   await app.register(idempotencyPlugin, { db: database.db });
   await app.register(openapiPlugin, { publicUrl: config.publicUrl, version: VERSION });
@@ -175,6 +185,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await api.register(authRoutes, { auth: services.auth, session, throttle });
       await api.register(mediaRoutes, { media: services.media, local: services.localStorage });
       await api.register(certificatePdfRoute, { certificates: services.certificates });
+      await api.register(myCertificatePdfRoute, { me: services.me });
     },
     { prefix: '/api/v1' },
   );

@@ -2,6 +2,22 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
+const splitList = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** An http(s) origin exactly as a browser sends it in `Origin` (no path, no trailing slash). */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 /** The only place that reads process.env. Every value is validated; a bad one stops start-up. */
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -73,6 +89,14 @@ const EnvSchema = z.object({
       (v) => v === 'false' || /^\d+$/.test(v) || v.split(',').every((a) => isIP(a.trim().split('/')[0] ?? '') !== 0),
       'must be false, a hop count or comma-separated addresses/CIDRs',
     ),
+  /** Origins (scheme://host[:port], comma-separated) whose pages may call the learner /me routes; none by default. */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .refine(
+      (v) => splitList(v).every(isOrigin),
+      'must be comma-separated origins such as https://app.example.com (scheme, host and port only)',
+    ),
   /** Hosts, addresses or CIDRs that server-side fetches may reach although they are not public (tests: loopback). */
   OUTBOUND_ALLOW_HOSTS: z.string().default(''),
   /** Background jobs this process runs at once (webhook deliveries, clean-ups); 0 = none (API-only instance). */
@@ -124,6 +148,8 @@ export type Config = {
   trustProxy: false | number | string;
   /** Non-public destinations that server-side fetches may reach anyway (host names, addresses, CIDRs). */
   outboundAllowHosts: string[];
+  /** CORS_ORIGINS: browser origins allowed to call the /me routes (nothing else answers CORS). */
+  corsOrigins: string[];
   /** Concurrent background jobs in this process; 0 runs none (the API still enqueues them). */
   workers: number;
   /** ENCRYPTION_KEY, or undefined to use a key generated and kept in the database. */
@@ -186,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboundAllowHosts: e.OUTBOUND_ALLOW_HOSTS.split(',')
       .map((h) => h.trim())
       .filter(Boolean),
+    corsOrigins: splitList(e.CORS_ORIGINS),
     workers: e.WORKERS,
     encryptionKey: e.ENCRYPTION_KEY,
     bootstrap: { ownerEmail: e.OWNER_EMAIL, schoolName: e.SCHOOL_NAME },

@@ -16,6 +16,8 @@ import { createEnrollmentService } from './modules/enrollments/enrollments.servi
 import { createLearningService } from './modules/enrollments/learning.service.js';
 import { createProgressService } from './modules/enrollments/progress.service.js';
 import { createEventService } from './modules/events/events.service.js';
+import { createLearnerTokenService } from './modules/learners/learner-tokens.service.js';
+import { createMeService } from './modules/learners/me.service.js';
 import { createMediaService } from './modules/media/media.service.js';
 import { createLocalDriver } from './modules/media/storage/local.js';
 import { createS3Driver } from './modules/media/storage/s3.js';
@@ -92,6 +94,8 @@ export function createServices(
     now: extras.webhooks?.now,
     random: extras.webhooks?.random,
   });
+  const lessons = createLessonService({ db, courses });
+  const enrollments = createEnrollmentService({ db, progress, events });
   return {
     apiKeys,
     users,
@@ -108,13 +112,20 @@ export function createServices(
     categories,
     courses,
     sections: createSectionService({ db, courses }),
-    lessons: createLessonService({ db, courses }),
+    lessons,
     plans: createPaymentPlanService({ db, courses, schools }),
     media,
-    enrollments: createEnrollmentService({ db, progress, events }),
+    enrollments,
     certificates,
     learning: createLearningService({ db, now, users, schools }),
     communities: createCommunityService({ db }),
+    learnerTokens: createLearnerTokenService({
+      db,
+      users,
+      now,
+      rateLimitCeiling: config.ceilings.rateLimitPerMinute,
+    }),
+    me: createMeService({ users, courses, lessons, enrollments, certificates, media }),
     events,
     webhooks,
     /** The local storage driver when media live on disk (its upload and download routes). */

@@ -1,6 +1,7 @@
 /**
  * `POST /mcp`: the MCP server over Streamable HTTP, stateless (a server per request, JSON
- * responses, no session), authenticated like REST. `/api/v1/mcp` is the same endpoint.
+ * responses, no session), authenticated like REST — with a school key, or with a learner token
+ * (then only the /me tools). `/api/v1/mcp` is the same endpoint.
  */
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -38,6 +39,7 @@ export function mountMcp(app: FastifyInstance, opts: { operations: readonly AnyO
     const server = createMcpServer({
       operations: opts.operations,
       permissions: principal.permissions,
+      caller: principal.via === 'learner' ? 'learner' : 'key',
       callRest: injectRest(app, credentials, request.ip),
       version: opts.version,
     });
@@ -61,7 +63,8 @@ export function mountMcp(app: FastifyInstance, opts: { operations: readonly AnyO
     );
   };
   for (const url of ['/mcp', '/api/v1/mcp']) {
-    app.post(url, { schema: { hide: true }, config: { auth: 'key', scopes: [] } }, handler);
-    app.get(url, { schema: { hide: true }, config: { auth: 'key', scopes: [] } }, notStreaming);
+    // A school key, or a learner token (its tools are then the /me operations of that student).
+    app.post(url, { schema: { hide: true }, config: { auth: 'key-or-learner', scopes: [] } }, handler);
+    app.get(url, { schema: { hide: true }, config: { auth: 'key-or-learner', scopes: [] } }, notStreaming);
   }
 }

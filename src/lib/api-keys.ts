@@ -23,23 +23,40 @@ function toBase62(n: number, width: number): string {
   return out;
 }
 
-function checksum(body: string): string {
-  return toBase62(crc32(PREFIX + body), CHECKSUM_LENGTH);
+/**
+ * A checksummed token format: `prefix` + 32 base62 chars + 6 base62 chars of CRC32 over prefix and
+ * body. API keys (`syl_`) and learner tokens (`slt_`) share it: both are recognisable by their
+ * prefix and a typo is rejected before any database look-up.
+ */
+export function checksummedFormat(prefix: string) {
+  const pattern = new RegExp(`^${prefix}[0-9A-Za-z]{${BODY_LENGTH + CHECKSUM_LENGTH}}$`);
+  const checksum = (body: string) => toBase62(crc32(prefix + body), CHECKSUM_LENGTH);
+  return {
+    pattern,
+    generate(): string {
+      let body = '';
+      for (let i = 0; i < BODY_LENGTH; i++) body += BASE62[randomInt(62)];
+      return prefix + body + checksum(body);
+    },
+    /** Format and checksum only: no I/O. */
+    isWellFormed(token: string): boolean {
+      if (!pattern.test(token)) return false;
+      const body = token.slice(prefix.length, prefix.length + BODY_LENGTH);
+      const given = token.slice(prefix.length + BODY_LENGTH);
+      return timingSafeEqual(Buffer.from(checksum(body)), Buffer.from(given));
+    },
+  };
 }
 
+const apiKeyFormat = checksummedFormat(PREFIX);
+
 export function generateApiKey(): string {
-  let body = '';
-  for (let i = 0; i < BODY_LENGTH; i++) body += BASE62[randomInt(62)];
-  return PREFIX + body + checksum(body);
+  return apiKeyFormat.generate();
 }
 
 /** Format and checksum only: no I/O. */
 export function isWellFormedApiKey(key: string): boolean {
-  if (!API_KEY_PATTERN.test(key)) return false;
-  const body = key.slice(PREFIX.length, PREFIX.length + BODY_LENGTH);
-  const expected = checksum(body);
-  const given = key.slice(PREFIX.length + BODY_LENGTH);
-  return timingSafeEqual(Buffer.from(expected), Buffer.from(given));
+  return apiKeyFormat.isWellFormed(key);
 }
 
 /** Keys carry ~190 random bits, so a fast hash is as safe as a slow one and keeps auth cheap. */

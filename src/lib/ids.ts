@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 export const ID_PREFIXES = {
   school: 'sch',
   apiKey: 'key',
+  learnerToken: 'ltk',
   session: 'ses',
   course: 'crs',
   section: 'sec',

@@ -6,4 +6,9 @@ export type Principal = {
   /** The school's rate-limit override, or null for the global default. */
   rateLimitPerMinute: number | null;
   permissions: readonly string[];
-} & ({ via: 'key'; keyId: string } | { via: 'session'; userId: string; role: UserRole; expiresAt: Date });
+} & (
+  | { via: 'key'; keyId: string }
+  | { via: 'session'; userId: string; role: UserRole; expiresAt: Date }
+  /** A learner token (`slt_…`): acts as one student, on the /me routes only; `permissions` is empty. */
+  | { via: 'learner'; tokenId: string; studentId: string; expiresAt: Date }
+);

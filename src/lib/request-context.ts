@@ -13,10 +13,17 @@ export const requestContext = new AsyncLocalStorage<RequestContext>();
 
 export const SYSTEM_ACTOR: Actor = { type: 'system', id: null };
 
-/** The actor a principal stands for: the API key, or the logged-in user of a session. */
+/** The actor a principal stands for: the API key, the logged-in user of a session, or the student of a learner token. */
 export function actorOf(principal: Principal | null | undefined): Actor {
   if (!principal) return SYSTEM_ACTOR;
-  return principal.via === 'key' ? { type: 'key', id: principal.keyId } : { type: 'session', id: principal.userId };
+  switch (principal.via) {
+    case 'key':
+      return { type: 'key', id: principal.keyId };
+    case 'session':
+      return { type: 'session', id: principal.userId };
+    case 'learner':
+      return { type: 'learner', id: principal.studentId };
+  }
 }
 
 export const currentActor = (): Actor => requestContext.getStore()?.actor ?? SYSTEM_ACTOR;

@@ -147,12 +147,19 @@ function restRequest(plan: ToolPlan, args: Record<string, unknown>) {
 export function createMcpServer(opts: {
   operations: readonly AnyOperation[];
   permissions: readonly string[];
+  /**
+   * `learner`: a learner token (a tutoring agent acting for one student) sees only the /me tools;
+   * `key` (the default): a school key sees every tool its scopes allow except the /me ones.
+   */
+  caller?: 'key' | 'learner';
   callRest: RestCall;
   version: string;
 }): Server {
+  const learner = opts.caller === 'learner';
   const allowed = (op: AnyOperation) =>
     op.mcp !== false &&
     (op.auth ?? 'key') !== 'session' &&
+    (op.auth === 'learner') === learner &&
     op.scopes.every((scope) => scopeGrants(opts.permissions, scope));
   const plans = new Map(opts.operations.filter(allowed).map((op) => [toolName(op.operationId), planTool(op)]));
 

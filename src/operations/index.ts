@@ -6,6 +6,7 @@ import { courseOperations } from '../modules/courses/courses.operations.js';
 import { curriculumOperations } from '../modules/courses/curriculum.operations.js';
 import { enrollmentOperations } from '../modules/enrollments/enrollments.operations.js';
 import { eventOperations } from '../modules/events/events.operations.js';
+import { learnerOperations } from '../modules/learners/me.operations.js';
 import { mediaOperations } from '../modules/media/media.operations.js';
 import { schoolOperations } from '../modules/schools/schools.operations.js';
 import { studentOperations, userAccountOperations } from '../modules/users/users.operations.js';
@@ -21,6 +22,7 @@ export const operations: readonly AnyOperation[] = [
   ...curriculumOperations,
   ...enrollmentOperations,
   ...eventOperations,
+  ...learnerOperations,
   ...mediaOperations,
   ...schoolOperations,
   ...studentOperations,

@@ -12,8 +12,11 @@ import type { RawJson } from '../lib/raw-json.js';
 import type { RequiredScope } from '../lib/scopes.js';
 import type { Services } from '../services.js';
 
-/** How an operation authenticates: API key (default), owner session, either, or nobody. */
-export type OperationAuth = 'key' | 'session' | 'key-or-session' | 'none';
+/**
+ * How an operation authenticates: API key (default), owner session, either, a learner token
+ * (the /me operations: nothing else is accepted there, and a learner token nowhere else), or nobody.
+ */
+export type OperationAuth = 'key' | 'session' | 'key-or-session' | 'learner' | 'none';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export { isRawJson, type RawJson, rawJson } from '../lib/raw-json.js';

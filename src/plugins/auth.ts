@@ -6,8 +6,18 @@ import { assertScope, type RequiredScope } from '../lib/scopes.js';
 import type { Throttle } from '../lib/throttle.js';
 import type { AuthService } from '../modules/auth/auth.service.js';
 
-/** How a route authenticates. Routes under /api/v1 default to `key`; everything else to `none`. */
-export type RouteAuth = 'key' | 'session' | 'key-or-session' | 'none';
+/**
+ * How a route authenticates. Routes under /api/v1 default to `key`; everything else to `none`.
+ * `learner`: the /me routes, for learner tokens only; `key-or-learner`: the MCP endpoint, whose
+ * tools then depend on which one it was.
+ */
+export type RouteAuth = 'key' | 'session' | 'key-or-session' | 'learner' | 'key-or-learner' | 'none';
+
+/** What learner tokens look like; any bearer credential with this prefix is checked as one. */
+export const LEARNER_TOKEN_PREFIX = 'slt_';
+
+/** Authenticates a learner token (format and checksum first), or throws `unauthorized`. */
+export type LearnerAuthenticator = { authenticate(token: string): Promise<Principal> };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -67,6 +77,16 @@ function presentedKey(request: FastifyRequest): string | undefined {
   return Array.isArray(xKey) ? xKey[0] : xKey;
 }
 
+/** In session-only routes a key is not looked at, but a learner token is (it gets its own 403). */
+function presentedLearnerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  const match = header === undefined ? null : /^Bearer\s+(slt_\S*)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+const acceptsLearner = (mode: RouteAuth) => mode === 'learner' || mode === 'key-or-learner';
+const readsCookie = (mode: RouteAuth) => mode === 'session' || mode === 'key-or-session' || mode === 'learner';
+
 export function routeAuth(request: FastifyRequest): RouteAuth {
   const configured = request.routeOptions.config?.auth;
   if (configured) return configured;
@@ -76,7 +96,13 @@ export function routeAuth(request: FastifyRequest): RouteAuth {
 /** One onRequest hook authenticates every request and checks the route's declared scopes. */
 export default fp(async function authPlugin(
   app: FastifyInstance,
-  opts: { auth: AuthService; throttle: Throttle; session: SessionCookie; publicUrl: string },
+  opts: {
+    auth: AuthService;
+    learners: LearnerAuthenticator;
+    throttle: Throttle;
+    session: SessionCookie;
+    publicUrl: string;
+  },
 ) {
   app.decorateRequest('principal', null);
 
@@ -101,22 +127,30 @@ export default fp(async function authPlugin(
 
   /** The principal of a request, or `unauthorized`; credentials are looked up only for an address that may still try. */
   async function authenticate(request: FastifyRequest, mode: Exclude<RouteAuth, 'none'>): Promise<Principal> {
-    const key = mode === 'session' ? undefined : presentedKey(request);
-    const token = key === undefined && mode !== 'key' ? request.cookies[opts.session.name] : undefined;
+    const key = mode === 'session' ? presentedLearnerToken(request) : presentedKey(request);
+    const token = key === undefined && readsCookie(mode) ? request.cookies[opts.session.name] : undefined;
     if (key !== undefined || token) await opts.throttle.assertMayAuthenticate(request.ip);
     let principal: Principal | null = null;
-    if (key !== undefined) {
+    if (key?.startsWith(LEARNER_TOKEN_PREFIX)) {
+      // Authenticated on every route, so a bad one is a 401 (and counts) everywhere; where learner
+      // tokens are not accepted, the valid ones get 403 after the rate limiter (preValidation).
+      principal = await opts.learners.authenticate(key);
+    } else if (key !== undefined) {
       principal = await opts.auth.authenticateKey(key);
-    } else if (mode !== 'key') {
+    } else if (readsCookie(mode)) {
       if (token) principal = await opts.auth.authenticateSession(token);
       if (!principal) {
         throw new AppError(
           'unauthorized',
           mode === 'session'
             ? 'Log in first: this route needs an owner session (POST /api/v1/auth/login).'
-            : "Missing API key: send 'Authorization: Bearer <key>' or 'x-api-key: <key>' (or log in for a session).",
+            : mode === 'learner'
+              ? "Missing learner token: send 'Authorization: Bearer slt_…' (minted by POST /api/v1/students/{id}/tokens)."
+              : "Missing API key: send 'Authorization: Bearer <key>' or 'x-api-key: <key>' (or log in for a session).",
         );
       }
+    } else if (mode === 'key-or-learner') {
+      throw new AppError('unauthorized', "Missing credentials: send 'Authorization: Bearer <key or learner token>'.");
     } else {
       throw new AppError('unauthorized', "Missing API key: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'.");
     }
@@ -126,7 +160,7 @@ export default fp(async function authPlugin(
         { path: 'origin', message: 'Cross-site request refused.', code: 'cross_site' },
       ]);
     }
-    if (mode === 'session' && principal.via !== 'session') {
+    if (mode === 'session' && principal.via === 'key') {
       throw new AppError(
         'unauthorized',
         'This route needs an owner session (POST /api/v1/auth/login), not an API key.',
@@ -139,6 +173,19 @@ export default fp(async function authPlugin(
   // carries the RateLimit-* headers like any other authenticated answer.
   app.addHook('preValidation', async (request) => {
     if (!request.principal) return;
+    const mode = routeAuth(request);
+    if (request.principal.via === 'learner' && !acceptsLearner(mode)) {
+      throw new AppError('forbidden', 'A learner token works only on the /me routes.', [
+        { path: 'authorization', message: 'Learner tokens act as one student on /me….', code: 'learner_token' },
+      ]);
+    }
+    if (mode === 'learner' && request.principal.via !== 'learner') {
+      throw new AppError(
+        'forbidden',
+        'The /me routes act as one student: call them with a learner token (POST /students/{id}/tokens), not a school key or session.',
+        [{ path: 'authorization', message: 'A learner token is required.', code: 'learner_token_required' }],
+      );
+    }
     for (const scope of request.routeOptions.config?.scopes ?? []) assertScope(request.principal.permissions, scope);
   });
 
@@ -146,7 +193,7 @@ export default fp(async function authPlugin(
   // forgotten declaration fails at start-up instead of opening the route to every key.
   app.addHook('onRoute', (route) => {
     const auth = route.config?.auth ?? (route.url.startsWith('/api/v1/') ? 'key' : 'none');
-    if ((auth === 'key' || auth === 'key-or-session') && route.config?.scopes === undefined) {
+    if (auth !== 'none' && auth !== 'session' && route.config?.scopes === undefined) {
       throw new Error(`Route ${String(route.method)} ${route.url} authenticates keys but declares no scopes.`);
     }
   });

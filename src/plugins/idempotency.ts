@@ -49,13 +49,15 @@ export default fp(async function idempotencyPlugin(app: FastifyInstance, { db }:
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     const raw = request.headers[HEADER];
     if (request.method !== 'POST' || raw === undefined || !request.principal) return;
-    const key = Array.isArray(raw) ? raw[0]! : raw;
+    let key = Array.isArray(raw) ? raw[0]! : raw;
     if (key.length < 1 || key.length > 255) {
       throw new AppError('validation_error', 'Idempotency-Key must be 1 to 255 characters.', [
         { path: 'Idempotency-Key', message: 'Must be 1 to 255 characters.' },
       ]);
     }
     const schoolId = request.principal.schoolId;
+    // Keys are per school; a learner's are also per student, so no student can replay another's answer.
+    if (request.principal.via === 'learner') key = `learner:${request.principal.studentId}:${key}`;
     const print = fingerprint(request);
 
     // Claim the key: insert, or take over a row that expired or was abandoned by a crash.

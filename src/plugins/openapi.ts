@@ -45,6 +45,8 @@ const SECURITY: Record<RouteAuth, Record<string, string[]>[] | undefined> = {
   key: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
   session: [{ sessionCookie: [] }],
   'key-or-session': [{ bearerAuth: [] }, { apiKeyHeader: [] }, { sessionCookie: [] }],
+  learner: [{ learnerToken: [] }],
+  'key-or-learner': [{ bearerAuth: [] }, { apiKeyHeader: [] }, { learnerToken: [] }],
   none: [],
 };
 
@@ -69,6 +71,12 @@ export default fp(async function openapiPlugin(app: FastifyInstance, opts: { pub
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'API key: syl_…' },
           apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+          learnerToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'Learner token: slt_… from POST /students/{id}/tokens. Acts as one student on the /me routes only.',
+          },
           sessionCookie: {
             type: 'apiKey',
             in: 'cookie',

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { AppError } from '../lib/errors.js';
 
 /**
- * Per-key limits (per-session and per-IP for the rest) with the IETF RateLimit-* headers on every
+ * Per-key limits (per-session, per-learner-token and per-IP for the rest) with the IETF RateLimit-* headers on every
  * response. The counter lives in Redis when REDIS_URL is set, so every instance shares it.
  * Registered after the auth hook: the limiter runs as a route hook, after global onRequest hooks.
  */
@@ -21,6 +21,8 @@ export default fp(async function rateLimitPlugin(
       const p = request.principal;
       if (p?.via === 'key') return `key:${p.keyId}`;
       if (p?.via === 'session') return `user:${p.userId}`;
+      // Per token, not per student: each app or agent a student runs has its own budget.
+      if (p?.via === 'learner') return `learner:${p.tokenId}`;
       return `ip:${request.ip}`;
     },
     enableDraftSpec: true,

@@ -106,6 +106,8 @@ describe('a module calls another module through its service, never its repo', ()
 const GLOBAL_BY_NATURE: Record<string, string> = {
   'api-keys/api-keys.repo.ts:findApiKeyByHash': 'authentication: the key is what names the school',
   'api-keys/api-keys.repo.ts:notifyAuthChange': 'pg_notify to other instances; touches no table',
+  'learners/learner-tokens.repo.ts:findLearnerTokenByHash':
+    'authentication: the learner token is what names the school',
   'auth/auth.repo.ts:findLiveSession': 'authentication: the session token is what names the school',
   'auth/auth.repo.ts:deleteSession': 'logout runs without a principal; the token alone names the session',
   'auth/auth.repo.ts:deleteExpiredSessions': 'a purge of expired sessions across schools',
