@@ -11,6 +11,7 @@ import { createCourseService } from './modules/courses/courses.service.js';
 import { createLessonService } from './modules/courses/lessons.service.js';
 import { createPaymentPlanService } from './modules/courses/payment-plans.service.js';
 import { createSectionService } from './modules/courses/sections.service.js';
+import { createCourseSyncService } from './modules/courses/sync.service.js';
 import { createCertificateService } from './modules/enrollments/certificates.service.js';
 import { createEnrollmentService } from './modules/enrollments/enrollments.service.js';
 import { createLearningService } from './modules/enrollments/learning.service.js';
@@ -114,6 +115,7 @@ export function createServices(
     sections: createSectionService({ db, courses }),
     lessons,
     plans: createPaymentPlanService({ db, courses, schools }),
+    courseSync: createCourseSyncService({ db, schools, categories, media, courses }),
     media,
     enrollments,
     certificates,

@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import { emailVisibility } from '../../lib/email-visibility.js';
 import { assertScope } from '../../lib/scopes.js';
+import { limitedArray } from '../../lib/validation.js';
 import { defineOperation, rawJson } from '../../operations/operation.js';
 import { hideInstructorEmails } from './course-json.js';
 import {
@@ -13,6 +15,35 @@ import {
   ListCoursesQuerySchema,
   UpdateCourseSchema,
 } from './courses.schemas.js';
+import {
+  BulkCreateResultSchema,
+  CourseDocumentSchema,
+  ExportedCourseSchema,
+  MAX_BULK_COURSES,
+  SyncParamsSchema,
+  SyncQuerySchema,
+  SyncResultSchema,
+} from './sync.schemas.js';
+
+/** Items are validated one by one by the service, so one bad item fails alone (its paths start inside it). */
+const BulkCreateCoursesSchema = z
+  .strictObject({
+    courses: limitedArray(
+      z
+        .array(
+          z.record(z.string(), z.unknown()).meta({
+            description: 'A course exactly as the body of POST /courses (createCourse), sections and lessons included.',
+          }),
+        )
+        .min(1),
+      MAX_BULK_COURSES,
+      'courses',
+    ),
+  })
+  .meta({
+    description: `At most ${MAX_BULK_COURSES} courses (code too_many_items). Each is created in its own transaction; the answer reports each item.`,
+    example: { courses: [{ title: 'Course one' }, { title: 'Course two', isFree: true }] },
+  });
 
 const tags = ['Courses'];
 const read = ['courses:read' as const];
@@ -154,6 +185,69 @@ export const courseOperations = [
     async run({ principal, services }, { params }) {
       const doc = await services.courses.duplicate(principal.schoolId, params.id);
       return { status: 201, body: doc.json, etag: doc.etag, location: `/courses/${doc.id}` };
+    },
+  }),
+  defineOperation({
+    operationId: 'syncCourseByExternalId',
+    method: 'PUT',
+    path: '/courses/by-external-id/:externalId',
+    tags,
+    summary: 'Declarative sync: make the course with this externalId equal to the document',
+    description:
+      'Creates (201) or updates (200) the course with this externalId so it equals the document, in one transaction: course fields, sections and lessons (matched by externalId; without one, by title within their parent), payment plans (matched by type and interval; plans left out are archived). Children left out are deleted; ids of matched children never change. The same document twice changes nothing (no new version, no event). dryRun=true answers the same changes and writes nothing. If-Match is checked against the stored course. Concurrent syncs of one externalId run one after the other.',
+    scopes: write,
+    params: SyncParamsSchema,
+    query: SyncQuerySchema,
+    body: CourseDocumentSchema,
+    responses: { 200: SyncResultSchema, 201: SyncResultSchema },
+    errors: [
+      'duplicate_slug',
+      'duplicate_title',
+      'duplicate_external_id',
+      'publish_blocked',
+      'not_supported',
+      'invalid_video_url',
+      'conflict',
+    ],
+    async run({ principal, services, ifMatch }, { params, query, body }) {
+      const dryRun = query.dryRun === 'true';
+      const result = await services.courseSync.sync(principal.schoolId, params.externalId, body, { dryRun, ifMatch });
+      const created = result.status === 'created' && !dryRun;
+      return {
+        status: created ? 201 : 200,
+        body: { course: result.course, changes: result.changes, dryRun: result.dryRun },
+        ...(result.etag ? { etag: result.etag } : {}),
+        ...(created && result.course ? { location: `/courses/${result.course.id}` } : {}),
+      };
+    },
+  }),
+  defineOperation({
+    operationId: 'exportCourse',
+    method: 'GET',
+    path: '/courses/:id/export',
+    tags,
+    summary: 'Export a course as the document declarative sync takes',
+    description:
+      'The course, its sections and lessons (quiz content, media references, video URLs as sent), its active payment plans and image URLs as stored; syncing it back changes nothing.',
+    scopes: read,
+    params: CourseParamsSchema,
+    responses: { 200: ExportedCourseSchema },
+    async run({ principal, services }, { params }) {
+      return { body: await services.courseSync.export(principal.schoolId, params.id) };
+    },
+  }),
+  defineOperation({
+    operationId: 'bulkCreateCourses',
+    method: 'POST',
+    path: '/courses/bulk',
+    tags,
+    summary: 'Create many courses, reporting each item',
+    description: `At most ${MAX_BULK_COURSES} courses. Each item is created as POST /courses would, in its own transaction: one bad item fails alone (status failed with the error it would have answered). Always 200 with one result per item, in order. Safe to retry with an Idempotency-Key.`,
+    scopes: write,
+    body: BulkCreateCoursesSchema,
+    responses: { 200: BulkCreateResultSchema },
+    async run({ principal, services }, { body }) {
+      return { body: await services.courseSync.bulkCreate(principal.schoolId, body.courses) };
     },
   }),
 ];
