@@ -269,6 +269,7 @@ describe.skipIf(!HAS_CHROMIUM && !REQUIRED)('the dashboard in Chromium', () => {
         els.map((el) => `${el.querySelector('.lesson-title')?.textContent}:${el.querySelector('.badge')?.textContent}`),
       );
     expect(lessons).toEqual(['Install Rust:text', 'Hello, Cargo:video', 'Borrowing:text']);
+    expect(await page.locator('main').textContent()).not.toMatch(/\b(null|undefined)\b/);
     // The same order as the API's.
     const api = (await call(ctx.app, 'GET', `/api/v1/courses/${rust.id}`, { key })).json();
     expect(api.sections.flatMap((s: { lessons: { title: string }[] }) => s.lessons.map((l) => l.title))).toEqual([
@@ -365,6 +366,7 @@ describe.skipIf(!HAS_CHROMIUM && !REQUIRED)('the dashboard in Chromium', () => {
     const row = page.getByRole('row', { name: /Rust from zero/ });
     expect(await row.textContent()).toContain('33% (1 of 3 lessons)');
     expect(await row.locator('progress').getAttribute('value')).toBe('33');
+    expect(await page.locator('main').textContent()).not.toMatch(/\b(null|undefined)\b/);
   });
 
   it('edits the school settings; an invalid time zone is shown next to its field', async () => {

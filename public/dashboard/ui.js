@@ -19,7 +19,8 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-function append(el, children) {
+/** Appends children as `h` does: strings as text, arrays flattened, null/false skipped. */
+export function append(el, children) {
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;
     if (Array.isArray(child)) append(el, child);
@@ -40,7 +41,13 @@ export function announce(message, kind = 'info') {
   requestAnimationFrame(() => {
     region.textContent = message;
   });
+  // The visible toast goes after a while; the message has been read by then.
+  clearTimeout(announceTimer);
+  announceTimer = setTimeout(() => {
+    if (region.textContent === message) region.textContent = '';
+  }, 8000);
 }
+let announceTimer;
 
 /**
  * A labelled field: `field('Name', h('input', { name: 'name' }), { hint })`. The control gets an

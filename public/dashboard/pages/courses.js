@@ -1,5 +1,5 @@
 import { del, get, post, query } from '../api.js';
-import { announce, badge, field, h, pageTitle, table, when } from '../ui.js';
+import { announce, append, badge, field, h, pageTitle, table, when } from '../ui.js';
 
 const href = (course) => `#/courses/${encodeURIComponent(course.id)}`;
 
@@ -72,7 +72,7 @@ export async function renderCourses(view) {
   });
 
   await load();
-  view.append(pageTitle('Courses'), form, results, more);
+  append(view, [pageTitle('Courses'), form, results, more]);
 }
 
 function lessonItem(lesson) {
@@ -176,7 +176,7 @@ export async function renderCourse(view, id) {
   const loose = (course.unsectionedLessons ?? []).toSorted(byPosition);
 
   showHead();
-  view.append(
+  append(view, [
     h('p', { class: 'crumbs' }, h('a', { href: '#/courses' }, '← Courses')),
     pageTitle(course.title),
     head,
@@ -189,5 +189,5 @@ export async function renderCourse(view, id) {
           h('ol', { class: 'lessons', 'aria-label': 'Lessons outside sections' }, loose.map(lessonItem)),
         ]
       : null,
-  );
+  ]);
 }

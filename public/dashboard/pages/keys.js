@@ -1,6 +1,6 @@
 import { del, get, post } from '../api.js';
 import { SCOPES } from '../constants.js';
-import { announce, badge, field, group, h, onSubmit, pageTitle, secretBox, table, when } from '../ui.js';
+import { announce, append, badge, field, group, h, onSubmit, pageTitle, secretBox, table, when } from '../ui.js';
 
 const AREAS = [...new Set(SCOPES.filter((s) => s !== '*').map((s) => s.split(':')[0]))];
 
@@ -114,12 +114,12 @@ export async function renderKeys(view) {
   });
 
   await refresh();
-  view.append(
+  append(view, [
     pageTitle('API keys'),
     h('p', { class: 'lead' }, 'Keys let programs use the API for this school. Give each one only the scopes it needs.'),
     created,
     form,
     h('h2', {}, 'All keys'),
     list,
-  );
+  ]);
 }

@@ -1,5 +1,5 @@
 import { get, patch } from '../api.js';
-import { announce, field, group, h, onSubmit, pageTitle } from '../ui.js';
+import { announce, append, field, group, h, onSubmit, pageTitle } from '../ui.js';
 
 const TYPES = ['text', 'number', 'boolean', 'date'];
 
@@ -119,5 +119,5 @@ export async function renderSettings(view) {
   });
 
   fill();
-  view.append(pageTitle('School settings'), form);
+  append(view, [pageTitle('School settings'), form]);
 }

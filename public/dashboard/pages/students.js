@@ -1,5 +1,5 @@
 import { get, query } from '../api.js';
-import { announce, field, h, pageTitle, table, when } from '../ui.js';
+import { announce, append, field, h, pageTitle, table, when } from '../ui.js';
 
 const href = (s) => `#/students/${encodeURIComponent(s.id)}`;
 
@@ -51,7 +51,7 @@ export async function renderStudents(view) {
   });
 
   await load();
-  view.append(pageTitle('Students'), form, results, more);
+  append(view, [pageTitle('Students'), form, results, more]);
 }
 
 /** One student: profile and each enrollment with its progress. */
@@ -82,7 +82,7 @@ export async function renderStudent(view, id) {
     ];
   });
 
-  view.append(
+  append(view, [
     h('p', { class: 'crumbs' }, h('a', { href: '#/students' }, '← Students')),
     pageTitle(student.name),
     h(
@@ -104,7 +104,7 @@ export async function renderStudent(view, id) {
       'Not enrolled in any course.',
     ),
     page.pagination.hasMore ? h('p', { class: 'hint' }, 'The first 20 enrollments are shown.') : null,
-  );
+  ]);
 }
 
 async function courseTitles(ids) {

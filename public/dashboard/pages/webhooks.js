@@ -1,6 +1,6 @@
 import { del, get, patch, post, query } from '../api.js';
 import { EVENT_TYPES } from '../constants.js';
-import { announce, badge, field, group, h, onSubmit, pageTitle, secretBox, table, when } from '../ui.js';
+import { announce, append, badge, field, group, h, onSubmit, pageTitle, secretBox, table, when } from '../ui.js';
 
 const href = (hook) => `#/webhooks/${encodeURIComponent(hook.id)}`;
 
@@ -73,14 +73,14 @@ export async function renderWebhooks(view) {
   });
 
   await refresh();
-  view.append(
+  append(view, [
     pageTitle('Webhooks'),
     h('p', { class: 'lead' }, 'Endpoints receive a signed POST for each event they subscribe to.'),
     created,
     form,
     h('h2', {}, 'Endpoints'),
     list,
-  );
+  ]);
 }
 
 /** One endpoint: enable/disable, send a test event, rotate the secret, delete; its deliveries with retry. */
@@ -201,7 +201,7 @@ export async function renderWebhook(view, id) {
 
   showInfo();
   await loadDeliveries();
-  view.append(
+  append(view, [
     h('p', { class: 'crumbs' }, h('a', { href: '#/webhooks' }, '← Webhooks')),
     pageTitle(`Endpoint ${hook.url}`),
     info,
@@ -210,5 +210,5 @@ export async function renderWebhook(view, id) {
     h('h2', {}, 'Deliveries'),
     h('div', { class: 'toolbar' }, field('Status', statusFilter), refreshButton),
     deliveries,
-  );
+  ]);
 }
