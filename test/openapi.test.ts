@@ -11,7 +11,12 @@ describe('OpenAPI and reference', () => {
     const doc = res.json();
     expect(doc.openapi).toBe('3.1.0');
     await SwaggerParser.validate(structuredClone(doc));
-    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['apiKeyHeader', 'bearerAuth', 'sessionCookie']);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual([
+      'apiKeyHeader',
+      'bearerAuth',
+      'learnerToken',
+      'sessionCookie',
+    ]);
     const create = doc.paths['/api/v1/categories'].post;
     expect(create.operationId).toBe('createCategory');
     // API.md §1: an owner/admin session works on every route a key may call.
