@@ -10,6 +10,7 @@ import { openDatabase } from '../db/open.js';
 import { ScopeSchema } from '../modules/api-keys/api-keys.schemas.js';
 import { VERSION } from '../paths.js';
 import { createServices } from '../services.js';
+import { type TargetFlags, targetFrom, UsageError } from './target.js';
 
 const USAGE = `syllabus ${VERSION} — API-first course platform
 
@@ -21,10 +22,16 @@ Usage:
   syllabus school create --name NAME [--owner-email EMAIL] [--owner-password PASSWORD] [--json]
                                        (owner email defaults to owner@example.com; password generated when omitted)
   syllabus key create --school SCHOOL_ID [--name NAME] [--permissions '*,courses:read'] [--json]
+  syllabus import FILE.md|FOLDER [--dry-run] [--json] (--url URL --key KEY | --school SCHOOL_ID)
+                                       sync Markdown course files (docs/markdown-courses.md); --dry-run
+                                       prints the changes and writes nothing
+  syllabus export COURSE_ID|EXTERNAL_ID [--format md|json] [--out FILE] (--url URL --key KEY | --school SCHOOL_ID)
+                                       the course as a Markdown course file (or the JSON document)
+
+  --url and --key talk to a running server (SYLLABUS_URL and SYLLABUS_API_KEY stand for them);
+  --school works on the database directly.
 
 Environment: DATA_DIR, DATABASE_URL and the rest as for the server (see README).`;
-
-class UsageError extends Error {}
 
 const OPTIONS = {
   json: { type: 'boolean' },
@@ -34,6 +41,11 @@ const OPTIONS = {
   'owner-password': { type: 'string' },
   school: { type: 'string' },
   permissions: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  url: { type: 'string' },
+  key: { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string' },
 } as const;
 
 async function withServices<T>(fn: (services: ReturnType<typeof createServices>) => Promise<T>): Promise<T> {
@@ -72,10 +84,47 @@ async function runWorkers(): Promise<void> {
   process.exit(0);
 }
 
-async function run(argv: string[]): Promise<{ json: unknown; text: string } | undefined> {
-  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+type Output = { json: unknown; text: string; exitCode?: number; warnings?: string[] };
+
+async function run(argv: string[]): Promise<Output | undefined> {
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>
+  >;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
   const command = positionals.join(' ');
   if (values.help || command === '' || command === 'help') return { json: { usage: USAGE }, text: USAGE };
+
+  if (positionals[0] === 'import' || positionals[0] === 'export') {
+    const [verb, ref, ...extra] = positionals;
+    if (!ref || extra.length > 0)
+      throw new UsageError(
+        verb === 'import'
+          ? 'Usage: syllabus import FILE.md|FOLDER [--dry-run] [--json] …'
+          : 'Usage: syllabus export COURSE_ID|EXTERNAL_ID …',
+      );
+    const flags: TargetFlags = { school: values.school, url: values.url, key: values.key };
+    if (verb === 'import') {
+      if (values.format !== undefined || values.out !== undefined)
+        throw new UsageError('--format and --out are options of syllabus export.');
+      const open = targetFrom(flags);
+      const { runImport } = await import('./import.js');
+      return runImport(ref, {
+        dryRun: values['dry-run'] === true,
+        json: values.json === true,
+        open,
+        progress: process.stdout.isTTY === true,
+      });
+    }
+    if (values['dry-run']) throw new UsageError('--dry-run is an option of syllabus import.');
+    const { exportFormat, runExport } = await import('./export.js');
+    const format = exportFormat(values.format);
+    return runExport(ref, { format, out: values.out, open: targetFrom(flags) });
+  }
 
   switch (command) {
     case 'serve':
@@ -155,8 +204,11 @@ const json = argv.includes('--json');
 run(argv).then(
   (out) => {
     if (!out) return; // `serve` keeps running
-    process.stdout.write(`${json ? JSON.stringify(out.json) : out.text}\n`);
-    process.exit(0);
+    if (!json) for (const w of out.warnings ?? []) process.stderr.write(`syllabus: warning: ${w}\n`);
+    const code = out.exitCode ?? 0;
+    // A failed import's report is its error output; the exit code says it failed.
+    const stream = code !== 0 && !json ? process.stderr : process.stdout;
+    stream.write(`${json ? JSON.stringify(out.json) : out.text}\n`, () => process.exit(code));
   },
   (err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);

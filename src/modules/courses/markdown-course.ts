@@ -588,10 +588,10 @@ export function renderMarkdownCourse(doc: CourseDocumentInput | ExportedCourse, 
   for (const key of ['type', 'status', 'level', 'privacy', 'shortDescription', 'tags', 'authors']) {
     if (d[key] !== undefined) front[key] = d[key];
   }
-  if (front.type === 'course') delete front.type;
-  if (front.privacy === 'public') delete front.privacy;
   front.status ??= 'draft';
   for (const [key, value] of Object.entries(d)) if (!skip.has(key) && !(key in front)) front[key] = value;
+  if (front.type === 'course') delete front.type;
+  if (front.privacy === 'public') delete front.privacy;
   delete front.description;
   delete front.descriptionMarkdown;
   for (const [key, value] of Object.entries(front)) if (isDefault(value)) delete front[key];
@@ -645,8 +645,7 @@ function renderLesson(lesson: Obj, parent: string, codec?: RichTextCodec): strin
   if (externalId !== derived) fields.externalId = externalId;
   const hasVideoUrl = typeof lesson.videoUrl === 'string';
   const type = lesson.type ?? (hasVideoUrl ? 'video' : 'text');
-  // The type the server infers when none is sent: video with a videoUrl, text otherwise.
-  if (type !== (hasVideoUrl ? 'video' : 'text')) fields.type = type;
+  if (type !== 'text') fields.type = type;
   const defaults: Obj = {
     status: 'published',
     unlock: { type: 'immediate' },
@@ -722,11 +721,15 @@ function bodyFor(obj: Obj, field: 'content' | 'description', codec?: RichTextCod
     const body = codec.toMarkdown(value, HEADING_SHIFT);
     if (body) {
       const text = bodyText2(body);
-      if (text !== null && text !== '' && isDeepStrictEqual(codec.fromMarkdown(text), value)) return { body };
+      if (text !== null && text !== '' && sameJson(codec.fromMarkdown(text), value)) return { body };
     }
   }
   return { body: '', data: { [field]: value } };
 }
+
+/** Equal as JSON values (key order and prototypes aside: converted documents may be null-prototype objects). */
+const sameJson = (a: unknown, b: unknown) =>
+  isDeepStrictEqual(JSON.parse(JSON.stringify(a) ?? 'null'), JSON.parse(JSON.stringify(b) ?? 'null'));
 
 /** Leading and trailing blank lines dropped, as a body is read. */
 function normaliseBody(text: string): string {
