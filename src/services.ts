@@ -56,7 +56,7 @@ export function createServices(
     notifier: database.notifier,
     rateLimitCeiling: config.ceilings.rateLimitPerMinute,
   });
-  const users = createUserService({ db });
+  const users = createUserService({ db, events });
   const schools = createSchoolService({
     db,
     apiKeys,

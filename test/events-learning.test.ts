@@ -36,6 +36,8 @@ const writer = await createKey(ctx, A.id, ['*']);
 /** The reader: webhooks:read and students:read (emails shown). */
 const reader = await createKey(ctx, A.id, ['webhooks:read', 'students:read']);
 const readerB = await createKey(ctx, B.id, ['webhooks:read', 'students:read']);
+/** webhooks:read alone: events, but no emails. */
+const noEmails = await createKey(ctx, A.id, ['webhooks:read']);
 const actor = { type: 'key', id: writer.id };
 
 const req = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, key = writer.key) =>
@@ -352,6 +354,115 @@ describe('enrollment events', () => {
     expect(events[0]!.data.object).toEqual(enrollment);
     expect(events[0]!.actor).toEqual(actor);
     expect((await req('DELETE', `/enrollments/${enrollment.id}`)).statusCode).toBe(404);
+    expect(await fresh()).toEqual([]);
+  });
+});
+
+describe('student events', () => {
+  const email = () => `ev${Math.random().toString(36).slice(2)}@example.com`;
+
+  it('POST /students and POST /users with role student record student.created; other roles record nothing', async () => {
+    const res = await req('POST', '/students', { name: 'Jane', email: email(), bio: 'Hi' });
+    expect(res.statusCode).toBe(201);
+    const viaUsers = await req('POST', '/users', { name: 'Joe', email: email(), role: 'student' });
+    expect(viaUsers.statusCode).toBe(201);
+    expect((await req('POST', '/users', { name: 'Teacher', email: email(), role: 'instructor' })).statusCode).toBe(201);
+    expect((await req('POST', '/users', { name: 'Bot', email: email(), role: 'bot' })).statusCode).toBe(201);
+    const events = await fresh();
+    expect(types(events)).toEqual(['student.created', 'student.created']);
+    const byId = new Map(events.map((e) => [e.data.object.id, e]));
+    for (const created of [res.json(), viaUsers.json()]) {
+      const got = (await req('GET', `/students/${created.id}`)).json();
+      expect(byId.get(created.id)!.data.object).toEqual(got);
+      expect(byId.get(created.id)!.actor).toEqual(actor);
+      expect(byId.get(created.id)!.data.previousAttributes).toBeUndefined();
+    }
+    // A duplicate email is refused: no event.
+    expect((await req('POST', '/students', { name: 'Again', email: res.json().email })).statusCode).toBe(409);
+    expect(await fresh()).toEqual([]);
+  });
+
+  it('emails in student events need students:read as well as webhooks:read', async () => {
+    const res = await req('POST', '/students', { name: 'Private', email: email() });
+    const student = res.json();
+    await req('PATCH', `/students/${student.id}`, { email: email() });
+    const full = (await fresh()).filter((e) => e.data.object.id === student.id);
+    expect(types(full)).toEqual(['student.created', 'student.updated']);
+    expect(full[0]!.data.object.email).toBe(student.email);
+    expect(full[1]!.data.previousAttributes!.email).toBe(student.email);
+
+    const { events } = await eventsAfter(null, noEmails.key);
+    const hidden = events.filter((e) => e.data.object.id === student.id);
+    expect(hidden).toHaveLength(2);
+    expect(hidden[0]!.data.object).toEqual({ ...full[0]!.data.object, email: null });
+    expect(hidden[1]!.data.object).toEqual({ ...full[1]!.data.object, email: null });
+    expect(hidden[1]!.data.previousAttributes).toEqual({ ...full[1]!.data.previousAttributes, email: null });
+    const one = await req('GET', `/events/${full[0]!.id}`, undefined, noEmails.key);
+    expect(one.json().data.object.email).toBeNull();
+    expect(JSON.stringify(events)).not.toContain(student.email);
+    expect((await req('GET', `/events/${full[0]!.id}`, undefined, reader.key)).json().data.object.email).toBe(
+      student.email,
+    );
+  });
+
+  it('PATCH records student.updated with the changed fields; an unchanged or refused PATCH records nothing', async () => {
+    const student = (await req('POST', '/students', { name: 'Before', email: email() })).json();
+    const other = (await req('POST', '/students', { name: 'Other', email: email() })).json();
+    await fresh();
+    const res = await req('PATCH', `/students/${student.id}`, { name: 'After', bio: 'New bio' });
+    expect(res.statusCode).toBe(200);
+    const events = await fresh();
+    expect(types(events)).toEqual(['student.updated']);
+    expect(events[0]!.data.object).toEqual((await req('GET', `/students/${student.id}`)).json());
+    expect(events[0]!.data.previousAttributes).toEqual({ name: 'Before', bio: null, updatedAt: student.updatedAt });
+    expect(events[0]!.actor).toEqual(actor);
+
+    // The same values again: nothing changed, nothing recorded. A taken email: refused, nothing recorded.
+    expect((await req('PATCH', `/students/${student.id}`, { name: 'After', bio: 'New bio' })).statusCode).toBe(200);
+    expect((await req('PATCH', `/students/${student.id}`, { email: other.email })).statusCode).toBe(409);
+    expect(await fresh()).toEqual([]);
+
+    // A new password changes no field the API shows, but it is a change of the student.
+    const before = (await req('GET', `/students/${student.id}`)).json();
+    expect((await req('PATCH', `/students/${student.id}`, { password: 'a new password' })).statusCode).toBe(200);
+    const pw = await fresh();
+    expect(types(pw)).toEqual(['student.updated']);
+    expect(pw[0]!.data.previousAttributes).toEqual({ updatedAt: before.updatedAt });
+    expect(JSON.stringify(pw)).not.toContain('a new password');
+  });
+
+  it('a role change to or from student is a student.updated; other users’ changes record nothing', async () => {
+    const student = (await req('POST', '/students', { name: 'Becomes teacher', email: email() })).json();
+    const teacher = (await req('POST', '/users', { name: 'Teacher', email: email(), role: 'instructor' })).json();
+    await fresh();
+    const promoted = await req('PATCH', `/users/${student.id}`, { role: 'instructor' });
+    expect(promoted.statusCode).toBe(200);
+    const events = await fresh();
+    expect(types(events)).toEqual(['student.updated']);
+    expect(events[0]!.data.object).toMatchObject({ object: 'student', id: student.id, role: 'instructor' });
+    expect(events[0]!.data.previousAttributes).toMatchObject({ role: 'student' });
+
+    expect((await req('PATCH', `/users/${teacher.id}`, { name: 'Renamed' })).statusCode).toBe(200);
+    expect((await req('DELETE', `/users/${teacher.id}`)).statusCode).toBe(204);
+    expect(await fresh()).toEqual([]);
+  });
+
+  it('DELETE records student.deleted with the student as they were; a failed delete records nothing', async () => {
+    const student = (await req('POST', '/students', { name: 'Leaving', email: email() })).json();
+    await fresh();
+    const got = await req('GET', `/students/${student.id}`);
+    const stale = await call(ctx.app, 'DELETE', `/api/v1/students/${student.id}`, {
+      key: writer.key,
+      headers: { 'if-match': '"999"' },
+    });
+    expect(stale.statusCode).toBe(412);
+    expect(await fresh()).toEqual([]);
+    expect((await req('DELETE', `/students/${student.id}`)).statusCode).toBe(204);
+    const events = await fresh();
+    expect(types(events)).toEqual(['student.deleted']);
+    expect(events[0]!.data.object).toEqual(got.json());
+    expect(events[0]!.actor).toEqual(actor);
+    expect((await req('DELETE', `/students/${student.id}`)).statusCode).toBe(404);
     expect(await fresh()).toEqual([]);
   });
 });

@@ -11,3 +11,26 @@ export function emailVisibility(principal: Principal): (userId: string) => boole
   const self = principal.via === 'session' ? principal.userId : undefined;
   return (userId) => userId === self;
 }
+
+type EventData = { object: Record<string, unknown>; previousAttributes?: Record<string, unknown> | undefined };
+
+/**
+ * An event as a caller without `students:read` sees it (GET /events): the `email` of its object
+ * and of its previous attributes (a student's, a community member's) is null. Shallow on purpose:
+ * those are the objects that carry an email at their top level, and the cost stays constant
+ * however large an event's object is.
+ */
+export function withoutEmails<E extends { data: EventData }>(event: E): E {
+  const hide = (o: Record<string, unknown> | undefined) =>
+    o && typeof o.email === 'string' ? { ...o, email: null } : o;
+  const { object, previousAttributes } = event.data;
+  if (typeof object.email !== 'string' && typeof previousAttributes?.email !== 'string') return event;
+  return {
+    ...event,
+    data: {
+      ...event.data,
+      object: hide(object)!,
+      ...(previousAttributes ? { previousAttributes: hide(previousAttributes) } : {}),
+    },
+  };
+}

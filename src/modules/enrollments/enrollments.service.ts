@@ -1,10 +1,10 @@
-import type { Db, Tx } from '../../db/client.js';
+import type { Db } from '../../db/client.js';
 import { cursorValue } from '../../db/keyset.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, toListRequest } from '../../lib/pagination.js';
-import type { EventService, RecordEvent } from '../events/events.service.js';
+import type { EventService } from '../events/events.service.js';
 import { presentEnrollment as present, presentDetailed } from './enrollment-json.js';
 import * as repo from './enrollments.repo.js';
 import type { BulkEnrollment, CreateEnrollment, Enrollment } from './enrollments.schemas.js';
@@ -26,11 +26,6 @@ export function createEnrollmentService({
   progress: ProgressService;
   events: EventService;
 }) {
-  /** Events of enrollments carry the enrollment as GET /enrollments lists it (without progress). */
-  async function recordAll(tx: Tx, inputs: RecordEvent[]) {
-    for (const input of inputs) await events.record(tx, input);
-  }
-
   function detailed(
     row: repo.EnrollmentRow,
     view: { progress: ProgressView; attempts: AttemptRow[] },
@@ -118,7 +113,8 @@ export function createEnrollmentService({
           schoolId,
           unique.map((w) => ({ id: newId('enrollment'), studentId: w.studentId, courseId: w.courseId })),
         );
-        await recordAll(
+        // Events of enrollments carry the enrollment as GET /enrollments lists it (without progress).
+        await events.recordMany(
           tx,
           rows.map((row) => ({ schoolId, type: 'enrollment.created', object: present(row) })),
         );

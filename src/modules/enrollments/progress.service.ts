@@ -334,9 +334,12 @@ export function createProgressService({ db, now, schools, users, courses, certif
     return out;
   }
 
-  async function recordAll(tx: Tx, schoolId: string, inputs: EventInput[]) {
-    for (const input of inputs) await events.record(tx, { schoolId, ...input });
-  }
+  /** One statement for all of a write's events; none when there are none. */
+  const recordAll = (tx: Tx, schoolId: string, inputs: EventInput[]) =>
+    events.recordMany(
+      tx,
+      inputs.map((input) => ({ schoolId, ...input })),
+    );
 
   return {
     /** The enrollment with its progress and newest quiz attempts (GET /enrollments/{id}), in one query. */

@@ -6,6 +6,7 @@ import { newId } from '../../lib/ids.js';
 import { paginate, toListRequest } from '../../lib/pagination.js';
 import { generatePassword, hashPassword } from '../../lib/password.js';
 import type { Principal, UserRole } from '../../lib/principal.js';
+import type { EventService } from '../events/events.service.js';
 import * as repo from './users.repo.js';
 import type { CreateUser, UpdateUser, User } from './users.schemas.js';
 
@@ -75,12 +76,20 @@ function present(row: repo.UserRow, as: 'student' | 'user'): User {
   };
 }
 
+/** The fields of the student object that an update changed, with their old values (updatedAt aside). */
+function changedFields(before: User, after: User): Record<string, unknown> {
+  const changed: Record<string, unknown> = {};
+  for (const key of Object.keys(before) as (keyof User)[])
+    if (key !== 'updatedAt' && before[key] !== after[key]) changed[key] = before[key];
+  return changed;
+}
+
 /**
  * Users of a school: students (the /students routes) and instructors, admins and bots (/users).
  * Passwords are hashed with argon2 and never returned; a missing one is generated (the user can
  * set one later), so every account has a password hash.
  */
-export function createUserService({ db }: { db: Db }) {
+export function createUserService({ db, events }: { db: Db; events: EventService }) {
   /** A user of the school seen through a route: /students sees students only. */
   async function find(schoolId: string, id: string, as: 'student' | 'user', tx: DbOrTx = db, forUpdate = false) {
     const row = forUpdate ? await repo.findUserForUpdate(tx, schoolId, id) : await repo.findUser(tx, schoolId, id);
@@ -101,18 +110,28 @@ export function createUserService({ db }: { db: Db }) {
         bio?: string | null | undefined;
         externalId?: string | null | undefined;
       },
-      tx: DbOrTx = db,
+      tx?: DbOrTx,
     ) {
-      return repo.insertUser(tx, input.schoolId, {
-        id: newId('user'),
-        email: input.email,
-        name: input.name,
-        role: input.role,
-        passwordHash: await hashPassword(input.password ?? generatePassword()),
-        avatarUrl: input.avatarUrl ?? null,
-        bio: input.bio ?? null,
-        externalId: input.externalId ?? null,
-      });
+      // Hashed before any transaction: argon2 takes tens of milliseconds and holds no lock.
+      const passwordHash = await hashPassword(input.password ?? generatePassword());
+      const insert = async (t: DbOrTx) => {
+        const row = await repo.insertUser(t, input.schoolId, {
+          id: newId('user'),
+          email: input.email,
+          name: input.name,
+          role: input.role,
+          passwordHash,
+          avatarUrl: input.avatarUrl ?? null,
+          bio: input.bio ?? null,
+          externalId: input.externalId ?? null,
+        });
+        if (row.role === 'student')
+          await events.record(t, { schoolId: row.schoolId, type: 'student.created', object: present(row, 'student') });
+        return row;
+      };
+      // A student and their event commit together (in the caller's transaction when there is one).
+      if (tx) return insert(tx);
+      return input.role === 'student' ? db.transaction(insert) : insert(db);
     },
 
     /** `actor` is the caller (an API key or a session); without one, no admin can be created. */
@@ -165,6 +184,19 @@ export function createUserService({ db }: { db: Db }) {
         });
         // New credentials end the old logins, in the same transaction: a stolen session dies with the password.
         if (credentialChanges(current, patch).length > 0) await repo.deleteUserSessions(tx, schoolId, id);
+        // A student before or after (a role change is one too): student.updated, unless nothing changed.
+        if (current.role === 'student' || row.role === 'student') {
+          const before = present(current, 'student');
+          const object = present(row, 'student');
+          const changed = changedFields(before, object);
+          if (Object.keys(changed).length > 0 || password !== undefined)
+            await events.record(tx, {
+              schoolId,
+              type: 'student.updated',
+              object,
+              previousAttributes: { ...changed, updatedAt: before.updatedAt },
+            });
+        }
         return { data: present(row, as), etag: etagOf(row) };
       });
     },
@@ -177,6 +209,8 @@ export function createUserService({ db }: { db: Db }) {
         if (current.role === 'admin' && !actor?.permissions.includes('*')) throw adminsNeedStar();
         if (current.role === 'owner') throw new AppError('forbidden', 'The school owner cannot be deleted.');
         await repo.deleteUser(tx, schoolId, id);
+        if (current.role === 'student')
+          await events.record(tx, { schoolId, type: 'student.deleted', object: present(current, 'student') });
       });
     },
 
