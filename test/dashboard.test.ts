@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_CSP, DASHBOARD_DIR } from '../src/http/dashboard.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
 import { CHROMIUM_PATH, hasChromium, launchChromium } from './browser.js';
-import { call, createSchool, listen } from './helpers.js';
+import { call, createSchool, listen, setupApp } from './helpers.js';
 import { setupWebhookApp, startReceiver, verify, waitFor } from './webhooks-helpers.js';
 
 const REQUIRED = ['1', 'true'].includes(process.env.CI ?? '') || process.env.REQUIRE_BROWSER === '1';
@@ -27,6 +27,8 @@ const ctx = await setupWebhookApp();
 const school = await createSchool(ctx, 'Dashboard Academy');
 const other = await createSchool(ctx, 'Other School');
 const base = await listen(ctx.app);
+// A second app whose PUBLIC_URL is https: its session cookie is `__Host-` and Secure.
+const secure = await setupApp({ env: { PUBLIC_URL: 'https://school.example' } });
 const receiver = await startReceiver();
 
 // Sample data through the public API with the school's key.
@@ -390,6 +392,31 @@ describe.skipIf(!HAS_CHROMIUM && !REQUIRED)('the dashboard in Chromium', () => {
       timezone: 'Europe/Berlin',
       customFields: [{ key: 'level', label: 'Level', type: 'text' }],
     });
+  });
+
+  it('with an https PUBLIC_URL the session is a __Host- cookie, which Chromium keeps over http on loopback', async () => {
+    // Chromium counts 127.0.0.1 and localhost as secure origins: a Secure cookie set over plain
+    // http there is kept. Any other plain-http host would drop it (serve such a host over https).
+    const s = await createSchool(secure, 'Secure School');
+    const url = await listen(secure.app);
+    const context2 = await browser.newContext();
+    const page2 = await context2.newPage();
+    page2.on('request', (r) => {
+      if (new URL(r.url()).origin !== url) requests.push(r.url());
+    });
+    await page2.goto(`${url}/dashboard#/settings`);
+    await page2.getByLabel('Email').fill(s.ownerEmail);
+    await page2.getByLabel('Password').fill(s.password);
+    await page2.getByRole('button', { name: 'Log in' }).click();
+    await page2.getByRole('heading', { level: 1, name: 'School settings' }).waitFor();
+    const cookie = (await context2.cookies()).find((c) => c.name === '__Host-syllabus_session');
+    expect(cookie).toMatchObject({ secure: true, httpOnly: true, path: '/' });
+    // A state-changing request with that cookie (its Origin names the host it was sent to) works.
+    await page2.getByLabel('Name').fill('Secure School 2');
+    await page2.getByRole('button', { name: 'Save settings' }).click();
+    await expect.poll(() => page2.locator('#status').textContent()).toBe('Settings saved.');
+    expect((await call(secure.app, 'GET', '/api/v1/school', { key: s.key })).json().name).toBe('Secure School 2');
+    await context2.close();
   });
 
   it('made every request to the server itself, with no console error or CSP violation', () => {
