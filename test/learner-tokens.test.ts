@@ -4,12 +4,14 @@
  * limited like other credentials.
  */
 import { createHash } from 'node:crypto';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { eq } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { learnerTokens, users } from '../src/db/schema/index.js';
 import { actorOf } from '../src/lib/request-context.js';
 import { learnerTokenFormat } from '../src/modules/learners/learner-tokens.service.js';
-import { call, createKey, createSchool, setupApp, type TestContext } from './helpers.js';
+import { call, createKey, createSchool, listen, setupApp, type TestContext } from './helpers.js';
 
 let clock = Date.parse('2026-12-01T10:00:00.000Z');
 const ctx = await setupApp({ now: () => new Date(clock) });
@@ -286,5 +288,70 @@ describe('throttle and rate limit', async () => {
     expect(limited.json().error).toBe('rate_limited');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect((await call(small.app, 'GET', '/api/v1/me', { key: t2, ...from('198.51.100.50') })).statusCode).toBe(200);
+  });
+});
+
+describe('MCP', async () => {
+  const base = await listen(ctx.app);
+  const clients: Client[] = [];
+  afterAll(async () => {
+    for (const c of clients) await c.close();
+  });
+  async function connect(credential: string) {
+    const client = new Client({ name: 'tutor', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${base}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${credential}` } },
+      }),
+    );
+    clients.push(client);
+    return client;
+  }
+  const ME_TOOLS = [
+    'enroll_me',
+    'get_me',
+    'get_my_course',
+    'get_my_lesson',
+    'list_my_certificates',
+    'list_my_enrollments',
+    'record_my_progress',
+    'update_me',
+  ];
+
+  it('a learner token lists only the /me tools, and they act as that student', async () => {
+    const sid = await student(ctx, A.key);
+    const { token } = (await mint(sid)).json();
+    const tutor = await connect(token);
+    const names = (await tutor.listTools()).tools.map((t) => t.name).sort();
+    expect(names).toEqual(ME_TOOLS);
+    const me = await tutor.callTool({ name: 'get_me', arguments: {} });
+    expect(me.isError).toBeFalsy();
+    expect(me.structuredContent).toMatchObject({ object: 'student', id: sid });
+    const patched = await tutor.callTool({ name: 'update_me', arguments: { bio: 'From my tutor' } });
+    expect(patched.structuredContent).toMatchObject({ bio: 'From my tutor' });
+    // A school tool is not there, and calling it anyway is refused.
+    const refused = await tutor.callTool({ name: 'list_courses', arguments: {} });
+    expect(refused.isError).toBe(true);
+    expect(JSON.parse((refused.content as { text: string }[])[0]!.text).error).toBe('forbidden');
+  });
+
+  it('a school key does not see the /me tools (but may mint tokens); a bad learner token is 401', async () => {
+    const school = await connect(A.key);
+    const names = (await school.listTools()).tools.map((t) => t.name);
+    expect(names.filter((n) => ME_TOOLS.includes(n))).toEqual([]);
+    expect(names).toContain('create_learner_token');
+    expect(names).toContain('list_courses');
+    const refused = await school.callTool({ name: 'get_me', arguments: {} });
+    expect(refused.isError).toBe(true);
+    const res = await fetch(`${base}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${learnerTokenFormat.generate()}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(res.status).toBe(401);
   });
 });
