@@ -77,6 +77,9 @@ describe('serving /dashboard', () => {
     expect(res.body).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(res.body).not.toMatch(/\son[a-z]+=/i);
     expect((await call(ctx.app, 'GET', '/dashboard/')).body).toBe(res.body);
+    // Static bytes: outside the per-address rate limit (API calls keep theirs).
+    expect(res.headers['ratelimit-limit']).toBeUndefined();
+    expect((await call(ctx.app, 'GET', '/api/v1/health')).headers['ratelimit-limit']).toBeDefined();
   });
 
   it('serves the modules with their types, and the generated constants', async () => {

@@ -82,8 +82,10 @@ export function mountDashboard(app: FastifyInstance, dir: string = DASHBOARD_DIR
     return reply.type(file.type).send(file.body);
   };
 
-  app.get('/dashboard', { config: { auth: 'none' } }, (request, reply) => send(request, reply, index));
-  app.get<{ Params: { '*': string } }>('/dashboard/*', { config: { auth: 'none' } }, (request, reply) => {
+  // Fixed bytes from memory: reloading the dashboard must not spend the address's request budget.
+  const config = { auth: 'none', rateLimit: false } as const;
+  app.get('/dashboard', { config }, (request, reply) => send(request, reply, index));
+  app.get<{ Params: { '*': string } }>('/dashboard/*', { config }, (request, reply) => {
     const file = assets.get(request.params['*'] || 'index.html');
     if (!file) throw new AppError('not_found', 'No such dashboard file.');
     return send(request, reply, file);
