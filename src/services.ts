@@ -120,7 +120,7 @@ export function createServices(
     enrollments,
     certificates,
     learning: createLearningService({ db, now, users, schools }),
-    communities: createCommunityService({ db }),
+    communities: createCommunityService({ db, events }),
     learnerTokens: createLearnerTokenService({
       db,
       users,

@@ -86,7 +86,8 @@ export const member = {
    * Not filtered by school (an insert has no WHERE, and the table no school_id): the service has
    * found both the community and the user in the school first.
    */
-  add: (db: DbOrTx, row: typeof communityMembers.$inferInsert) => db.insert(communityMembers).values(row),
+  add: async (db: DbOrTx, row: typeof communityMembers.$inferInsert) =>
+    (await db.insert(communityMembers).values(row).returning())[0]!,
   remove: async (db: DbOrTx, schoolId: string, communityId: string, userId: string) =>
     (
       await db

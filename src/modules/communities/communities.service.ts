@@ -5,6 +5,7 @@ import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
 import { decodeCursor, encodeCursor, type PaginationQuery, paginate, toListRequest } from '../../lib/pagination.js';
 import { parseMarkdown, renderRichText } from '../../lib/richtext.js';
+import type { EventService } from '../events/events.service.js';
 import * as repo from './communities.repo.js';
 import { type CommentTree, THREAD_COMMENTS_CAP } from './communities.schemas.js';
 
@@ -71,8 +72,12 @@ export function commentTree(rows: repo.CommentRow[]): CommentTree[] {
   return roots;
 }
 
-/** Communities, their members, threads (with comment trees) and media. */
-export function createCommunityService({ db }: { db: Db }) {
+/**
+ * Communities, their members, threads (with comment trees) and media. Creations record their events
+ * in the same transaction. A member or comment event carries `communityId` besides the object as
+ * the API returns it: the API shows them under their community's path, which an event does not have.
+ */
+export function createCommunityService({ db, events }: { db: Db; events: EventService }) {
   async function findCommunity(schoolId: string, id: string, tx: DbOrTx = db, lock = false) {
     const c = await repo.community.find(tx, schoolId, id, lock);
     if (!c) throw notFound('Community');
@@ -118,12 +123,16 @@ export function createCommunityService({ db }: { db: Db }) {
           { path: 'price', message: 'A free community has no price.' },
         ]);
       }
-      const row = await repo.community.insert(db, schoolId, {
-        id: newId('community'),
-        ...input,
-        price: input.price ?? 0,
+      return db.transaction(async (tx) => {
+        const row = await repo.community.insert(tx, schoolId, {
+          id: newId('community'),
+          ...input,
+          price: input.price ?? 0,
+        });
+        const data = presentCommunity(row, 0);
+        await events.record(tx, { schoolId, type: 'community.created', object: data });
+        return { data, etag: etagOf(row) };
       });
-      return { data: presentCommunity(row, 0), etag: etagOf(row) };
     },
     async get(schoolId: string, id: string) {
       const row = await findCommunity(schoolId, id);
@@ -173,22 +182,27 @@ export function createCommunityService({ db }: { db: Db }) {
       input: { userId: string; role: 'member' | 'moderator' | 'admin' },
       showEmail: (userId: string) => boolean,
     ) {
-      await findCommunity(schoolId, communityId);
-      const user = await repo.findSchoolUser(db, schoolId, input.userId);
-      if (!user)
-        throw new AppError('validation_error', 'No such user in this school.', [
-          { path: 'userId', message: 'No such user in this school.' },
-        ]);
-      await repo.member.add(db, { communityId, userId: user.id, role: input.role });
-      return {
-        object: 'member' as const,
-        userId: user.id,
-        role: input.role,
-        name: user.name,
-        email: showEmail(user.id) ? user.email : null,
-        avatarUrl: user.avatarUrl,
-        joinedAt: iso(new Date()),
-      };
+      return db.transaction(async (tx) => {
+        await findCommunity(schoolId, communityId, tx);
+        const user = await repo.findSchoolUser(tx, schoolId, input.userId);
+        if (!user)
+          throw new AppError('validation_error', 'No such user in this school.', [
+            { path: 'userId', message: 'No such user in this school.' },
+          ]);
+        const row = await repo.member.add(tx, { communityId, userId: user.id, role: input.role });
+        const member = {
+          object: 'member' as const,
+          userId: user.id,
+          role: row.role,
+          name: user.name,
+          email: user.email,
+          avatarUrl: user.avatarUrl,
+          joinedAt: iso(row.createdAt),
+        };
+        // The event keeps the email; GET /events hides it from callers without students:read.
+        await events.record(tx, { schoolId, type: 'community.member.added', object: { ...member, communityId } });
+        return { ...member, email: showEmail(user.id) ? user.email : null };
+      });
     },
     async members(
       schoolId: string,
@@ -241,7 +255,9 @@ export function createCommunityService({ db }: { db: Db }) {
           contentHtml,
           pinned: input.pinned ?? false,
         });
-        return { data: presentThread(row), etag: etagOf(row) };
+        const data = presentThread(row);
+        await events.record(tx, { schoolId, type: 'community.thread.created', object: data });
+        return { data, etag: etagOf(row) };
       });
     },
     async threads(schoolId: string, communityId: string, query: PaginationQuery) {
@@ -341,7 +357,9 @@ export function createCommunityService({ db }: { db: Db }) {
           contentHtml,
         });
         await repo.thread.refreshCounts(tx, schoolId, t.id);
-        return { data: presentComment(row), etag: etagOf(row) };
+        const data = presentComment(row);
+        await events.record(tx, { schoolId, type: 'community.comment.created', object: { ...data, communityId } });
+        return { data, etag: etagOf(row) };
       });
     },
     async comments(schoolId: string, communityId: string, threadId: string, query: PaginationQuery) {
