@@ -12,6 +12,7 @@ import { createLessonService } from './modules/courses/lessons.service.js';
 import { createPaymentPlanService } from './modules/courses/payment-plans.service.js';
 import { createSectionService } from './modules/courses/sections.service.js';
 import { createCourseSyncService } from './modules/courses/sync.service.js';
+import { createCredentialService } from './modules/credentials/credentials.service.js';
 import { createCertificateService } from './modules/enrollments/certificates.service.js';
 import { createEnrollmentService } from './modules/enrollments/enrollments.service.js';
 import { createLearningService } from './modules/enrollments/learning.service.js';
@@ -84,12 +85,23 @@ export function createServices(
     imageFetch: { allowHosts: config.outboundAllowHosts, ...extras.imageFetch },
   });
   const courses = createCourseService({ db, schools, categories, users, media });
-  const certificates = createCertificateService({ db, publicUrl: config.publicUrl });
+  // One box for every secret kept encrypted in the database: webhook secrets, issuer keys.
+  const secrets = createSecretBox(config.encryptionKey, () => instanceSecret(db, 'encryption-key'));
+  const credentials = createCredentialService({ db, publicUrl: config.publicUrl, secrets, schools });
+  const certificates = createCertificateService({
+    db,
+    publicUrl: config.publicUrl,
+    credentials,
+    users,
+    courses,
+    events,
+    now,
+  });
   const progress = createProgressService({ db, now, schools, users, courses, certificates, events });
   const webhooks = createWebhookService({
     db,
     events,
-    secrets: createSecretBox(config.encryptionKey, () => instanceSecret(db, 'encryption-key')),
+    secrets,
     connector: { allowHosts: config.outboundAllowHosts, ...extras.webhooks?.connector },
     policy: extras.webhooks?.policy,
     now: extras.webhooks?.now,
@@ -119,6 +131,7 @@ export function createServices(
     media,
     enrollments,
     certificates,
+    credentials,
     learning: createLearningService({ db, now, users, schools }),
     communities: createCommunityService({ db, events }),
     learnerTokens: createLearnerTokenService({

@@ -140,6 +140,8 @@ const ROUTES: Route[] = [
   ['DELETE', `/api/v1/enrollments/${enr}`, undefined, true],
   ['GET', `/api/v1/certificates/${crt}`],
   ['GET', `/api/v1/certificates/${crt}/pdf`],
+  ['GET', `/api/v1/certificates/${crt}/credential`],
+  ['POST', `/api/v1/certificates/${crt}/revoke`, { reason: 'x' }, true],
   ['GET', `/api/v1/students/${stu}/activity`],
   ['GET', `/api/v1/students/${stu}/achievements`],
   ['GET', `/api/v1/communities/${com}`],

@@ -4,6 +4,7 @@ import { categoryOperations } from '../modules/categories/categories.operations.
 import { communityOperations } from '../modules/communities/communities.operations.js';
 import { courseOperations } from '../modules/courses/courses.operations.js';
 import { curriculumOperations } from '../modules/courses/curriculum.operations.js';
+import { credentialOperations } from '../modules/credentials/credentials.operations.js';
 import { enrollmentOperations } from '../modules/enrollments/enrollments.operations.js';
 import { eventOperations } from '../modules/events/events.operations.js';
 import { learnerOperations } from '../modules/learners/me.operations.js';
@@ -19,6 +20,7 @@ export const operations: readonly AnyOperation[] = [
   ...categoryOperations,
   ...communityOperations,
   ...courseOperations,
+  ...credentialOperations,
   ...curriculumOperations,
   ...enrollmentOperations,
   ...eventOperations,

@@ -1,12 +1,31 @@
-import { PDFDocument, type PDFFont, rgb, StandardFonts } from 'pdf-lib';
 import type { Db } from '../../db/client.js';
 import { cursorValue } from '../../db/keyset.js';
-import { notFound } from '../../lib/errors.js';
+import { AppError, notFound } from '../../lib/errors.js';
+import { isId } from '../../lib/ids.js';
 import { paginate, toListRequest } from '../../lib/pagination.js';
+import type { CourseService } from '../courses/courses.service.js';
+import { type CredentialService, STATUS_LIST_SIZE } from '../credentials/credentials.service.js';
+import type { EventService } from '../events/events.service.js';
+import type { UserService } from '../users/users.service.js';
+import { renderCertificatePdf } from './certificate-pdf.js';
 import * as repo from './certificates.repo.js';
 
-/** Certificates of completion: listed, fetched, rendered as PDF, and verified publicly by code. */
-export function createCertificateService({ db, publicUrl }: { db: Db; publicUrl: string }) {
+type Deps = {
+  db: Db;
+  publicUrl: string;
+  credentials: CredentialService;
+  users: UserService;
+  courses: CourseService;
+  events: EventService;
+  now?: () => Date;
+};
+
+/**
+ * Certificates of completion: listed, fetched, rendered as PDF, verified publicly by code, issued
+ * as Open Badges 3.0 credentials, and revoked (API.md §2 "Certificates anyone can verify").
+ */
+export function createCertificateService({ db, publicUrl, credentials, users, courses, events, now }: Deps) {
+  const clock = now ?? (() => new Date());
   const verifyUrl = (code: string) => `${publicUrl}/api/v1/verify/${code}`;
   const present = (r: repo.CertificateRow) => ({
     object: 'certificate' as const,
@@ -19,14 +38,44 @@ export function createCertificateService({ db, publicUrl }: { db: Db; publicUrl:
     courseTitle: r.courseTitle,
     schoolName: r.schoolName,
     issuedAt: r.issuedAt.toISOString(),
+    revokedAt: r.revokedAt?.toISOString() ?? null,
+    revocationReason: r.revocationReason,
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
   });
 
   async function find(schoolId: string, id: string) {
-    const row = await repo.findCertificate(db, schoolId, id);
+    const row = isId('certificate', id) ? await repo.findCertificate(db, schoolId, id) : undefined;
     if (!row) throw notFound('Certificate');
     return row;
+  }
+
+  async function findByCode(code: string) {
+    const row = await repo.findCertificateByCode(db, code);
+    if (!row) throw notFound('Certificate');
+    return row;
+  }
+
+  /** The signed OpenBadgeCredential: the learner's email (hashed) and the course description read now. */
+  async function openBadge(row: repo.CertificateRow) {
+    const { email, description } = await db.transaction(async (tx) => {
+      const student = row.studentId ? await users.read(tx, row.schoolId, row.studentId) : undefined;
+      const course = row.courseId ? await courses.read(tx, row.schoolId, row.courseId) : undefined;
+      return { email: student?.email ?? null, description: course?.shortDescription ?? null };
+    });
+    return credentials.openBadge({
+      schoolId: row.schoolId,
+      certificateId: row.id,
+      code: row.code,
+      courseId: row.courseId,
+      studentName: row.studentName,
+      studentEmail: email,
+      courseTitle: row.courseTitle,
+      courseDescription: description,
+      schoolName: row.schoolName,
+      issuedAt: row.issuedAt,
+      statusIndex: row.statusIndex,
+    });
   }
 
   return {
@@ -54,68 +103,78 @@ export function createCertificateService({ db, publicUrl }: { db: Db; publicUrl:
 
     /** Public verification: only what the certificate states, nothing else about the student. */
     async verify(code: string) {
-      const row = await repo.findCertificateByCode(db, code);
-      if (!row) throw notFound('Certificate');
+      const row = await findByCode(code);
       return {
-        valid: true,
+        valid: row.revokedAt === null,
         code: row.code,
         studentName: row.studentName,
         courseTitle: row.courseTitle,
         schoolName: row.schoolName,
         issuedAt: row.issuedAt.toISOString(),
+        revokedAt: row.revokedAt?.toISOString() ?? null,
+        reason: row.revocationReason,
       };
     },
 
-    /** A one-page landscape A4 PDF: school, student, course, date, verification code and URL. */
+    /** A one-page landscape A4 PDF in the fonts of every script on it, with a QR code of `verifyUrl`. */
     async pdf(schoolId: string, id: string): Promise<Uint8Array> {
       const row = await find(schoolId, id);
-      const doc = await PDFDocument.create();
-      doc.setTitle(`Certificate — ${row.courseTitle}`);
-      doc.setAuthor(row.schoolName);
-      const page = doc.addPage([842, 595]);
-      const [regular, bold] = await Promise.all([
-        doc.embedFont(StandardFonts.Helvetica),
-        doc.embedFont(StandardFonts.HelveticaBold),
-      ]);
-      const { width } = page.getSize();
-      const ink = rgb(0.12, 0.16, 0.26);
-      const accent = rgb(0.2, 0.4, 0.75);
-      page.drawRectangle({ x: 24, y: 24, width: width - 48, height: 547, borderColor: accent, borderWidth: 3 });
-      page.drawRectangle({ x: 34, y: 34, width: width - 68, height: 527, borderColor: accent, borderWidth: 0.75 });
-      const centered = (text: string, y: number, font: PDFFont, wanted: number, color = ink) => {
-        const safe = printable(text, font);
-        // Long names and titles shrink to fit inside the border (never below 9 pt).
-        const size = Math.max(
-          9,
-          Math.min(wanted, (wanted * (width - 120)) / Math.max(1, font.widthOfTextAtSize(safe, wanted))),
-        );
-        page.drawText(safe, { x: (width - font.widthOfTextAtSize(safe, size)) / 2, y, size, font, color });
-      };
-      centered(row.schoolName, 500, bold, 20, accent);
-      centered('CERTIFICATE OF COMPLETION', 440, bold, 30);
-      centered('This certifies that', 390, regular, 14);
-      centered(row.studentName, 345, bold, 34);
-      centered('has completed the course', 300, regular, 14);
-      centered(row.courseTitle, 262, bold, 22);
-      centered(`Issued ${row.issuedAt.toISOString().slice(0, 10)}`, 210, regular, 13);
-      centered(`Verification code ${row.code}`, 110, regular, 11);
-      centered(verifyUrl(row.code), 92, regular, 10, accent);
-      return doc.save();
+      return renderCertificatePdf({
+        schoolName: row.schoolName,
+        studentName: row.studentName,
+        courseTitle: row.courseTitle,
+        issuedAt: row.issuedAt,
+        code: row.code,
+        verifyUrl: verifyUrl(row.code),
+        revokedAt: row.revokedAt,
+      });
+    },
+
+    /** The certificate's OpenBadgeCredential as a VC-JOSE JWT (school-scoped). */
+    async credential(schoolId: string, id: string): Promise<string> {
+      return (await openBadge(await find(schoolId, id))).jwt;
+    },
+
+    /** The same, public: the verification code names the certificate. */
+    async credentialByCode(code: string): Promise<string> {
+      return (await openBadge(await findByCode(code))).jwt;
+    },
+
+    /** The credential as JSON, unsigned (tests, docs): what the JWT's payload carries. */
+    async credentialJson(schoolId: string, id: string) {
+      return (await openBadge(await find(schoolId, id))).credential;
+    },
+
+    /**
+     * Revokes for good: a second revoke is `409 conflict` (the first reason and time stay). The
+     * event is recorded in the same transaction; the enrollment gets no new certificate.
+     */
+    async revoke(schoolId: string, id: string, reason: string) {
+      await find(schoolId, id);
+      return db.transaction(async (tx) => {
+        const row = await repo.revokeCertificate(tx, schoolId, id, { revokedAt: clock(), revocationReason: reason });
+        if (!row) {
+          if (!(await repo.findCertificate(tx, schoolId, id))) throw notFound('Certificate');
+          throw new AppError('conflict', 'The certificate is already revoked.');
+        }
+        const certificate = present(row);
+        await events.record(tx, { schoolId, type: 'certificate.revoked', object: certificate });
+        return certificate;
+      });
+    },
+
+    /**
+     * The school's status list `listId` (from 1) as a BitstringStatusListCredential JWT; a list
+     * exists once the school has issued a certificate with an index in it.
+     */
+    async statusList(schoolId: string, listId: string): Promise<string> {
+      const n = /^[1-9][0-9]{0,5}$/.test(listId) ? Number(listId) : 0;
+      const used = isId('school', schoolId) ? await repo.statusIndexesUsed(db, schoolId) : 0;
+      if (n === 0 || (n - 1) * STATUS_LIST_SIZE >= used) throw notFound('Status list');
+      const from = (n - 1) * STATUS_LIST_SIZE;
+      const revoked = await repo.revokedIndexes(db, schoolId, from, from + STATUS_LIST_SIZE);
+      return credentials.statusList(schoolId, n, revoked);
     },
   };
 }
 export type CertificateService = ReturnType<typeof createCertificateService>;
-
-/** The standard PDF fonts cover Western European text: other characters print as '?' rather than fail. */
-function printable(text: string, font: PDFFont): string {
-  return [...text]
-    .map((ch) => {
-      try {
-        font.encodeText(ch);
-        return ch;
-      } catch {
-        return '?';
-      }
-    })
-    .join('');
-}

@@ -15,6 +15,7 @@ import {
   ListCertificatesQuerySchema,
   ListEnrollmentsQuerySchema,
   ProgressInputSchema,
+  RevokeCertificateSchema,
   VerifySchema,
 } from './enrollments.schemas.js';
 
@@ -109,7 +110,10 @@ const enrollmentOperationList = [
   }),
 ];
 
-/** Certificates (the PDF is a plain route: enrollments.routes.ts) and the public verification. */
+/**
+ * Certificates and the public verification. The PDF and the credential JWTs are plain routes
+ * (enrollments.routes.ts): their answers are not JSON.
+ */
 const certificateOperations = [
   defineOperation({
     operationId: 'listCertificates',
@@ -135,6 +139,23 @@ const certificateOperations = [
     responses: { 200: CertificateSchema },
     async run({ principal, services }, { params }) {
       return { body: await services.certificates.get(principal.schoolId, params.id) };
+    },
+  }),
+  defineOperation({
+    operationId: 'revokeCertificate',
+    method: 'POST',
+    path: '/certificates/:id/revoke',
+    tags: ['Certificates'],
+    summary: 'Revoke a certificate',
+    description:
+      'For good: `/verify/{code}` then answers `valid: false` with `revokedAt` and `reason`, the bit of the certificate in its status list is set, and `certificate.revoked` is recorded. Revoking again is `409 conflict`; the enrollment is not issued a new certificate.',
+    scopes: write,
+    params: EnrollmentParamsSchema,
+    body: RevokeCertificateSchema,
+    responses: { 200: CertificateSchema },
+    errors: ['conflict'],
+    async run({ principal, services }, { params, body }) {
+      return { body: await services.certificates.revoke(principal.schoolId, params.id, body.reason) };
     },
   }),
   defineOperation({

@@ -115,10 +115,15 @@ export const CertificateSchema = z
     courseTitle: z.string(),
     schoolName: z.string(),
     issuedAt: z.string(),
+    revokedAt: z.string().nullable().meta({ description: 'When the certificate was revoked; null while it is valid.' }),
+    revocationReason: z.string().nullable().meta({ description: 'The reason given when it was revoked.' }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
   .meta({ id: 'Certificate' });
+export const RevokeCertificateSchema = z.object({
+  reason: z.string().trim().min(1).max(500).meta({ description: 'Why the certificate is revoked (shown by /verify).' }),
+});
 export const CertificateListSchema = z.object({ data: z.array(CertificateSchema), pagination: PaginationSchema });
 export const ListCertificatesQuerySchema = strictQuery({
   ...PaginationQuerySchema.shape,
@@ -127,12 +132,14 @@ export const ListCertificatesQuerySchema = strictQuery({
   sort: z.string().optional(),
 });
 export const VerifySchema = z.object({
-  valid: z.boolean(),
+  valid: z.boolean().meta({ description: 'False once the certificate was revoked.' }),
   code: z.string(),
   studentName: z.string(),
   courseTitle: z.string(),
   schoolName: z.string(),
   issuedAt: z.string(),
+  revokedAt: z.string().nullable(),
+  reason: z.string().nullable().meta({ description: 'The revocation reason; null while valid.' }),
 });
 export const ActivitySchema = z.object({
   currentStreak: z.number().int(),
