@@ -236,6 +236,49 @@ describe('progress events', () => {
     expect(types(await fresh())).toEqual(['quiz.attempted']);
   });
 
+  it('concurrent writes: one event per attempt stored, one course.completed and one certificate', async () => {
+    const { enrollment, lessonIds } = await enrolled([
+      { title: 'Quiz', type: 'quiz', content: quiz },
+      { title: 'One' },
+      { title: 'Two' },
+    ]);
+    // Eight failed attempts at once: some lose the optimistic race and run again under the lock.
+    const attempts = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        req('PATCH', `/enrollments/${enrollment.id}`, { lessonId: lessonIds[0], completed: true, answers: [[1], []] }),
+      ),
+    );
+    expect(attempts.map((r) => r.statusCode)).toEqual(Array(8).fill(200));
+    const stored = (await getEnrollment(enrollment.id)).quizAttempts.map((a: { id: string }) => a.id).sort();
+    const recorded = await fresh();
+    expect(types(recorded)).toEqual(Array(8).fill('quiz.attempted'));
+    expect(recorded.map((e) => e.data.object.id).sort()).toEqual(stored);
+
+    // The quiz and the two lessons completed at once: each completion once, the course once.
+    const done = await Promise.all([
+      req('PATCH', `/enrollments/${enrollment.id}`, {
+        lessonId: lessonIds[0],
+        completed: true,
+        answers: [[0], [0, 1]],
+      }),
+      req('PATCH', `/enrollments/${enrollment.id}`, { lessonId: lessonIds[1], completed: true }),
+      req('PATCH', `/enrollments/${enrollment.id}`, { lessonId: lessonIds[2], completed: true }),
+    ]);
+    expect(done.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+    const events = await fresh();
+    expect(types(events)).toEqual([
+      'achievement.unlocked',
+      'achievement.unlocked',
+      'certificate.issued',
+      'course.completed',
+      'lesson.completed',
+      'lesson.completed',
+      'lesson.completed',
+      'quiz.attempted',
+    ]);
+    expect(one(events, 'course.completed').data.object).toEqual(await getEnrollment(enrollment.id));
+  });
+
   it('a write rolled back records nothing: the event and the change commit together', async () => {
     const { enrollment, lessonIds } = await enrolled([
       { title: 'Quiz', type: 'quiz', content: quiz },

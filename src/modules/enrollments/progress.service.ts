@@ -312,6 +312,7 @@ export function createProgressService({ db, now, schools, users, courses, certif
     plan: ReturnType<typeof planWrite>,
     written: NonNullable<Awaited<ReturnType<typeof repo.writeProgress>>>,
   ): EventInput[] {
+    if (!plan.write.attempt && !plan.newCompletion) return [];
     const out: EventInput[] = [];
     const after = result(state, plan, written);
     const { id: enrollmentId, studentId, courseId } = state.enrollment;
