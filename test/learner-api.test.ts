@@ -592,3 +592,27 @@ describe('isolation', () => {
     );
   });
 });
+
+describe('OpenAPI', () => {
+  it('lists the learner operations under their own tag and security scheme', async () => {
+    const doc = (await call(ctx.app, 'GET', '/api/v1/openapi.json')).json();
+    expect(doc.components.securitySchemes.learnerToken).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const meOps = Object.entries(doc.paths as Record<string, Record<string, { tags: string[]; security: unknown }>>)
+      .filter(([path]) => path === '/api/v1/me' || path.startsWith('/api/v1/me/'))
+      .flatMap(([, ops]) => Object.values(ops));
+    expect(meOps).toHaveLength(9);
+    for (const op of meOps) {
+      expect(op.tags).toEqual(['Learners']);
+      expect(op.security).toEqual([{ learnerToken: [] }]);
+    }
+    const mint = doc.paths['/api/v1/students/{id}/tokens'].post;
+    expect(mint.tags).toEqual(['Learners']);
+    expect(mint.security).toEqual([{ bearerAuth: [] }, { apiKeyHeader: [] }, { sessionCookie: [] }]);
+    expect(Object.keys(mint.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '403', '404']));
+    const lesson = doc.paths['/api/v1/me/courses/{courseId}/lessons/{lessonId}'].get;
+    expect(Object.keys(lesson.responses)).toEqual(expect.arrayContaining(['200', '401', '403', '404', '409']));
+    expect(doc.paths['/api/v1/me/certificates/{id}/pdf'].get.responses['200'].content).toHaveProperty(
+      'application/pdf',
+    );
+  });
+});
