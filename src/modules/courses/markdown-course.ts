@@ -79,7 +79,9 @@ function readYaml(
   const doc = YAML.parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const lineAt = (offset: number) => firstLine + lineCounter.linePos(offset).line - 1;
   if (doc.errors.length > 0) {
-    for (const e of doc.errors) problems.add(lineAt(e.pos[0]), `${what}: ${e.message.split('\n')[0]}`);
+    // An error at the end of the text (an unclosed bracket) is on the last YAML line.
+    for (const e of doc.errors)
+      problems.add(lineAt(Math.min(e.pos[0], text.length - 1)), `${what}: ${e.message.split('\n')[0]}`);
     return undefined;
   }
   if (doc.contents === null) return { value: {}, lines: new Map(), line: firstLine };
@@ -257,7 +259,15 @@ function frontMatter(lines: string[], problems: Problems): { text: string; end: 
   }
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]?.trimEnd();
-    if (line === '---' || line === '...') return { text: lines.slice(1, i).join('\n'), end: i + 1 };
+    // Each YAML line keeps its line end (a `|+` block scalar keeps its last one).
+    if (line === '---' || line === '...')
+      return {
+        text: lines
+          .slice(1, i)
+          .map((l) => `${l}\n`)
+          .join(''),
+        end: i + 1,
+      };
   }
   problems.add(1, 'The front matter has no closing --- line.');
   return undefined;
@@ -329,7 +339,10 @@ export function readMarkdownCourse(text: string, options: { fileName?: string } 
       } else {
         const what = open.tag === 'h2' ? 'Section fields' : 'Lesson fields';
         fields = readYaml(
-          block.slice(1, -1).join('\n'),
+          block
+            .slice(1, -1)
+            .map((l) => `${l}\n`)
+            .join(''),
           at + 1,
           what,
           problems,
@@ -456,6 +469,7 @@ export function readMarkdownCourse(text: string, options: { fileName?: string } 
     if (!('externalId' in v)) paths.set(`${path}.externalId`, part.line);
     checkUnique(lessonIds, externalId, part.line, 'lesson');
     const { passingScore, ...rest } = v;
+    const before = problems.list.length;
     const lesson: Obj = { externalId, title, ...rest };
     lesson.externalId = externalId;
     lesson.title = title;
@@ -483,7 +497,7 @@ export function readMarkdownCourse(text: string, options: { fileName?: string } 
         problems.add(paths.get(`${path}.passingScore`) ?? part.line, 'passingScore is for quiz lessons (type: quiz).');
       if (part.body) bodyInto(part, lesson, path, 'contentMarkdown');
     }
-    if (v.type === 'quiz' && lesson.content !== undefined) {
+    if (v.type === 'quiz' && lesson.content !== undefined && problems.list.length === before) {
       const quiz = QuizSchema.safeParse(lesson.content);
       if (!quiz.success)
         for (const issue of quiz.error.issues) {
@@ -504,9 +518,11 @@ export function readMarkdownCourse(text: string, options: { fileName?: string } 
     if (!checked.success) {
       for (const issue of checked.error.issues) {
         const p = issue.path.map(String).join('.');
-        const message =
-          issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : issue.message;
-        problems.add(lineFor(paths, p), `${describePath(p)}: ${message}`);
+        if (issue.code === 'unrecognized_keys') {
+          const where = (k: string) => (p ? `${p}.${k}` : k);
+          for (const k of issue.keys)
+            problems.add(lineFor(paths, where(k)), `${describePath(where(k))}: unknown field.`);
+        } else problems.add(lineFor(paths, p), `${describePath(p)}: ${issue.message}`);
       }
     }
   }
@@ -536,20 +552,21 @@ function lineFor(paths: Map<string, number>, path: string): number {
 export function describePath(path: string): string {
   const out: string[] = [];
   const parts = path.split('.').filter((p) => p !== '');
-  const names: Record<string, string> = {
-    sections: 'section',
-    lessons: 'lesson',
-    unsectionedLessons: 'lesson (before the first section)',
-    questions: 'question',
-    options: 'option',
-    paymentPlans: 'payment plan',
+  const names: Record<string, (n: number) => string> = {
+    sections: (n) => `section ${n}`,
+    lessons: (n) => `lesson ${n}`,
+    unsectionedLessons: (n) => `lesson ${n} (before the first section)`,
+    questions: (n) => `question ${n}`,
+    options: (n) => `option ${n}`,
+    paymentPlans: (n) => `payment plan ${n}`,
   };
   const fields: string[] = [];
   for (let i = 0; i < parts.length; i++) {
+    if (parts[i] === 'content' && parts[i + 1] === 'questions') continue; // a quiz's questions
     const name = names[parts[i] as string];
     const index = Number(parts[i + 1]);
     if (name && Number.isInteger(index)) {
-      out.push(`${name} ${index + 1}`);
+      out.push(name(index + 1));
       i++;
     } else fields.push(parts[i] as string);
   }
@@ -741,11 +758,26 @@ function normaliseBody(text: string): string {
   return lines.slice(start, end).join('\n');
 }
 
+/**
+ * The tokens of `text` written as a body, when it stays one: followed by a heading, as in the file,
+ * that heading must still start where it is written (an unclosed fence or HTML block would run on).
+ */
+function asBody(text: string): Token[] | null {
+  const lines = text.split('\n');
+  const tokens = md.parse(`${text}\n\n## end`, {});
+  const last = tokens.length - 3;
+  const probe = tokens[last];
+  if (!probe || !isStructural(probe) || probe.map?.[0] !== lines.length + 1) return null;
+  const body = tokens.slice(0, last);
+  if (body.some((t) => isStructural(t)) || (body[0] && isFieldsBlock(body[0]))) return null;
+  return body;
+}
+
 /** What the parser reads from `text` written as a body, or null if it would not be read as one. */
 function bodyText2(text: string): string | null {
+  const tokens = asBody(text);
+  if (!tokens) return null;
   const lines = text.split('\n');
-  const tokens = md.parse(text, {});
-  if (tokens.some((t) => isStructural(t)) || (tokens[0] && isFieldsBlock(tokens[0]))) return null;
   const problems = new Problems();
   const out = bodyText(lines, 0, lines.length, tokens, problems);
   return problems.list.length ? null : out;
@@ -806,7 +838,9 @@ function quizList(content: unknown): string | null {
   });
   const text = out.join('\n');
   const problems = new Problems();
-  const parsed = parseQuiz(md.parse(text, {}), problems, new Map(), '');
+  const tokens = asBody(text);
+  if (!tokens) return null;
+  const parsed = parseQuiz(tokens, problems, new Map(), '');
   const original = (content.questions as unknown[]) ?? [];
   return problems.list.length === 0 && isDeepStrictEqual(parsed, original) ? text : null;
 }
