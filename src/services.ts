@@ -127,7 +127,7 @@ export function createServices(
     sections: createSectionService({ db, courses }),
     lessons,
     plans: createPaymentPlanService({ db, courses, schools }),
-    courseSync: createCourseSyncService({ db, schools, categories, media, courses }),
+    courseSync: createCourseSyncService({ db, schools, categories, media, courses, events }),
     media,
     enrollments,
     certificates,

@@ -74,6 +74,14 @@ function baseDoc(): Doc {
 const ids = (set: { externalIds: Record<string, string[]> }) =>
   Object.fromEntries(Object.entries(set.externalIds).map(([k, v]) => [k, [...v].sort()]));
 
+async function eventTypes(schoolId: string, since: number) {
+  const { rows } = await ctx.database.pool.query(
+    'SELECT type FROM events WHERE school_id = $1 ORDER BY created_at, id OFFSET $2',
+    [schoolId, since],
+  );
+  return (rows as { type: string }[]).map((r) => r.type).sort();
+}
+
 async function eventsCount(schoolId: string) {
   const { rows } = await ctx.database.pool.query('SELECT count(*)::int AS n FROM events WHERE school_id = $1', [
     schoolId,
@@ -116,6 +124,17 @@ describe('create by PUT, then a no-op', () => {
     expect(stored.defaultPaymentPlanId).toBe(stored.paymentPlans[0].id);
     const etag = first.headers.etag;
 
+    // One course.created and one event per child, in the sync's transaction.
+    expect(await eventTypes(A.id, 0)).toEqual([
+      'course.created',
+      'lesson.created',
+      'lesson.created',
+      'lesson.created',
+      'lesson.created',
+      'payment_plan.created',
+      'section.created',
+      'section.created',
+    ]);
     const events = await eventsCount(A.id);
     const again = await put('SYNC-1', baseDoc());
     expect(again.statusCode).toBe(200);
@@ -140,8 +159,11 @@ describe('each kind of change, checked through GET', () => {
     const doc = baseDoc() as { sections: { title: string; lessons: Doc[] }[] };
     doc.sections[0]!.title = 'Fundamentals';
     doc.sections[0]!.lessons[0]!.title = 'Hello again';
+    const since = await eventsCount(A.id);
     const res = await put('CH-RENAME', doc);
     expect(res.statusCode).toBe(200);
+    // One course.updated (no course field changed: no previousAttributes) plus one event per changed child.
+    expect(await eventTypes(A.id, since)).toEqual(['course.updated', 'lesson.updated', 'section.updated']);
     const { changes } = res.json();
     expect(changes.updated.count).toBe(2);
     expect(ids(changes.updated)).toEqual({ course: [], sections: ['s1'], lessons: ['l1'], paymentPlans: [] });
@@ -214,8 +236,17 @@ describe('each kind of change, checked through GET', () => {
         lesson('l2', 'Video', { videoUrl: 'https://youtube.com/watch?v=dQw4w9WgXcQ', duration: 60 }),
       ],
     };
+    const since = await eventsCount(A.id);
     const res = await put('CH-MOVE', doc);
     expect(res.statusCode).toBe(200);
+    expect(await eventTypes(A.id, since)).toEqual([
+      'course.updated',
+      'lesson.deleted',
+      'lesson.updated',
+      'lesson.updated',
+      'section.deleted',
+      'section.updated',
+    ]);
     const { changes } = res.json();
     expect(ids(changes.deleted)).toEqual({ course: [], sections: ['s1'], lessons: ['u1'], paymentPlans: [] });
     expect(ids(changes.updated)).toEqual({ course: [], sections: ['s2'], lessons: ['l1', 'l2'], paymentPlans: [] });
@@ -248,8 +279,26 @@ describe('each kind of change, checked through GET', () => {
         { name: 'Free taste', type: 'free' },
       ],
     };
+    const since = await eventsCount(A.id);
     const res = await put('CH-COURSE', doc);
     expect(res.statusCode).toBe(200);
+    expect(await eventTypes(A.id, since)).toEqual([
+      'course.published',
+      'course.updated',
+      'payment_plan.archived',
+      'payment_plan.created',
+      'payment_plan.created',
+    ]);
+    const { rows: updated } = await ctx.database.pool.query(
+      "SELECT data FROM events WHERE school_id = $1 AND type = 'course.updated' ORDER BY created_at DESC, id DESC LIMIT 1",
+      [A.id],
+    );
+    expect(updated[0].data.previousAttributes).toMatchObject({
+      title: 'Sync 101',
+      status: 'draft',
+      tags: ['Git', 'sync'],
+    });
+    expect(updated[0].data.object).toMatchObject({ title: 'Sync 201', status: 'published' });
     const { changes, course } = res.json();
     expect(ids(changes.updated).course).toEqual(['CH-COURSE']);
     expect(ids(changes.created).paymentPlans).toEqual(['free', 'subscription:month']);
@@ -313,7 +362,9 @@ describe('each kind of change, checked through GET', () => {
 
 describe('dry run', () => {
   it('answers the changes a real run makes and writes nothing', async () => {
+    const events = await eventsCount(A.id);
     const dryCreate = await put('DRY-1', baseDoc(), { query: '?dryRun=true' });
+    expect(await eventsCount(A.id)).toBe(events);
     expect(dryCreate.statusCode).toBe(200);
     expect(dryCreate.json()).toMatchObject({ dryRun: true, course: null });
     expect(dryCreate.json().changes.created.count).toBe(8);

@@ -16,11 +16,13 @@ import { insertWithGeneratedSlug, nextSlugNumber } from '../../db/unique-slug.js
 import { AppError, notFound } from '../../lib/errors.js';
 import { assertIfMatch } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
+import { rawJson } from '../../lib/raw-json.js';
 import { parseMarkdown, parseRichText, plainTextLength, type RichTextDoc, renderRichText } from '../../lib/richtext.js';
 import { slugify } from '../../lib/slug.js';
 import { timeSlicer } from '../../lib/time-slice.js';
 import { zodIssuesToDetails } from '../../lib/validation.js';
 import type { CategoryService } from '../categories/categories.service.js';
+import type { EventService, RecordEvent } from '../events/events.service.js';
 import type { MediaService } from '../media/media.service.js';
 import type { SchoolService } from '../schools/schools.service.js';
 import * as coursesRepo from './courses.repo.js';
@@ -49,6 +51,7 @@ type Deps = {
   categories: CategoryService;
   media: MediaService;
   courses: CourseService;
+  events: EventService;
 };
 
 export type SyncOptions = { dryRun?: boolean | undefined; ifMatch?: string | undefined };
@@ -201,7 +204,18 @@ class DryRunRollback extends Error {
   }
 }
 
-export function createCourseSyncService({ db, schools, categories, media, courses }: Deps) {
+/** The id of a child's API document (JSON text built by PostgreSQL). */
+const idOf = (json: string): string => (JSON.parse(json) as { id: string }).id;
+
+/** Course fields whose change an event names in previousAttributes (the curriculum has its own events). */
+const CURRICULUM_KEYS = new Set(['sections', 'unsectionedLessons', 'updatedAt', 'createdAt']);
+function previousAttributes(before: Record<string, unknown>, after: Record<string, unknown>) {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(before)) if (!CURRICULUM_KEYS.has(k) && !same(v, after[k])) out[k] = v;
+  return out;
+}
+
+export function createCourseSyncService({ db, schools, categories, media, courses, events }: Deps) {
   /** Rich text of a description-like field: document, JSON string or HTML, or its Markdown twin. */
   function richDescription(
     input: { description?: unknown; descriptionMarkdown?: string | undefined },
@@ -460,11 +474,22 @@ export function createCourseSyncService({ db, schools, categories, media, course
     const created = !stored;
     const course = stored ?? (await insertCourse(tx, schoolId, desired));
     const courseId = course.id;
+    // The course as it was, for the previousAttributes of course.updated.
+    const before = created ? undefined : await courses.document(tx, schoolId, courseId);
 
     const storedSections = created ? [] : await curriculum.sectionsOf(tx, schoolId, courseId);
     const storedLessons = created ? [] : await curriculum.lessonsOf(tx, schoolId, courseId);
     const storedPlans = created ? [] : await plansRepo.plansOf(tx, schoolId, courseId);
     const storedTags = created ? [] : await coursesRepo.courseTagNames(tx, schoolId, courseId);
+    // What changed is recorded as events in this transaction: one for the course, one per child.
+    const changed = {
+      sections: { created: new Set<string>(), updated: new Set<string>() },
+      lessons: { created: new Set<string>(), updated: new Set<string>() },
+      plans: { created: new Set<string>(), updated: new Set<string>(), archived: new Set<string>() },
+    };
+    const recorded: RecordEvent[] = [];
+    const record = (type: RecordEvent['type'], json: string) =>
+      recorded.push({ schoolId, type, object: rawJson<unknown>(json) });
 
     // ---- match sections: by externalId, else by title among stored sections without one ----
     const sectionMatch = new Map<DesiredSection, curriculum.SectionRow>();
@@ -515,6 +540,17 @@ export function createCourseSyncService({ db, schools, categories, media, course
     const goneSections = storedSections.filter((s) => !usedSections.has(s.id));
     for (const l of goneLessons) log.add('deleted', 'lessons', l.externalId ?? l.title);
     for (const s of goneSections) log.add('deleted', 'sections', s.externalId ?? s.title);
+    // Deleted children are described as they were, read before they go.
+    if (goneLessons.length) {
+      const gone = new Set(goneLessons.map((l) => l.id));
+      for (const json of await curriculum.lessonDocuments(tx, schoolId, courseId, {}, true))
+        if (gone.has(idOf(json))) record('lesson.deleted', json);
+    }
+    if (goneSections.length) {
+      const gone = new Set(goneSections.map((s) => s.id));
+      for (const json of await curriculum.sectionDocuments(tx, schoolId, courseId))
+        if (gone.has(idOf(json))) record('section.deleted', json);
+    }
     await repo.deleteLessons(
       tx,
       schoolId,
@@ -548,6 +584,7 @@ export function createCourseSyncService({ db, schools, categories, media, course
       if (!hit) {
         newSections.push({ id, courseId, ...values, posterMediaId: null });
         if (values.posterImageUrl) imageCopies.push({ type: 'section', id, url: values.posterImageUrl });
+        changed.sections.created.add(id);
         log.add('created', 'sections', s.key);
         continue;
       }
@@ -562,6 +599,7 @@ export function createCourseSyncService({ db, schools, categories, media, course
         if (values.posterImageUrl) imageCopies.push({ type: 'section', id, url: values.posterImageUrl });
       }
       sectionWrites.push({ id, patch: { ...patch, position: i + 1 } });
+      changed.sections.updated.add(id);
       log.add('updated', 'sections', s.key);
     }
     await repo.parkSectionTitles(
@@ -588,6 +626,7 @@ export function createCourseSyncService({ db, schools, categories, media, course
         newLessons.push({ ...values, id, courseId, thumbnailMediaId: null });
         if (values.thumbnailUrl) imageCopies.push({ type: 'lesson', id, url: values.thumbnailUrl });
         if (sectionId) touched.add(sectionId);
+        changed.lessons.created.add(id);
         log.add('created', 'lessons', l.key);
         return;
       }
@@ -605,6 +644,7 @@ export function createCourseSyncService({ db, schools, categories, media, course
       if (sectionId) touched.add(sectionId);
       if (hit.sectionId) touched.add(hit.sectionId);
       await repo.placeLesson(tx, schoolId, courseId, hit.id, { ...patch, sectionId, position });
+      changed.lessons.updated.add(hit.id);
       log.add('updated', 'lessons', l.key);
     };
     for (const s of desired.sections) {
@@ -631,6 +671,7 @@ export function createCourseSyncService({ db, schools, categories, media, course
       if (!hit) {
         const row = await plansRepo.insertPlan(tx, schoolId, { id: newId('paymentPlan'), courseId, ...p.values });
         planIds.set(p, row.id);
+        changed.plans.created.add(row.id);
         log.add('created', 'paymentPlans', p.key);
         continue;
       }
@@ -640,6 +681,7 @@ export function createCourseSyncService({ db, schools, categories, media, course
       if (Object.keys(patch).length === 0) log.add('unchanged', 'paymentPlans', p.key);
       else {
         await repo.updatePlan(tx, schoolId, courseId, hit.id, patch);
+        changed.plans.updated.add(hit.id);
         log.add('updated', 'paymentPlans', p.key);
       }
     }
@@ -647,6 +689,7 @@ export function createCourseSyncService({ db, schools, categories, media, course
     for (const r of active) {
       if (keptPlans.has(r.id)) continue;
       await repo.updatePlan(tx, schoolId, courseId, r.id, { status: 'archived' });
+      changed.plans.archived.add(r.id);
       log.add('deleted', 'paymentPlans', planKey(r));
     }
     const defaultPlan = desired.plans.find((p) => p.isDefault) ?? desired.plans[0];
@@ -690,6 +733,46 @@ export function createCourseSyncService({ db, schools, categories, media, course
       if (tagsChanged) await coursesRepo.setCourseTags(tx, schoolId, courseId, desired.tags);
       const after = await coursesRepo.updateCourse(tx, schoolId, courseId, patch);
       if (statusChanged && desired.status === 'published') await courses.assertPublishable(tx, after);
+      const doc = await courses.document(tx, schoolId, courseId);
+      const courseEvents: RecordEvent[] = [];
+      if (created) courseEvents.push({ schoolId, type: 'course.created', object: doc.json });
+      else {
+        const previous = previousAttributes(
+          JSON.parse(before!.json.text) as Record<string, unknown>,
+          JSON.parse(doc.json.text) as Record<string, unknown>,
+        );
+        courseEvents.push({
+          schoolId,
+          type: 'course.updated',
+          object: doc.json,
+          ...(Object.keys(previous).length ? { previousAttributes: previous } : {}),
+        });
+      }
+      if (statusChanged && desired.status === 'published')
+        courseEvents.push({ schoolId, type: 'course.published', object: doc.json });
+      else if (statusChanged && course.status === 'published' && !created)
+        courseEvents.push({ schoolId, type: 'course.unpublished', object: doc.json });
+      const { sections: cs, lessons: cl, plans: cp } = changed;
+      if (cs.created.size + cs.updated.size)
+        for (const json of await curriculum.sectionDocuments(tx, schoolId, courseId)) {
+          const id = idOf(json);
+          if (cs.created.has(id)) record('section.created', json);
+          else if (cs.updated.has(id)) record('section.updated', json);
+        }
+      if (cl.created.size + cl.updated.size)
+        for (const json of await curriculum.lessonDocuments(tx, schoolId, courseId, {}, true)) {
+          const id = idOf(json);
+          if (cl.created.has(id)) record('lesson.created', json);
+          else if (cl.updated.has(id)) record('lesson.updated', json);
+        }
+      if (cp.created.size + cp.updated.size + cp.archived.size)
+        for (const json of await plansRepo.planDocuments(tx, schoolId, courseId)) {
+          const id = idOf(json);
+          if (cp.created.has(id)) record('payment_plan.created', json);
+          else if (cp.updated.has(id)) record('payment_plan.updated', json);
+          else if (cp.archived.has(id)) record('payment_plan.archived', json);
+        }
+      await events.recordMany(tx, [...courseEvents, ...recorded]);
     }
     return { courseId, created, log, imageCopies };
   }
