@@ -84,7 +84,7 @@ export function createServices(
     schools,
     imageFetch: { allowHosts: config.outboundAllowHosts, ...extras.imageFetch },
   });
-  const courses = createCourseService({ db, schools, categories, users, media });
+  const courses = createCourseService({ db, schools, categories, users, media, events });
   // One box for every secret kept encrypted in the database: webhook secrets, issuer keys.
   const secrets = createSecretBox(config.encryptionKey, () => instanceSecret(db, 'encryption-key'));
   const credentials = createCredentialService({ db, publicUrl: config.publicUrl, secrets, schools });
@@ -107,7 +107,7 @@ export function createServices(
     now: extras.webhooks?.now,
     random: extras.webhooks?.random,
   });
-  const lessons = createLessonService({ db, courses });
+  const lessons = createLessonService({ db, courses, events });
   const enrollments = createEnrollmentService({ db, progress, events });
   return {
     apiKeys,
@@ -124,9 +124,9 @@ export function createServices(
     }),
     categories,
     courses,
-    sections: createSectionService({ db, courses }),
+    sections: createSectionService({ db, courses, events }),
     lessons,
-    plans: createPaymentPlanService({ db, courses, schools }),
+    plans: createPaymentPlanService({ db, courses, schools, events }),
     courseSync: createCourseSyncService({ db, schools, categories, media, courses, events }),
     media,
     enrollments,

@@ -3,10 +3,13 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { call, createKey, createSchool, setupApp } from './helpers.js';
+import { queueDrained, runWorkers, waitForEvent } from './jobs-helpers.js';
 
 const ctx = await setupApp({ env: { MAX_UPLOAD_BYTES: '1000000', MEDIA_QUOTA_BYTES: '3000000' } });
 const A = await createSchool(ctx);
 const B = await createSchool(ctx);
+// Image URLs are copied by the queue's workers (media.copy_image), as in `npm start`.
+await runWorkers(ctx);
 
 /** A real 1×1 PNG, and a minimal PDF. */
 const PNG = Buffer.from(
@@ -280,7 +283,24 @@ describe('per-school limits', () => {
   });
 });
 
-describe('images from URLs (copied as media, SSRF-safe)', () => {
+/** The media.ready event of the copy made for `targetId` (the target's own updated event names it). */
+async function copiedFor(type: 'course' | 'section' | 'lesson', targetId: string) {
+  const field = { course: 'featuredImage', section: 'posterMediaId', lesson: 'thumbnailMediaId' }[type];
+  const updated = await waitForEvent(
+    ctx,
+    A.key,
+    `${type}.updated`,
+    (e) => e.data.object.id === targetId && e.data.previousAttributes?.[field] === null,
+  );
+  const mediaId =
+    type === 'course'
+      ? (updated.data.object.featuredImage as { mediaId: string }).mediaId
+      : (updated.data.object[field] as string);
+  const ready = await waitForEvent(ctx, A.key, 'media.ready', (e) => e.data.object.id === mediaId);
+  return ready.data.object as { id: string; status: string; mimeType: string; size: number };
+}
+
+describe('images from URLs (copied as media in the background, SSRF-safe)', () => {
   it('lesson thumbnails, section posters and course images are fetched and kept as media', async () => {
     const { strayConnections } = await import('./helpers.js');
     const course = await call(ctx.app, 'POST', '/api/v1/courses', {
@@ -299,8 +319,22 @@ describe('images from URLs (copied as media, SSRF-safe)', () => {
     });
     expect(course.statusCode).toBe(201);
     const c = course.json();
+    // The write answers at once with the URLs as sent; the copies follow.
     expect(c.thumbnailUrl).toBe('http://cdn.example.com/cover.png');
-    const ids = [c.featuredImage.mediaId, c.sections[0].posterMediaId, c.sections[0].lessons[0].thumbnailMediaId];
+    expect(c.sections[0].posterImageUrl).toBe('http://cdn.example.com/poster.png');
+    const copies = [
+      await copiedFor('course', c.id),
+      await copiedFor('section', c.sections[0].id),
+      await copiedFor('lesson', c.sections[0].lessons[0].id),
+    ];
+    for (const m of copies) expect(m).toMatchObject({ status: 'ready', mimeType: 'image/png', size: PNG.length });
+    const after = (await call(ctx.app, 'GET', `/api/v1/courses/${c.id}`, { key: A.key })).json();
+    const ids = [
+      after.featuredImage.mediaId,
+      after.sections[0].posterMediaId,
+      after.sections[0].lessons[0].thumbnailMediaId,
+    ];
+    expect(ids).toEqual(copies.map((m) => m.id));
     for (const id of ids) {
       const m = (await call(ctx.app, 'GET', `/api/v1/media/${id}`, { key: A.key })).json();
       expect(m).toMatchObject({ status: 'ready', mimeType: 'image/png', size: PNG.length });
@@ -317,7 +351,7 @@ describe('images from URLs (copied as media, SSRF-safe)', () => {
     ['http://169.254.169.254/latest/meta-data', 'url_not_allowed'],
     ['http://cdn.example.com/redirect-internal', 'url_not_allowed'],
     ['http://cdn.example.com/text', 'not_an_image'],
-  ])('%s is refused (%s) and nothing is stored', async (url, code) => {
+  ])('%s is refused (%s): the write succeeds, media.failed is recorded, nothing is stored', async (url, code) => {
     const { strayConnections } = await import('./helpers.js');
     const course = (
       await call(ctx.app, 'POST', '/api/v1/courses', { key: A.key, body: { title: `Refused ${url}` } })
@@ -327,11 +361,22 @@ describe('images from URLs (copied as media, SSRF-safe)', () => {
       key: A.key,
       body: { title: 'L', thumbnailUrl: url },
     });
-    expect(res.statusCode).toBe(400);
-    expect(res.json().details[0]).toMatchObject({ path: 'thumbnailUrl', code });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ thumbnailUrl: url, thumbnailMediaId: null });
+    const failed = await waitForEvent(
+      ctx,
+      A.key,
+      'media.failed',
+      (e) => (e.data.object.target as { id: string }).id === res.json().id,
+    );
+    expect(failed.data.object).toMatchObject({ url, target: { type: 'lesson', id: res.json().id }, code });
+    expect(failed.data.object.reason).toEqual(expect.any(String));
+    await queueDrained(ctx, 'media.copy_image');
     expect((await call(ctx.app, 'GET', '/api/v1/media?limit=100', { key: A.key })).json().pagination.total).toBe(
       before,
     );
+    const lesson = await call(ctx.app, 'GET', `/api/v1/courses/${course.id}/lessons/${res.json().id}`, { key: A.key });
+    expect(lesson.json()).toMatchObject({ thumbnailUrl: url, thumbnailMediaId: null });
     expect(strayConnections).toEqual([]);
   });
 
@@ -429,7 +474,7 @@ describe('review follow-ups', () => {
         body: { title: 'T', thumbnailUrl: 'http://cdn.example.com/one.png' },
       })
     ).json();
-    const first = lesson.thumbnailMediaId;
+    const first = (await copiedFor('lesson', lesson.id)).id;
     expect((await call(ctx.app, 'DELETE', `/api/v1/media/${first}`, { key: A.key })).statusCode).toBe(409);
     const replaced = (
       await call(ctx.app, 'PATCH', `/api/v1/courses/${course.id}/lessons/${lesson.id}`, {
@@ -437,11 +482,19 @@ describe('review follow-ups', () => {
         body: { thumbnailUrl: 'http://cdn.example.com/two.png' },
       })
     ).json();
-    expect(replaced.thumbnailMediaId).not.toBe(first);
+    // The old copy is gone with the old URL; the new one follows.
+    expect(replaced.thumbnailMediaId).toBeNull();
     expect((await call(ctx.app, 'GET', `/api/v1/media/${first}`, { key: A.key })).statusCode).toBe(404);
+    await waitForEvent(
+      ctx,
+      A.key,
+      'lesson.updated',
+      (e) =>
+        e.data.object.id === lesson.id && !!e.data.object.thumbnailMediaId && e.data.object.thumbnailMediaId !== first,
+    );
   });
 
-  it('a failed request leaves no image copies behind', async () => {
+  it('a failed request queues no image copy and leaves no media behind', async () => {
     const before = (await call(ctx.app, 'GET', '/api/v1/media?limit=100&type=image', { key: A.key })).json().pagination
       .total;
     const res = await call(ctx.app, 'POST', '/api/v1/courses', {
@@ -453,14 +506,15 @@ describe('review follow-ups', () => {
             title: 'S',
             lessons: [
               { title: 'ok', thumbnailUrl: 'http://cdn.example.com/a.png' },
-              { title: 'bad', thumbnailUrl: 'http://cdn.example.com/text' },
+              { title: 'bad', thumbnailUrl: 'http://cdn.example.com/b.png', type: 'audio' },
             ],
           },
         ],
       },
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json().details[0].path).toBe('sections.0.lessons.1.thumbnailUrl');
+    expect(res.json().details[0].path).toBe('sections.0.lessons.1.media');
+    await queueDrained(ctx, 'media.copy_image');
     expect(
       (await call(ctx.app, 'GET', '/api/v1/media?limit=100&type=image', { key: A.key })).json().pagination.total,
     ).toBe(before);

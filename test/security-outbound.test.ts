@@ -10,10 +10,12 @@ import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { createDb } from '../src/db/client.js';
+import { startWorkers } from '../src/jobs/runner.js';
 import { AppError } from '../src/lib/errors.js';
 import { fetchImage, isPublicAddress } from '../src/lib/safe-fetch.js';
 import { createServices } from '../src/services.js';
 import { call, createSchool, createTestDatabase, PNG, type TestContext, testConfig } from './helpers.js';
+import { waitForEvent } from './jobs-helpers.js';
 
 let port = 0;
 let hits = 0;
@@ -78,9 +80,12 @@ describe('OUTBOUND_ALLOW_HOSTS through the API', () => {
     const app = await buildApp(config, { database, services });
     await app.ready();
     const ctx = { app, database, services, config, dbUrl: testDb.url, logs: [] } as TestContext;
+    // The image copy is a background job: this app runs its own workers.
+    const workers = await startWorkers({ database, services, concurrency: 1, pollIntervalMs: 100, log: () => {} });
     return {
       ctx,
       close: async () => {
+        await workers.stop();
         await app.close();
         await database.close();
         await testDb.drop();
@@ -92,13 +97,20 @@ describe('OUTBOUND_ALLOW_HOSTS through the API', () => {
     const closed = await appWith({});
     try {
       const school = await createSchool(closed.ctx);
+      const before = hits;
       const res = await call(closed.ctx.app, 'POST', '/api/v1/courses', {
         key: school.key,
         body: { title: 'Local image', thumbnailUrl: `http://localhost:${port}/t.png` },
       });
-      // Refused or recorded as failed, but never fetched from loopback.
-      if (res.statusCode === 201) expect(res.json().featuredImage).toBeNull();
-      else expect(res.json().details[0].code).toBe('url_not_allowed');
+      // The write succeeds; the copy is refused (media.failed), never fetched from loopback.
+      expect(res.statusCode).toBe(201);
+      expect(res.json().featuredImage).toBeNull();
+      const failed = await waitForEvent(closed.ctx, school.key, 'media.failed');
+      expect(failed.data.object).toMatchObject({
+        target: { type: 'course', id: res.json().id },
+        code: 'url_not_allowed',
+      });
+      expect(hits).toBe(before);
     } finally {
       await closed.close();
     }
@@ -112,7 +124,10 @@ describe('OUTBOUND_ALLOW_HOSTS through the API', () => {
         body: { title: 'Local image', thumbnailUrl: `http://localhost:${port}/t.png` },
       });
       expect(res.statusCode).toBe(201);
-      expect(res.json().featuredImage.mediaId).toMatch(/^med_/);
+      const ready = await waitForEvent(open.ctx, school.key, 'media.ready');
+      expect(ready.data.object).toMatchObject({ status: 'ready', mimeType: 'image/png' });
+      const course = await call(open.ctx.app, 'GET', `/api/v1/courses/${res.json().id}`, { key: school.key });
+      expect(course.json().featuredImage).toEqual({ mediaId: ready.data.object.id });
       expect(hits).toBe(before + 1);
     } finally {
       await open.close();

@@ -23,6 +23,7 @@ const MAX_BATCH = 50;
 type Write = {
   begin: (tx: Tx) => Promise<void>;
   run: (tx: Tx) => Promise<unknown>;
+  end: ((tx: Tx, results: unknown[]) => Promise<void>) | undefined;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 };
@@ -39,6 +40,7 @@ export function createGroupCommit(db: Db) {
           await batch[0]!.begin(tx);
           const out: unknown[] = [];
           for (const write of batch) out.push(await write.run(tx));
+          await batch[0]!.end?.(tx, out);
           return out;
         });
         for (const [i, write] of batch.entries()) write.resolve(results[i]);
@@ -55,7 +57,9 @@ export function createGroupCommit(db: Db) {
       write.resolve(
         await db.transaction(async (tx) => {
           await write.begin(tx);
-          return write.run(tx);
+          const result = await write.run(tx);
+          await write.end?.(tx, [result]);
+          return result;
         }),
       );
     } catch (err) {
@@ -65,11 +69,18 @@ export function createGroupCommit(db: Db) {
 
   /**
    * Runs `run` in a transaction for `key` that `begin` opened (writes of one key share one
-   * `begin`, the first one's); resolves after COMMIT.
+   * `begin`, the first one's); resolves after COMMIT. `end`, the first one's too, runs once
+   * before COMMIT with every result of the shared transaction (e.g. one statement for all their
+   * events).
    */
-  return function write<T>(key: string, begin: (tx: Tx) => Promise<void>, run: (tx: Tx) => Promise<T>): Promise<T> {
+  return function write<T>(
+    key: string,
+    begin: (tx: Tx) => Promise<void>,
+    run: (tx: Tx) => Promise<T>,
+    end?: (tx: Tx, results: T[]) => Promise<void>,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const entry = { begin, run, resolve, reject } as Write;
+      const entry = { begin, run, end, resolve, reject } as Write;
       const queue = queues.get(key);
       if (queue) {
         queue.push(entry);

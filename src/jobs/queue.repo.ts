@@ -31,6 +31,22 @@ export async function addJob(db: DbOrTx, job: AddJob): Promise<void> {
   )`);
 }
 
+/** Many jobs in one statement (graphile_worker.add_jobs); a job_key replaces a waiting job with that key. */
+export async function addJobs(db: DbOrTx, jobs: AddJob[]): Promise<void> {
+  const specs = JSON.stringify(
+    jobs.map((j) => ({
+      identifier: j.task,
+      payload: j.payload,
+      delay: j.delaySeconds ?? 0,
+      max_attempts: j.maxAttempts ?? 25,
+      job_key: j.jobKey ?? null,
+    })),
+  );
+  await db.execute(sql`SELECT count(*) FROM graphile_worker.add_jobs(ARRAY(
+    SELECT ROW(s.identifier, s.payload, NULL, now() + make_interval(secs => s.delay), s.max_attempts, s.job_key, NULL, NULL)::graphile_worker.job_spec
+      FROM json_to_recordset(${specs}::json) AS s(identifier text, payload json, delay float8, max_attempts int, job_key text)))`);
+}
+
 /** Runs `work` while holding a session advisory lock on a connection of its own. */
 export async function withQueueMigrationLock<T>(pool: pg.Pool, work: () => Promise<T>): Promise<T> {
   const client = await pool.connect();

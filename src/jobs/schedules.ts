@@ -14,6 +14,8 @@ export const SCHEDULES: Schedule[] = [
   { task: TASKS.purgeIdempotencyKeys, match: '17 * * * *' },
   // Events past the 30-day retention, with their deliveries.
   { task: TASKS.purgeEvents, match: '23 3 * * *' },
+  // Upload links that expired unused give their reservation back (the quota ignores them already).
+  { task: TASKS.expireUploads, match: '*/15 * * * *' },
 ];
 
 export function cronItems() {

@@ -20,6 +20,11 @@ const FanOutPayload = z.union([
   z.object({ schoolId: z.string(), eventIds: z.array(z.string()).min(1) }),
 ]);
 const DeliverPayload = z.object({ schoolId: z.string(), deliveryId: z.string() });
+const CopyImagePayload = z.object({
+  schoolId: z.string(),
+  target: z.object({ type: z.enum(['course', 'section', 'lesson']), id: z.string() }),
+  url: z.string(),
+});
 
 /** Work left this long after it was due is taken as lost with a crashed worker and queued again. */
 const STALE_AFTER_SECONDS = 60;
@@ -55,6 +60,15 @@ export function buildTaskList({ db, services, log }: JobDeps): TaskList {
     },
     [TASKS.purgeIdempotencyKeys]: async () => {
       await purgeIdempotencyKeys(db);
+    },
+    [TASKS.copyImage]: async (payload, helpers) => {
+      const { schoolId, target, url } = CopyImagePayload.parse(payload);
+      // A transient failure throws (the queue retries with backoff) until the last try records media.failed.
+      await services.courses.copyImage(schoolId, { target, url }, helpers.job.attempts >= helpers.job.max_attempts);
+    },
+    [TASKS.expireUploads]: async () => {
+      const n = await services.media.expireAbandonedUploadsEverywhere();
+      if (n > 0) log('info', `expired ${n} abandoned uploads`);
     },
   };
   return tasks;

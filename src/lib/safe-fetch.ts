@@ -472,6 +472,27 @@ const IMAGE_REQUEST: OutgoingRequest = {
 const failAt = (path: string) => (code: string, message: string) =>
   new AppError('validation_error', message, [{ path, message, code }]);
 
+/** The HTTP status behind a fetchImage failure that was the server's answer. */
+const ANSWERED = new WeakMap<Error, number>();
+const answered = (err: Error, status: number) => {
+  ANSWERED.set(err, status);
+  return err;
+};
+
+/**
+ * Whether a failed fetchImage may succeed when tried again later: network trouble, timeouts, and
+ * answers 408, 429 and 5xx are; an address or URL that is not allowed, a 4xx, a redirect problem,
+ * a file too large or not an image are definitive.
+ */
+export function isTransientImageFailure(err: unknown): boolean {
+  if (!(err instanceof AppError)) return true;
+  const code = err.details?.[0]?.code;
+  if (code === 'timeout') return true;
+  if (code !== 'fetch_failed') return false;
+  const status = ANSWERED.get(err);
+  return status === undefined || status >= 500 || status === 408 || status === 429;
+}
+
 /** Thrown for a hop's URL; `redirected` only changes the wording. */
 function checkUrl(raw: string, path: string, redirected: boolean): URL {
   const fail = failAt(path);
@@ -481,7 +502,7 @@ function checkUrl(raw: string, path: string, redirected: boolean): URL {
     url = new URL(raw);
   } catch {
     throw redirected
-      ? fail('fetch_failed', 'The image URL redirects to an invalid URL.')
+      ? answered(fail('fetch_failed', 'The image URL redirects to an invalid URL.'), 300)
       : fail('invalid_url', 'Must be a valid absolute http or https URL.');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
@@ -515,7 +536,10 @@ export async function fetchImage(url: string, path: string, options: SafeFetchOp
         if (REDIRECT_STATUSES.has(status)) {
           const location = res.headers.location;
           if (!location)
-            throw fail('fetch_failed', `The image could not be fetched: HTTP ${status} without a Location.`);
+            throw answered(
+              fail('fetch_failed', `The image could not be fetched: HTTP ${status} without a Location.`),
+              status,
+            );
           if (redirects >= maxRedirects) {
             throw fail('too_many_redirects', `The image URL redirects more than ${maxRedirects} times.`);
           }
@@ -523,13 +547,16 @@ export async function fetchImage(url: string, path: string, options: SafeFetchOp
           try {
             next = new URL(location, current).href;
           } catch {
-            throw fail('fetch_failed', 'The image URL redirects to an invalid URL.');
+            throw answered(fail('fetch_failed', 'The image URL redirects to an invalid URL.'), status);
           }
           current = checkUrl(next, path, true);
           continue;
         }
         if (status < 200 || status > 299) {
-          throw fail('fetch_failed', `The image could not be fetched: the server answered HTTP ${status}.`);
+          throw answered(
+            fail('fetch_failed', `The image could not be fetched: the server answered HTTP ${status}.`),
+            status,
+          );
         }
         const declared = res.headers['content-length'];
         if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > maxBytes) throw tooLarge();

@@ -154,6 +154,37 @@ export async function courseDocument(
   return rows[0];
 }
 
+/** The course's own attributes as GET shows them (no curriculum): what an event's previousAttributes compare. */
+export async function courseAttributes(db: DbOrTx, schoolId: string, courseId: string): Promise<string | undefined> {
+  return (await courseDocument(db, schoolId, courseId, false))?.json;
+}
+
+/**
+ * Sets the course image to a finished copy of `url`, only while `url` is still the course's
+ * thumbnailUrl and no other image was set meanwhile; false when the copy came too late.
+ */
+export async function attachCourseImage(
+  db: DbOrTx,
+  schoolId: string,
+  courseId: string,
+  url: string,
+  mediaId: string,
+): Promise<boolean> {
+  const rows = await db
+    .update(courses)
+    .set({ featuredMediaId: mediaId, updatedAt: new Date(), version: sql`${courses.version} + 1` })
+    .where(
+      and(
+        eq(courses.schoolId, schoolId),
+        eq(courses.id, courseId),
+        eq(courses.thumbnailUrl, url),
+        sql`${courses.featuredMediaId} IS NULL`,
+      ),
+    )
+    .returning({ id: courses.id });
+  return rows.length > 0;
+}
+
 export type CourseFilters = {
   search?: string | undefined;
   status?: 'published' | 'draft' | 'archived' | undefined;

@@ -2,19 +2,23 @@ import type { Db, Tx } from '../../db/client.js';
 import { cursorValueFor } from '../../db/keyset.js';
 import type { CustomFieldDefinition } from '../../db/schema/index.js';
 import { insertWithGeneratedSlug, nextSlugNumber } from '../../db/unique-slug.js';
+import { enqueueMany, TASKS } from '../../jobs/queue.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, toListRequest } from '../../lib/pagination.js';
 import { type RawJson, rawJson } from '../../lib/raw-json.js';
 import { parseMarkdown, parseRichText, plainTextLength, type RichTextDoc, renderRichText } from '../../lib/richtext.js';
+import { isTransientImageFailure } from '../../lib/safe-fetch.js';
 import { applyFields, parseFields, parseInclude, type SparseFields } from '../../lib/shape.js';
 import { slugify } from '../../lib/slug.js';
 import { timeSlicer } from '../../lib/time-slice.js';
 import type { CategoryService } from '../categories/categories.service.js';
+import type { EventService, RecordEvent } from '../events/events.service.js';
 import type { MediaService } from '../media/media.service.js';
 import type { SchoolService } from '../schools/schools.service.js';
 import type { UserService } from '../users/users.service.js';
+import { isEmpty, objectOf, parsed, previousAttributes } from './course-events.js';
 import * as repo from './courses.repo.js';
 import {
   COURSE_FIELD_TYPES,
@@ -31,13 +35,31 @@ import { type LessonValues, Problems, prepareLesson } from './lesson-input.js';
 import * as plansRepo from './payment-plans.repo.js';
 
 const DESCRIPTION_MAX_TEXT = 10_000;
-/** Image URLs one request may ask the server to fetch. */
-const MAX_IMAGE_URLS = 50;
+/** Tries of an image copy whose failures look transient (network, timeout, 5xx) before media.failed. */
+export const IMAGE_COPY_ATTEMPTS = 4;
+
+/** A course image, section poster or lesson thumbnail URL to copy into media in the background. */
+export type ImageTarget = { type: 'course' | 'section' | 'lesson'; id: string };
+export type ImageCopy = { target: ImageTarget; url: string };
+
+/** The request field each target's URL came from (the path of a media.failed reason). */
+const URL_FIELD: Record<ImageTarget['type'], string> = {
+  course: 'thumbnailUrl',
+  section: 'posterImageUrl',
+  lesson: 'thumbnailUrl',
+};
 
 /** The course document as PostgreSQL built it (passed through unparsed unless fields trim it), with its ETag. */
 export type CourseDocument = { json: RawJson<Course>; etag: string; id: string };
 
-type Deps = { db: Db; schools: SchoolService; categories: CategoryService; users: UserService; media: MediaService };
+type Deps = {
+  db: Db;
+  schools: SchoolService;
+  categories: CategoryService;
+  users: UserService;
+  media: MediaService;
+  events: EventService;
+};
 
 /** Which media fit which lesson type. */
 const MEDIA_FITS: Record<string, (mime: string) => boolean> = {
@@ -47,7 +69,7 @@ const MEDIA_FITS: Record<string, (mime: string) => boolean> = {
   file: () => true,
 };
 
-export function createCourseService({ db, schools, categories, users, media }: Deps) {
+export function createCourseService({ db, schools, categories, users, media, events }: Deps) {
   /** The document of a course (404 when not the school's), trimmed by `fields[...]` when asked. */
   async function document(
     tx: Db | Tx,
@@ -128,56 +150,73 @@ export function createCourseService({ db, schools, categories, users, media }: D
         problems.add('validation_error', r.path, 'Must be a user of the school with role instructor or admin.');
   }
 
-  /**
-   * Runs `fn` with a `copy(url, path)` that fetches an image URL and keeps it as media. The fetches
-   * happen before any course lock is taken; if anything fails, the copies made are removed again.
-   */
-  async function withImageCopies<T>(
-    schoolId: string,
-    fn: (copy: (url: string, path: string) => Promise<string>) => Promise<T>,
-  ): Promise<T> {
-    const made: string[] = [];
-    const copy = async (url: string, path: string) => {
-      if (made.length >= MAX_IMAGE_URLS) {
-        throw new AppError('validation_error', `At most ${MAX_IMAGE_URLS} image URLs per request.`, [
-          { path, message: 'Too many image URLs in one request.' },
-        ]);
-      }
-      const row = await media.importImage(schoolId, url, path);
-      made.push(row.id);
-      return row.id;
-    };
-    try {
-      return await fn(copy);
-    } catch (err) {
-      for (const id of made) await discardCopy(schoolId, id);
-      throw err;
-    }
-  }
-
   /** Removes an image copy nothing uses any more (best effort: one still in use stays). */
   async function discardCopy(schoolId: string, mediaId: string): Promise<void> {
     await media.delete(schoolId, mediaId).catch(() => {});
   }
 
-  /** The course image from `featuredImage` (uploaded media) or a copy of `thumbnailUrl`. */
+  /**
+   * The course image: `featuredImage` (uploaded media) wins; otherwise a new `thumbnailUrl` clears
+   * the image until its copy is ready (`copyUrl`: the URL to copy in the background). A URL equal
+   * to the stored one changes nothing.
+   */
   async function featuredImage(
     schoolId: string,
     input: { thumbnailUrl?: string | null | undefined; featuredImage?: { mediaId: string } | null | undefined },
     problems: Problems,
-    copy: (url: string, path: string) => Promise<string>,
   ) {
     if (input.featuredImage !== undefined) {
-      if (input.featuredImage === null) return { featuredMediaId: null };
+      if (input.featuredImage === null) return { values: { featuredMediaId: null } };
       const [m] = await media.findByIds(schoolId, [input.featuredImage.mediaId]);
       if (m?.status !== 'ready' || !m.mimeType.startsWith('image/')) {
         problems.add('validation_error', 'featuredImage.mediaId', 'Must be a ready image of this school.');
       }
-      return { featuredMediaId: input.featuredImage.mediaId };
+      return { values: { featuredMediaId: input.featuredImage.mediaId } };
     }
-    if (input.thumbnailUrl === undefined) return {};
-    if (input.thumbnailUrl === null) return { featuredMediaId: null };
-    return { featuredMediaId: await copy(input.thumbnailUrl, 'thumbnailUrl') };
+    return { values: {}, url: input.thumbnailUrl };
+  }
+
+  /** Queues the copies in the caller's transaction: each runs once it commits; a newer URL replaces a waiting copy. */
+  async function queueImageCopies(tx: Tx, schoolId: string, copies: ImageCopy[]): Promise<void> {
+    await enqueueMany(
+      tx,
+      copies.map((c) => ({
+        task: TASKS.copyImage,
+        payload: { schoolId, target: c.target, url: c.url },
+        jobKey: `image:${c.target.type}:${c.target.id}`,
+        maxAttempts: IMAGE_COPY_ATTEMPTS,
+      })),
+    );
+  }
+
+  /** course.updated / published / unpublished for a change from `before` to `after` (attributes). */
+  function courseChangeEvents(schoolId: string, beforeJson: string, afterJson: string, object: CourseDocument) {
+    const before = parsed(beforeJson);
+    const after = parsed(afterJson);
+    const changed = previousAttributes(before, after);
+    if (isEmpty(changed)) return [];
+    const wasPublished = before.status === 'published';
+    const isPublished = after.status === 'published';
+    const out: RecordEvent[] = [];
+    if (wasPublished === isPublished) {
+      out.push({ schoolId, type: 'course.updated', object: object.json, previousAttributes: changed });
+      return out;
+    }
+    const { status, publishedAt, ...rest } = changed;
+    if (!isEmpty(rest)) out.push({ schoolId, type: 'course.updated', object: object.json, previousAttributes: rest });
+    out.push({
+      schoolId,
+      type: isPublished ? 'course.published' : 'course.unpublished',
+      object: object.json,
+      previousAttributes: { status, ...('publishedAt' in changed ? { publishedAt } : {}) },
+    });
+    return out;
+  }
+
+  async function attributes(tx: Tx, schoolId: string, courseId: string): Promise<string> {
+    const json = await repo.courseAttributes(tx, schoolId, courseId);
+    if (json === undefined) throw notFound('Course');
+    return json;
   }
 
   /** Lesson media must be ready media of the school whose type fits the lesson. */
@@ -255,7 +294,6 @@ export function createCourseService({ db, schools, categories, users, media }: D
         section: NonNullable<CreateCourse['sections']>[number];
         sectionDesc: ReturnType<typeof description>;
         lessonValues: LessonValues[];
-        posterMediaId?: string;
       }[] = [];
       for (const [i, section] of (input.sections ?? []).entries()) {
         const prefix = `sections.${i}.`;
@@ -316,80 +354,90 @@ export function createCourseService({ db, schools, categories, users, media }: D
         input.status ??
         input.publishedStatus ??
         (input.published === undefined ? 'draft' : input.published ? 'published' : 'draft');
-      return withImageCopies(schoolId, async (copy) => {
-        // Image URLs are fetched (and copied) one by one, after every other check, before the transaction.
-        const featured = await featuredImage(schoolId, input, problems, copy);
-        problems.throwIfAny();
-        for (const [i, n] of nested.entries()) {
-          if (n.section.posterImageUrl)
-            n.posterMediaId = await copy(n.section.posterImageUrl, `sections.${i}.posterImageUrl`);
-          for (const [j, l] of n.lessonValues.entries()) {
-            if (l.thumbnailUrl)
-              l.thumbnailMediaId = await copy(l.thumbnailUrl, `sections.${i}.lessons.${j}.thumbnailUrl`);
+      const featured = await featuredImage(schoolId, input, problems);
+      problems.throwIfAny();
+      // Image URLs are stored as sent; their copies into media are jobs queued in this transaction.
+      return db.transaction(async (tx) => {
+        const copies: ImageCopy[] = [];
+        let course = await insertCourseRow(tx, schoolId, input.title, input.slug, {
+          type: input.type ?? input.courseType ?? 'course',
+          ...(desc ?? {}),
+          shortDescription: input.shortDescription ?? null,
+          thumbnailUrl: input.thumbnailUrl ?? null,
+          ...featured.values,
+          trailerUrl: input.trailerUrl ?? null,
+          level: input.level ?? null,
+          categoryId: input.categoryId ?? null,
+          authors: input.authors ?? [],
+          externalId: input.externalId ?? null,
+          customFields: custom,
+          source: input.source ?? null,
+          privacy: input.privacy ?? 'public',
+          status: 'draft',
+        });
+        if (featured.url) copies.push({ target: { type: 'course', id: course.id }, url: featured.url });
+        if (input.tags?.length) await repo.setCourseTags(tx, schoolId, course.id, dedupeTags(input.tags));
+
+        // isFree / price make the default plan (contract: pricing lives in payment plans).
+        const plan = input.isFree
+          ? { name: 'Free', type: 'free' as const, amount: 0 }
+          : input.price
+            ? { name: 'One-time payment', type: 'one_time' as const, amount: input.price }
+            : undefined;
+        if (plan) {
+          const created = await plansRepo.insertPlan(tx, schoolId, {
+            id: newId('paymentPlan'),
+            courseId: course.id,
+            currency: school.currency,
+            ...plan,
+          });
+          course = await repo.updateCourse(tx, schoolId, course.id, { defaultPaymentPlanId: created.id });
+        }
+
+        // A new course: every position is known, so sections and lessons go in as bulk inserts.
+        const sectionRows: curriculum.NewSection[] = [];
+        const lessonRows: curriculum.NewLesson[] = [];
+        for (const [i, { section, sectionDesc, lessonValues }] of nested.entries()) {
+          const sectionId = newId('section');
+          if (section.posterImageUrl)
+            copies.push({ target: { type: 'section', id: sectionId }, url: section.posterImageUrl });
+          sectionRows.push({
+            id: sectionId,
+            courseId: course.id,
+            title: section.title,
+            position: i + 1,
+            ...(sectionDesc ?? {}),
+            posterImageUrl: section.posterImageUrl ?? null,
+            status: section.status ?? 'published',
+            drip: section.drip ?? { type: 'none' },
+            externalId: section.externalId ?? null,
+          });
+          for (const [j, values] of lessonValues.entries()) {
+            const lesson = lessonRow(course.id, sectionId, j + 1, values);
+            if (lesson.thumbnailUrl)
+              copies.push({ target: { type: 'lesson', id: lesson.id }, url: lesson.thumbnailUrl });
+            lessonRows.push(lesson);
           }
         }
-        return db.transaction(async (tx) => {
-          let course = await insertCourseRow(tx, schoolId, input.title, input.slug, {
-            type: input.type ?? input.courseType ?? 'course',
-            ...(desc ?? {}),
-            shortDescription: input.shortDescription ?? null,
-            thumbnailUrl: input.thumbnailUrl ?? null,
-            ...featured,
-            trailerUrl: input.trailerUrl ?? null,
-            level: input.level ?? null,
-            categoryId: input.categoryId ?? null,
-            authors: input.authors ?? [],
-            externalId: input.externalId ?? null,
-            customFields: custom,
-            source: input.source ?? null,
-            privacy: input.privacy ?? 'public',
-            status: 'draft',
-          });
-          if (input.tags?.length) await repo.setCourseTags(tx, schoolId, course.id, dedupeTags(input.tags));
+        await curriculum.insertSections(tx, schoolId, sectionRows);
+        await curriculum.insertLessons(tx, schoolId, lessonRows);
 
-          // isFree / price make the default plan (contract: pricing lives in payment plans).
-          const plan = input.isFree
-            ? { name: 'Free', type: 'free' as const, amount: 0 }
-            : input.price
-              ? { name: 'One-time payment', type: 'one_time' as const, amount: input.price }
-              : undefined;
-          if (plan) {
-            const created = await plansRepo.insertPlan(tx, schoolId, {
-              id: newId('paymentPlan'),
-              courseId: course.id,
-              currency: school.currency,
-              ...plan,
-            });
-            course = await repo.updateCourse(tx, schoolId, course.id, { defaultPaymentPlanId: created.id });
-          }
-
-          // A new course: every position is known, so sections and lessons go in as bulk inserts.
-          const sectionRows: curriculum.NewSection[] = [];
-          const lessonRows: curriculum.NewLesson[] = [];
-          for (const [i, { section, sectionDesc, lessonValues, posterMediaId }] of nested.entries()) {
-            const sectionId = newId('section');
-            sectionRows.push({
-              id: sectionId,
-              courseId: course.id,
-              title: section.title,
-              position: i + 1,
-              ...(sectionDesc ?? {}),
-              posterImageUrl: section.posterImageUrl ?? null,
-              posterMediaId: posterMediaId ?? null,
-              status: section.status ?? 'published',
-              drip: section.drip ?? { type: 'none' },
-              externalId: section.externalId ?? null,
-            });
-            for (const [j, values] of lessonValues.entries()) {
-              lessonRows.push(lessonRow(course.id, sectionId, j + 1, values));
-            }
-          }
-          await curriculum.insertSections(tx, schoolId, sectionRows);
-          await curriculum.insertLessons(tx, schoolId, lessonRows);
-
-          if (status !== 'draft') course = await setStatus(tx, course, status);
-          return document(tx, schoolId, course.id);
-        });
+        if (status !== 'draft') course = await setStatus(tx, course, status);
+        await queueImageCopies(tx, schoolId, copies);
+        const doc = await document(tx, schoolId, course.id);
+        // course.created, then each part as its own GET shows it: one statement for all of them.
+        const created: RecordEvent[] = [{ schoolId, type: 'course.created', object: doc.json }];
+        if (plan)
+          for (const json of await plansRepo.planDocuments(tx, schoolId, course.id))
+            created.push({ schoolId, type: 'payment_plan.created', object: objectOf(json) });
+        if (sectionRows.length)
+          for (const json of await curriculum.sectionDocuments(tx, schoolId, course.id))
+            created.push({ schoolId, type: 'section.created', object: objectOf(json) });
+        if (lessonRows.length)
+          for (const json of await curriculum.lessonDocuments(tx, schoolId, course.id, {}, true))
+            created.push({ schoolId, type: 'lesson.created', object: objectOf(json) });
+        await events.recordMany(tx, created);
+        return doc;
       });
     },
 
@@ -438,39 +486,49 @@ export function createCourseService({ db, schools, categories, users, media }: D
       await checkCategory(schoolId, patch.categoryId, problems);
       problems.throwIfAny();
       if (!(await repo.findCourse(db, schoolId, courseId))) throw notFound('Course');
-      return withImageCopies(schoolId, async (copy) => {
-        const featured = await featuredImage(schoolId, patch, problems, copy);
-        problems.throwIfAny();
-        return db.transaction(async (tx) => {
-          let course = await service.lock(tx, schoolId, courseId);
-          assertIfMatch(ifMatch, course);
-          // Fields not sent stay undefined and keep their value.
-          const values: repo.CoursePatch = {
-            ...(desc ?? {}),
-            ...featured,
-            title: patch.title,
-            slug: patch.slug,
-            shortDescription: patch.shortDescription,
-            thumbnailUrl: patch.thumbnailUrl,
-            trailerUrl: patch.trailerUrl,
-            level: patch.level,
-            categoryId: patch.categoryId,
-            authors: patch.authors,
-            externalId: patch.externalId,
-            source: patch.source,
-            privacy: patch.privacy,
-            type: patch.type ?? patch.courseType,
-            customFields: custom,
-          };
-          course = await repo.updateCourse(tx, schoolId, courseId, values);
-          if (patch.tags) await repo.setCourseTags(tx, schoolId, courseId, dedupeTags(patch.tags));
-          const status =
-            patch.status ??
-            patch.publishedStatus ??
-            (patch.published === undefined ? undefined : patch.published ? 'published' : 'draft');
-          if (status && status !== course.status) course = await setStatus(tx, course, status);
-          return document(tx, schoolId, courseId);
-        });
+      const featured = await featuredImage(schoolId, patch, problems);
+      problems.throwIfAny();
+      return db.transaction(async (tx) => {
+        let course = await service.lock(tx, schoolId, courseId);
+        assertIfMatch(ifMatch, course);
+        const before = await attributes(tx, schoolId, courseId);
+        // A new thumbnailUrl clears the image until its copy is ready (an uploaded featuredImage wins).
+        const newUrl =
+          featured.url !== undefined && featured.url !== course.thumbnailUrl ? { url: featured.url } : undefined;
+        // Fields not sent stay undefined and keep their value.
+        const values: repo.CoursePatch = {
+          ...(desc ?? {}),
+          ...(newUrl ? { featuredMediaId: null } : {}),
+          ...featured.values,
+          title: patch.title,
+          slug: patch.slug,
+          shortDescription: patch.shortDescription,
+          thumbnailUrl: patch.thumbnailUrl,
+          trailerUrl: patch.trailerUrl,
+          level: patch.level,
+          categoryId: patch.categoryId,
+          authors: patch.authors,
+          externalId: patch.externalId,
+          source: patch.source,
+          privacy: patch.privacy,
+          type: patch.type ?? patch.courseType,
+          customFields: custom,
+        };
+        course = await repo.updateCourse(tx, schoolId, courseId, values);
+        if (patch.tags) await repo.setCourseTags(tx, schoolId, courseId, dedupeTags(patch.tags));
+        const status =
+          patch.status ??
+          patch.publishedStatus ??
+          (patch.published === undefined ? undefined : patch.published ? 'published' : 'draft');
+        if (status && status !== course.status) course = await setStatus(tx, course, status);
+        if (newUrl?.url)
+          await queueImageCopies(tx, schoolId, [{ target: { type: 'course', id: courseId }, url: newUrl.url }]);
+        const doc = await document(tx, schoolId, courseId);
+        await events.recordMany(
+          tx,
+          courseChangeEvents(schoolId, before, await attributes(tx, schoolId, courseId), doc),
+        );
+        return doc;
       });
     },
 
@@ -485,6 +543,9 @@ export function createCourseService({ db, schools, categories, users, media }: D
             'Learners are enrolled in this course; delete with ?force=true to remove it with their enrollments.',
           );
         }
+        // The course as it was (its parts go with it: one course.deleted, no event per part).
+        const doc = await document(tx, schoolId, courseId);
+        await events.record(tx, { schoolId, type: 'course.deleted', object: doc.json });
         await repo.deleteCourse(tx, schoolId, courseId);
       });
     },
@@ -492,8 +553,16 @@ export function createCourseService({ db, schools, categories, users, media }: D
     async publish(schoolId: string, courseId: string, published: boolean): Promise<CourseDocument> {
       return db.transaction(async (tx) => {
         const course = await service.lock(tx, schoolId, courseId);
-        await setStatus(tx, course, published ? 'published' : 'draft');
-        return document(tx, schoolId, courseId);
+        const target = published ? 'published' : 'draft';
+        if (course.status === target) return document(tx, schoolId, courseId);
+        const before = await attributes(tx, schoolId, courseId);
+        await setStatus(tx, course, target);
+        const doc = await document(tx, schoolId, courseId);
+        await events.recordMany(
+          tx,
+          courseChangeEvents(schoolId, before, await attributes(tx, schoolId, courseId), doc),
+        );
+        return doc;
       });
     },
 
@@ -558,8 +627,88 @@ export function createCourseService({ db, schools, categories, users, media }: D
             }),
           ),
         );
-        return document(tx, schoolId, copy.id);
+        const doc = await document(tx, schoolId, copy.id);
+        await events.record(tx, { schoolId, type: 'course.created', object: doc.json });
+        return doc;
       });
+    },
+
+    /**
+     * Job (media.copy_image): fetches the URL (SSRF-safe), keeps the image as media and sets it on
+     * the target only while the target still has that URL — in one transaction with media.ready
+     * and the target's updated event. A definitive failure, or the last try of a transient one,
+     * records media.failed; a transient failure before that throws, so the queue tries again with
+     * its backoff. A copy that arrives after the URL changed is deleted again.
+     */
+    async copyImage(
+      schoolId: string,
+      copy: ImageCopy,
+      lastTry: boolean,
+    ): Promise<'attached' | 'superseded' | 'failed'> {
+      const { target, url } = copy;
+      const wanted = async (tx: Db | Tx) => {
+        const now = await imageOf(tx, schoolId, target);
+        return now && now.url === url && now.mediaId === null ? now : undefined;
+      };
+      const current = await wanted(db);
+      if (!current) return 'superseded';
+      let row: Awaited<ReturnType<MediaService['importImage']>>;
+      try {
+        row = await media.importImage(schoolId, url, URL_FIELD[target.type]);
+      } catch (err) {
+        if (!lastTry && isTransientImageFailure(err)) throw err;
+        const failure =
+          err instanceof AppError
+            ? { code: err.details?.[0]?.code ?? err.code, reason: err.message }
+            : { code: 'internal_error', reason: 'The image could not be stored.' };
+        await db.transaction(async (tx) => {
+          await lockTarget(tx, schoolId, current.courseId);
+          if (await wanted(tx))
+            await events.record(tx, { schoolId, type: 'media.failed', object: { url, target, ...failure } });
+        });
+        return 'failed';
+      }
+      const attached = await db.transaction(async (tx) => {
+        if (!(await lockTarget(tx, schoolId, current.courseId))) return false;
+        const done =
+          target.type === 'course'
+            ? await repo.attachCourseImage(tx, schoolId, target.id, url, row.id)
+            : target.type === 'section'
+              ? await curriculum.attachSectionPoster(tx, schoolId, target.id, url, row.id)
+              : await curriculum.attachLessonThumbnail(tx, schoolId, target.id, url, row.id);
+        if (!done) return false;
+        let object: RecordEvent['object'];
+        let field: string;
+        if (target.type === 'course') {
+          field = 'featuredImage';
+          object = (await document(tx, schoolId, target.id)).json;
+        } else {
+          await service.touch(tx, schoolId, current.courseId);
+          if (target.type === 'section') {
+            field = 'posterMediaId';
+            const [json] = await curriculum.sectionDocuments(tx, schoolId, current.courseId, target.id);
+            object = objectOf(json!);
+          } else {
+            field = 'thumbnailMediaId';
+            await curriculum.touchSection(tx, schoolId, current.sectionId ?? null);
+            const [json] = await curriculum.lessonDocuments(
+              tx,
+              schoolId,
+              current.courseId,
+              { lessonId: target.id },
+              true,
+            );
+            object = objectOf(json!);
+          }
+        }
+        await events.recordMany(tx, [
+          { schoolId, type: 'media.ready', object: await media.present(row) },
+          { schoolId, type: `${target.type}.updated`, object, previousAttributes: { [field]: null } },
+        ]);
+        return true;
+      });
+      if (!attached) await discardCopy(schoolId, row.id);
+      return attached ? 'attached' : 'superseded';
     },
 
     // ---- for the section, lesson and plan services of this aggregate ----
@@ -583,15 +732,35 @@ export function createCourseService({ db, schools, categories, users, media }: D
 
     checkInstructors,
     checkMedia,
-    withImageCopies,
+    queueImageCopies,
     discardCopy,
     assertPublishable,
+    courseChangeEvents,
+    attributes,
 
     /** The course's row inside another module's transaction (enrollments: the title a certificate prints). */
     read(tx: Tx, schoolId: string, courseId: string) {
       return repo.findCourse(tx, schoolId, courseId);
     },
   };
+
+  /** Where the target's image stands now: its URL, its copy, and its course. */
+  async function imageOf(tx: Db | Tx, schoolId: string, target: ImageTarget) {
+    if (target.type === 'course') {
+      const c = await repo.findCourse(tx, schoolId, target.id);
+      return c && { courseId: c.id, sectionId: null, url: c.thumbnailUrl, mediaId: c.featuredMediaId };
+    }
+    if (target.type === 'section') {
+      const sec = await curriculum.sectionImage(tx, schoolId, target.id);
+      return sec && { ...sec, sectionId: null };
+    }
+    return curriculum.lessonImage(tx, schoolId, target.id);
+  }
+
+  /** The course lock, as every write to the course takes it; false when the course is gone. */
+  async function lockTarget(tx: Tx, schoolId: string, courseId: string): Promise<boolean> {
+    return (await repo.lockCourse(tx, schoolId, courseId)) !== undefined;
+  }
 
   async function setStatus(tx: Tx, course: repo.CourseRow, status: 'draft' | 'published' | 'archived') {
     if (status === 'published') await assertPublishable(tx, course);

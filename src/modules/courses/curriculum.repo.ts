@@ -334,6 +334,63 @@ export async function lessonDocuments(
   return rows.map((r) => r.json);
 }
 
+/** Where a section's poster image stands (the image-copy job's look-up); undefined when gone. */
+export async function sectionImage(db: DbOrTx, schoolId: string, sectionId: string) {
+  const [row] = await db
+    .select({ courseId: sections.courseId, url: sections.posterImageUrl, mediaId: sections.posterMediaId })
+    .from(sections)
+    .where(sectionById(schoolId, sectionId));
+  return row;
+}
+
+/** Where a lesson's thumbnail stands (the image-copy job's look-up); undefined when gone. */
+export async function lessonImage(db: DbOrTx, schoolId: string, lessonId: string) {
+  const [row] = await db
+    .select({
+      courseId: lessons.courseId,
+      sectionId: lessons.sectionId,
+      url: lessons.thumbnailUrl,
+      mediaId: lessons.thumbnailMediaId,
+    })
+    .from(lessons)
+    .where(lessonById(schoolId, lessonId));
+  return row;
+}
+
+/** Sets the poster to a finished copy of `url` only while `url` is still the section's poster URL. */
+export async function attachSectionPoster(
+  db: DbOrTx,
+  schoolId: string,
+  sectionId: string,
+  url: string,
+  mediaId: string,
+): Promise<boolean> {
+  const rows = await db
+    .update(sections)
+    .set({ posterMediaId: mediaId, updatedAt: new Date(), version: sql`${sections.version} + 1` })
+    .where(
+      and(sectionById(schoolId, sectionId), eq(sections.posterImageUrl, url), sql`${sections.posterMediaId} IS NULL`),
+    )
+    .returning({ id: sections.id });
+  return rows.length > 0;
+}
+
+/** Sets the thumbnail to a finished copy of `url` only while `url` is still the lesson's thumbnail URL. */
+export async function attachLessonThumbnail(
+  db: DbOrTx,
+  schoolId: string,
+  lessonId: string,
+  url: string,
+  mediaId: string,
+): Promise<boolean> {
+  const rows = await db
+    .update(lessons)
+    .set({ thumbnailMediaId: mediaId, updatedAt: new Date(), version: sql`${lessons.version} + 1` })
+    .where(and(lessonById(schoolId, lessonId), eq(lessons.thumbnailUrl, url), sql`${lessons.thumbnailMediaId} IS NULL`))
+    .returning({ id: lessons.id });
+  return rows.length > 0;
+}
+
 /** A section's document holds its lessons: a change to them is a change to it (new ETag). */
 export async function touchSection(db: DbOrTx, schoolId: string, sectionId: string | null): Promise<void> {
   if (sectionId)

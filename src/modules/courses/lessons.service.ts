@@ -3,6 +3,8 @@ import { createGroupCommit } from '../../db/group-commit.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { type RawJson, rawJson } from '../../lib/raw-json.js';
+import type { EventService } from '../events/events.service.js';
+import { isEmpty, objectOf, parsed, previousAttributes } from './course-events.js';
 import { findCourse } from './courses.repo.js';
 import type { CreateLesson, Lesson, LessonList, UpdateLesson } from './courses.schemas.js';
 import type { CourseService } from './courses.service.js';
@@ -15,7 +17,7 @@ import { Problems, prepareLesson } from './lesson-input.js';
  * Lessons, on the flat routes (`/courses/{id}/lessons`) and the nested ones
  * (`/courses/{id}/sections/{sectionId}/lessons`, where `inSection` is the route's section).
  */
-export function createLessonService({ db, courses }: { db: Db; courses: CourseService }) {
+export function createLessonService({ db, courses, events }: { db: Db; courses: CourseService; events: EventService }) {
   const courseWrites = createGroupCommit(db);
 
   async function doc(tx: Db | Tx, schoolId: string, courseId: string, lessonId: string) {
@@ -23,6 +25,13 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
     const [json] = await curriculum.lessonDocuments(tx, schoolId, courseId, { lessonId }, true);
     if (!row || !json) throw notFound('Lesson');
     return { json: rawJson<Lesson>(json), etag: etagOf(row) };
+  }
+
+  /** The lesson as GET returns it (an event's object, or its state before a change). */
+  async function lessonJsonOf(tx: Db | Tx, schoolId: string, courseId: string, lessonId: string) {
+    const [json] = await curriculum.lessonDocuments(tx, schoolId, courseId, { lessonId }, true);
+    if (!json) throw notFound('Lesson');
+    return json;
   }
 
   /** The lesson, checked to be in the route's section when the nested route is used. */
@@ -77,7 +86,7 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
       // A missing course is reported before anything else. When nothing is left to check or fetch
       // before the lock, the lock finds out (one round trip less on the hot path).
       const otherSection = inSection !== undefined && input.sectionId !== undefined && input.sectionId !== inSection;
-      if (problems.list.length || values.instructorId || values.mediaId || values.thumbnailUrl || otherSection) {
+      if (problems.list.length || values.instructorId || values.mediaId || otherSection) {
         if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
       }
       if (values.instructorId)
@@ -97,19 +106,33 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
       }
       const sectionId = inSection ?? input.sectionId ?? null;
       const { position: _decidedBelow, ...row } = lessonRow(courseId, sectionId, 0, values);
-      return courses.withImageCopies(schoolId, async (copy) => {
-        if (values.thumbnailUrl) row.thumbnailMediaId = await copy(values.thumbnailUrl, 'thumbnailUrl');
-        // Under the lock: one statement that locks and touches the course, one that places the
-        // lesson, bumps its section and returns the lesson's document; then COMMIT. Concurrent
-        // creates in one course share that transaction (group commit: one lock, one WAL flush).
-        const created = await courseWrites(
-          `${schoolId}/${courseId}`,
-          (tx) => courses.lockAndTouch(tx, schoolId, courseId),
-          (tx) => curriculum.insertLessonInContainer(tx, schoolId, row, input.position ?? input.order),
-        );
-        if (!created) throw noSuchSection(inSection === undefined ? 'sectionId' : null);
-        return { json: rawJson<Lesson>(created.json), etag: etagOf(created) };
-      });
+      // Under the lock: one statement that locks and touches the course, one that places the
+      // lesson, bumps its section and returns the lesson's document (one more to queue a
+      // thumbnail's copy), one for the events; then COMMIT. Concurrent creates in one course share that
+      // transaction (group commit: one lock, one WAL flush).
+      const created = await courseWrites(
+        `${schoolId}/${courseId}`,
+        (tx) => courses.lockAndTouch(tx, schoolId, courseId),
+        async (tx) => {
+          const lesson = await curriculum.insertLessonInContainer(tx, schoolId, row, input.position ?? input.order);
+          if (!lesson) return lesson;
+          if (row.thumbnailUrl)
+            await courses.queueImageCopies(tx, schoolId, [
+              { target: { type: 'lesson', id: lesson.id }, url: row.thumbnailUrl },
+            ]);
+          return lesson;
+        },
+        // The events of every create that shared the transaction, in one statement.
+        (tx, lessons) =>
+          events.recordMany(
+            tx,
+            lessons.flatMap((l) =>
+              l ? [{ schoolId, type: 'lesson.created' as const, object: objectOf(l.json) }] : [],
+            ),
+          ),
+      );
+      if (!created) throw noSuchSection(inSection === undefined ? 'sectionId' : null);
+      return { json: rawJson<Lesson>(created.json), etag: etagOf(created) };
     },
 
     async update(
@@ -136,35 +159,45 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
         );
       }
       problems.throwIfAny();
-      const result = await courses.withImageCopies(schoolId, async (copy) => {
-        if (values.thumbnailUrl) values.thumbnailMediaId = await copy(values.thumbnailUrl, 'thumbnailUrl');
-        else if (values.thumbnailUrl === null) values.thumbnailMediaId = null;
-        return db.transaction(async (tx) => {
-          await courses.lock(tx, schoolId, courseId);
-          const lesson = await lessonIn(tx, schoolId, courseId, lessonId, inSection);
-          assertIfMatch(ifMatch, lesson);
-          await curriculum.updateLesson(tx, schoolId, lessonId, values);
-          // Moving by PATCH: another section (to its end unless a position is given) or another position.
-          const target = patch.sectionId !== undefined ? patch.sectionId : lesson.sectionId;
-          const wanted = patch.position ?? patch.order;
-          if (target !== lesson.sectionId || wanted !== undefined) {
-            await assertSection(tx, schoolId, courseId, target, 'sectionId');
-            await move(tx, schoolId, { ...lesson }, target, wanted);
-            await curriculum.touchSection(tx, schoolId, target);
-          }
-          await curriculum.touchSection(tx, schoolId, lesson.sectionId);
-          await courses.touch(tx, schoolId, courseId);
-          return doc(tx, schoolId, courseId, lessonId);
-        });
+      let replacedCopy: string | null = null;
+      const result = await db.transaction(async (tx) => {
+        await courses.lock(tx, schoolId, courseId);
+        const lesson = await lessonIn(tx, schoolId, courseId, lessonId, inSection);
+        assertIfMatch(ifMatch, lesson);
+        const beforeJson = await lessonJsonOf(tx, schoolId, courseId, lessonId);
+        // A new thumbnail URL drops the old copy; the new one is copied in the background.
+        if (values.thumbnailUrl !== undefined && values.thumbnailUrl !== lesson.thumbnailUrl) {
+          values.thumbnailMediaId = null;
+          replacedCopy = lesson.thumbnailMediaId;
+          if (values.thumbnailUrl)
+            await courses.queueImageCopies(tx, schoolId, [
+              { target: { type: 'lesson', id: lessonId }, url: values.thumbnailUrl },
+            ]);
+        }
+        await curriculum.updateLesson(tx, schoolId, lessonId, values);
+        // Moving by PATCH: another section (to its end unless a position is given) or another position.
+        const target = patch.sectionId !== undefined ? patch.sectionId : lesson.sectionId;
+        const wanted = patch.position ?? patch.order;
+        if (target !== lesson.sectionId || wanted !== undefined) {
+          await assertSection(tx, schoolId, courseId, target, 'sectionId');
+          await move(tx, schoolId, { ...lesson }, target, wanted);
+          await curriculum.touchSection(tx, schoolId, target);
+        }
+        await curriculum.touchSection(tx, schoolId, lesson.sectionId);
+        await courses.touch(tx, schoolId, courseId);
+        const updated = await doc(tx, schoolId, courseId, lessonId);
+        const changed = previousAttributes(parsed(beforeJson), parsed(updated.json.text));
+        if (!isEmpty(changed))
+          await events.record(tx, {
+            schoolId,
+            type: 'lesson.updated',
+            object: updated.json,
+            previousAttributes: changed,
+          });
+        return updated;
       });
       // A replaced thumbnail copy is no longer used by anything.
-      if (
-        values.thumbnailMediaId !== undefined &&
-        before.thumbnailMediaId &&
-        before.thumbnailMediaId !== values.thumbnailMediaId
-      ) {
-        await courses.discardCopy(schoolId, before.thumbnailMediaId);
-      }
+      if (replacedCopy) await courses.discardCopy(schoolId, replacedCopy);
       return result;
     },
 
@@ -173,6 +206,8 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
         await courses.lock(tx, schoolId, courseId);
         const lesson = await lessonIn(tx, schoolId, courseId, lessonId, inSection);
         assertIfMatch(ifMatch, lesson);
+        const json = await lessonJsonOf(tx, schoolId, courseId, lessonId);
+        await events.record(tx, { schoolId, type: 'lesson.deleted', object: objectOf(json) });
         await curriculum.deleteLesson(tx, schoolId, lesson);
         await curriculum.touchSection(tx, schoolId, lesson.sectionId);
         await courses.touch(tx, schoolId, courseId);
@@ -194,7 +229,19 @@ export function createLessonService({ db, courses }: { db: Db; courses: CourseSe
         await curriculum.touchSection(tx, schoolId, lesson.sectionId);
         if (to.sectionId !== lesson.sectionId) await curriculum.touchSection(tx, schoolId, to.sectionId);
         await courses.touch(tx, schoolId, courseId);
-        return doc(tx, schoolId, courseId, lessonId);
+        const moved = await doc(tx, schoolId, courseId, lessonId);
+        const now = await curriculum.findLesson(tx, schoolId, courseId, lessonId);
+        const changed: Record<string, unknown> = {};
+        if (now && now.position !== lesson.position) changed.position = lesson.position;
+        if (now && now.sectionId !== lesson.sectionId) changed.sectionId = lesson.sectionId;
+        if (!isEmpty(changed))
+          await events.record(tx, {
+            schoolId,
+            type: 'lesson.updated',
+            object: moved.json,
+            previousAttributes: changed,
+          });
+        return moved;
       });
     },
   };

@@ -3,7 +3,9 @@ import { AppError, notFound } from '../../lib/errors.js';
 import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
 import { type RawJson, rawJson } from '../../lib/raw-json.js';
+import type { EventService } from '../events/events.service.js';
 import type { SchoolService } from '../schools/schools.service.js';
+import { isEmpty, parsed, previousAttributes } from './course-events.js';
 import { findCourse, updateCourse } from './courses.repo.js';
 import type { CreatePaymentPlan, PaymentPlan, PaymentPlanList, UpdatePaymentPlan } from './courses.schemas.js';
 import type { CourseService } from './courses.service.js';
@@ -43,16 +45,37 @@ export function createPaymentPlanService({
   db,
   courses,
   schools,
+  events,
 }: {
   db: Db;
   courses: CourseService;
   schools: SchoolService;
+  events: EventService;
 }) {
   async function doc(tx: Db | Tx, schoolId: string, courseId: string, planId: string) {
     const row = await repo.findPlan(tx, schoolId, courseId, planId);
     const [json] = await repo.planDocuments(tx, schoolId, courseId, planId);
     if (!row || !json) throw notFound('Payment plan');
     return { json: rawJson<PaymentPlan>(json), etag: etagOf(row) };
+  }
+
+  /** The plan as GET returns it (the state before a change). */
+  async function planJsonOf(tx: Tx, schoolId: string, courseId: string, planId: string) {
+    const [json] = await repo.planDocuments(tx, schoolId, courseId, planId);
+    if (!json) throw notFound('Payment plan');
+    return json;
+  }
+
+  /** payment_plan.updated (or another type) when the plan's GET changed; nothing otherwise. */
+  async function recordChange(
+    tx: Tx,
+    schoolId: string,
+    beforeJson: string,
+    after: { json: RawJson<PaymentPlan> },
+    type: 'payment_plan.updated' | 'payment_plan.archived' = 'payment_plan.updated',
+  ) {
+    const changed = previousAttributes(parsed(beforeJson), parsed(after.json.text));
+    if (!isEmpty(changed)) await events.record(tx, { schoolId, type, object: after.json, previousAttributes: changed });
   }
 
   async function assertTypeFree(tx: Tx, schoolId: string, courseId: string, shape: PlanShape, exceptId?: string) {
@@ -108,7 +131,9 @@ export function createPaymentPlanService({
         });
         if (!course.defaultPaymentPlanId) await updateCourse(tx, schoolId, courseId, { defaultPaymentPlanId: plan.id });
         else await courses.touch(tx, schoolId, courseId);
-        return doc(tx, schoolId, courseId, plan.id);
+        const created = await doc(tx, schoolId, courseId, plan.id);
+        await events.record(tx, { schoolId, type: 'payment_plan.created', object: created.json });
+        return created;
       });
     },
 
@@ -128,6 +153,7 @@ export function createPaymentPlanService({
         checkShape(shape);
         if (plan.status === 'active' && shape.interval !== plan.interval)
           await assertTypeFree(tx, schoolId, courseId, shape, plan.id);
+        const before = await planJsonOf(tx, schoolId, courseId, planId);
         await repo.updatePlan(tx, schoolId, planId, {
           ...(patch.name !== undefined ? { name: patch.name } : {}),
           ...(patch.description !== undefined ? { description: patch.description } : {}),
@@ -136,7 +162,9 @@ export function createPaymentPlanService({
           installmentsCount: shape.installmentsCount,
         });
         await courses.touch(tx, schoolId, courseId);
-        return doc(tx, schoolId, courseId, planId);
+        const updated = await doc(tx, schoolId, courseId, planId);
+        await recordChange(tx, schoolId, before, updated);
+        return updated;
       });
     },
 
@@ -150,9 +178,12 @@ export function createPaymentPlanService({
         if (course.defaultPaymentPlanId === planId) {
           throw new AppError('conflict', 'The default plan cannot be archived: make another plan the default first.');
         }
+        const before = await planJsonOf(tx, schoolId, courseId, planId);
         if (plan.status !== 'archived') await repo.updatePlan(tx, schoolId, planId, { status: 'archived' });
         await courses.touch(tx, schoolId, courseId);
-        return doc(tx, schoolId, courseId, planId);
+        const archived = await doc(tx, schoolId, courseId, planId);
+        await recordChange(tx, schoolId, before, archived, 'payment_plan.archived');
+        return archived;
       });
     },
 
@@ -162,11 +193,18 @@ export function createPaymentPlanService({
         const plan = await repo.findPlan(tx, schoolId, courseId, planId);
         if (!plan) throw notFound('Payment plan');
         if (plan.status === 'archived') throw new AppError('conflict', 'An archived plan cannot become the default.');
+        if (previousDefault === planId) return doc(tx, schoolId, courseId, planId);
+        const before = await planJsonOf(tx, schoolId, courseId, planId);
+        const oldDefault = previousDefault ? await planJsonOf(tx, schoolId, courseId, previousDefault) : undefined;
         await updateCourse(tx, schoolId, courseId, { defaultPaymentPlanId: planId });
-        // isDefault changed on both plans: both get a new ETag.
+        // isDefault changed on both plans: both get a new ETag and a payment_plan.updated.
         await repo.updatePlan(tx, schoolId, planId, {});
-        if (previousDefault && previousDefault !== planId) await repo.updatePlan(tx, schoolId, previousDefault, {});
-        return doc(tx, schoolId, courseId, planId);
+        if (previousDefault) await repo.updatePlan(tx, schoolId, previousDefault, {});
+        const made = await doc(tx, schoolId, courseId, planId);
+        await recordChange(tx, schoolId, before, made);
+        if (previousDefault && oldDefault)
+          await recordChange(tx, schoolId, oldDefault, await doc(tx, schoolId, courseId, previousDefault));
+        return made;
       });
     },
   };

@@ -4,6 +4,8 @@ import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
 import { type RawJson, rawJson } from '../../lib/raw-json.js';
 import { parseMarkdown, parseRichText, renderRichText } from '../../lib/richtext.js';
+import type { EventService } from '../events/events.service.js';
+import { isEmpty, objectOf, parsed, previousAttributes } from './course-events.js';
 import { findCourse } from './courses.repo.js';
 import type { CreateSection, Section, SectionList, UpdateSection } from './courses.schemas.js';
 import type { CourseService } from './courses.service.js';
@@ -58,7 +60,15 @@ function checkPrerequisites(
 }
 
 /** Sections (modules) of a course: dense 1-based positions, unique titles, drip and prerequisites. */
-export function createSectionService({ db, courses }: { db: Db; courses: CourseService }) {
+export function createSectionService({
+  db,
+  courses,
+  events,
+}: {
+  db: Db;
+  courses: CourseService;
+  events: EventService;
+}) {
   async function doc(
     tx: Parameters<typeof curriculum.sectionDocuments>[0],
     schoolId: string,
@@ -69,6 +79,18 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
     const row = await curriculum.findSection(tx, schoolId, courseId, sectionId);
     if (!json || !row) throw notFound('Section');
     return { json: rawJson<Section>(json), etag: etagOf(row) };
+  }
+
+  /** The section as GET returns it (an event's object or its state before a change). */
+  async function sectionJsonOf(
+    tx: Parameters<typeof curriculum.sectionDocuments>[0],
+    schoolId: string,
+    courseId: string,
+    sectionId: string,
+  ) {
+    const [json] = await curriculum.sectionDocuments(tx, schoolId, courseId, sectionId);
+    if (!json) throw notFound('Section');
+    return json;
   }
 
   return {
@@ -84,33 +106,36 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
 
     async create(schoolId: string, courseId: string, input: CreateSection) {
       if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
-      return courses.withImageCopies(schoolId, async (copy) => {
-        const posterMediaId = input.posterImageUrl ? await copy(input.posterImageUrl, 'posterImageUrl') : null;
-        return db.transaction(async (tx) => {
-          await courses.lock(tx, schoolId, courseId);
-          const all = await curriculum.sectionsOf(tx, schoolId, courseId);
-          const problems = new Problems();
-          const desc = descriptionOf(input, problems);
-          const id = newId('section');
-          if (input.prerequisites?.length) checkPrerequisites(id, input.prerequisites, all, problems);
-          problems.throwIfAny();
-          const wanted = input.position ?? input.order ?? all.length + 1;
-          await curriculum.insertSectionAt(tx, schoolId, {
-            id,
-            courseId,
-            title: input.title,
-            position: Math.min(wanted, all.length + 1),
-            ...(desc ?? {}),
-            posterImageUrl: input.posterImageUrl ?? null,
-            posterMediaId: posterMediaId ?? null,
-            status: input.status ?? 'published',
-            drip: input.drip ?? { type: 'none' },
-            prerequisites: input.prerequisites ?? [],
-            externalId: input.externalId ?? null,
-          });
-          await courses.touch(tx, schoolId, courseId);
-          return doc(tx, schoolId, courseId, id);
+      return db.transaction(async (tx) => {
+        await courses.lock(tx, schoolId, courseId);
+        const all = await curriculum.sectionsOf(tx, schoolId, courseId);
+        const problems = new Problems();
+        const desc = descriptionOf(input, problems);
+        const id = newId('section');
+        if (input.prerequisites?.length) checkPrerequisites(id, input.prerequisites, all, problems);
+        problems.throwIfAny();
+        const wanted = input.position ?? input.order ?? all.length + 1;
+        await curriculum.insertSectionAt(tx, schoolId, {
+          id,
+          courseId,
+          title: input.title,
+          position: Math.min(wanted, all.length + 1),
+          ...(desc ?? {}),
+          posterImageUrl: input.posterImageUrl ?? null,
+          status: input.status ?? 'published',
+          drip: input.drip ?? { type: 'none' },
+          prerequisites: input.prerequisites ?? [],
+          externalId: input.externalId ?? null,
         });
+        // The poster URL is kept as sent; its copy into media is a job that runs after COMMIT.
+        if (input.posterImageUrl)
+          await courses.queueImageCopies(tx, schoolId, [
+            { target: { type: 'section', id }, url: input.posterImageUrl },
+          ]);
+        await courses.touch(tx, schoolId, courseId);
+        const created = await doc(tx, schoolId, courseId, id);
+        await events.record(tx, { schoolId, type: 'section.created', object: created.json });
+        return created;
       });
     },
 
@@ -118,43 +143,54 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
       if (!(await findCourse(db, schoolId, courseId))) throw notFound('Course');
       const before = await curriculum.findSection(db, schoolId, courseId, sectionId);
       if (!before) throw notFound('Section');
-      const result = await courses.withImageCopies(schoolId, async (copy) => {
-        const posterMediaId =
-          patch.posterImageUrl === undefined
-            ? undefined
-            : patch.posterImageUrl
-              ? await copy(patch.posterImageUrl, 'posterImageUrl')
-              : null;
-        return db.transaction(async (tx) => {
-          await courses.lock(tx, schoolId, courseId);
-          const all = await curriculum.sectionsOf(tx, schoolId, courseId);
-          const section = all.find((s) => s.id === sectionId);
-          if (!section) throw notFound('Section');
-          assertIfMatch(ifMatch, section);
-          const problems = new Problems();
-          const desc = descriptionOf(patch, problems);
-          if (patch.prerequisites) checkPrerequisites(sectionId, patch.prerequisites, all, problems);
-          problems.throwIfAny();
-          // Fields not sent stay undefined and keep their value.
-          await curriculum.updateSection(tx, schoolId, sectionId, {
-            ...(desc ?? {}),
-            posterMediaId,
-            title: patch.title,
-            posterImageUrl: patch.posterImageUrl,
-            status: patch.status,
-            drip: patch.drip,
-            prerequisites: patch.prerequisites,
-            externalId: patch.externalId,
-          });
-          const to = patch.position ?? patch.order;
-          if (to !== undefined) await curriculum.moveSection(tx, schoolId, section, Math.min(to, all.length));
-          await courses.touch(tx, schoolId, courseId);
-          return doc(tx, schoolId, courseId, sectionId);
+      let replacedCopy: string | null = null;
+      const result = await db.transaction(async (tx) => {
+        await courses.lock(tx, schoolId, courseId);
+        const all = await curriculum.sectionsOf(tx, schoolId, courseId);
+        const section = all.find((s) => s.id === sectionId);
+        if (!section) throw notFound('Section');
+        assertIfMatch(ifMatch, section);
+        const problems = new Problems();
+        const desc = descriptionOf(patch, problems);
+        if (patch.prerequisites) checkPrerequisites(sectionId, patch.prerequisites, all, problems);
+        problems.throwIfAny();
+        const beforeJson = await sectionJsonOf(tx, schoolId, courseId, sectionId);
+        // A new poster URL drops the old copy; the new one is copied in the background.
+        const newPoster = patch.posterImageUrl !== undefined && patch.posterImageUrl !== section.posterImageUrl;
+        if (newPoster) {
+          replacedCopy = section.posterMediaId;
+          if (patch.posterImageUrl)
+            await courses.queueImageCopies(tx, schoolId, [
+              { target: { type: 'section', id: sectionId }, url: patch.posterImageUrl },
+            ]);
+        }
+        // Fields not sent stay undefined and keep their value.
+        await curriculum.updateSection(tx, schoolId, sectionId, {
+          ...(desc ?? {}),
+          ...(newPoster ? { posterMediaId: null } : {}),
+          title: patch.title,
+          posterImageUrl: patch.posterImageUrl,
+          status: patch.status,
+          drip: patch.drip,
+          prerequisites: patch.prerequisites,
+          externalId: patch.externalId,
         });
+        const to = patch.position ?? patch.order;
+        if (to !== undefined) await curriculum.moveSection(tx, schoolId, section, Math.min(to, all.length));
+        await courses.touch(tx, schoolId, courseId);
+        const updated = await doc(tx, schoolId, courseId, sectionId);
+        const changed = previousAttributes(parsed(beforeJson), parsed(updated.json.text));
+        if (!isEmpty(changed))
+          await events.record(tx, {
+            schoolId,
+            type: 'section.updated',
+            object: updated.json,
+            previousAttributes: changed,
+          });
+        return updated;
       });
       // A replaced poster copy is no longer used by anything.
-      if (patch.posterImageUrl !== undefined && before.posterMediaId)
-        await courses.discardCopy(schoolId, before.posterMediaId);
+      if (replacedCopy) await courses.discardCopy(schoolId, replacedCopy);
       return result;
     },
 
@@ -165,6 +201,9 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
         const section = await curriculum.findSection(tx, schoolId, courseId, sectionId);
         if (!section) throw notFound('Section');
         assertIfMatch(ifMatch, section);
+        // The section as it was (its lessons go with it: one section.deleted).
+        const json = await sectionJsonOf(tx, schoolId, courseId, sectionId);
+        await events.record(tx, { schoolId, type: 'section.deleted', object: objectOf(json) });
         await curriculum.deleteSection(tx, schoolId, section);
         await courses.touch(tx, schoolId, courseId);
       });
@@ -193,7 +232,25 @@ export function createSectionService({ db, courses }: { db: Db; courses: CourseS
           );
         await curriculum.reorderSections(tx, schoolId, courseId, sectionIds);
         await courses.touch(tx, schoolId, courseId);
-        return wholeList<SectionList>(await curriculum.sectionDocuments(tx, schoolId, courseId));
+        const docs = await curriculum.sectionDocuments(tx, schoolId, courseId);
+        // section.updated for each section whose position changed (docs are in the new order).
+        const oldPosition = new Map(all.map((s) => [s.id, s.position]));
+        await events.recordMany(
+          tx,
+          sectionIds.flatMap((id, i) =>
+            oldPosition.get(id) === i + 1
+              ? []
+              : [
+                  {
+                    schoolId,
+                    type: 'section.updated' as const,
+                    object: objectOf(docs[i]!),
+                    previousAttributes: { position: oldPosition.get(id) },
+                  },
+                ],
+          ),
+        );
+        return wholeList<SectionList>(docs);
       });
     },
   };

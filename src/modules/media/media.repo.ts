@@ -66,23 +66,27 @@ export async function deleteMedia(db: DbOrTx, schoolId: string, id: string): Pro
   await db.delete(media).where(and(eq(media.schoolId, schoolId), eq(media.id, id)));
 }
 
-/** Bytes a school holds or has been promised (ready media, and pending uploads that can still come). */
+/** A pending upload whose link expired (a minute ago) before any upload reached this server. */
+const ABANDONED = sql`(${media.status} = 'pending' AND ${media.uploadedAt} IS NULL AND ${media.uploadExpiresAt} < now() - interval '1 minute')`;
+
+/**
+ * Bytes a school holds or has been promised (ready media, and pending uploads that can still
+ * come): an abandoned upload counts for nothing even before the scheduled expiry marks it failed.
+ */
 export async function usedBytes(db: DbOrTx, schoolId: string): Promise<number> {
   const [row] = await db
     .select({ n: sql<number>`coalesce(sum(${media.size}), 0)::bigint` })
     .from(media)
-    .where(and(eq(media.schoolId, schoolId), sql`${media.status} <> 'failed'`));
+    .where(and(eq(media.schoolId, schoolId), sql`${media.status} <> 'failed'`, sql`NOT ${ABANDONED}`));
   return Number(row?.n ?? 0);
 }
 
-/** Pending media whose upload link expired (a minute ago) before any upload reached this server. */
-const abandoned = (schoolId: string) =>
-  and(
-    eq(media.schoolId, schoolId),
-    eq(media.status, 'pending'),
-    isNull(media.uploadedAt),
-    sql`${media.uploadExpiresAt} < now() - interval '1 minute'`,
-  );
+const abandoned = (schoolId: string) => and(eq(media.schoolId, schoolId), ABANDONED);
+
+/** Up to `limit` abandoned uploads of every school, oldest first (the scheduled expiry's batch). */
+export async function findAbandonedUploadsEverywhere(db: DbOrTx, limit: number): Promise<MediaRow[]> {
+  return db.select().from(media).where(ABANDONED).orderBy(media.uploadExpiresAt).limit(limit);
+}
 
 /** Up to `limit` abandoned uploads of the school (their staged bytes are deleted before they expire). */
 export async function findAbandonedUploads(db: DbOrTx, schoolId: string, limit: number): Promise<MediaRow[]> {

@@ -64,7 +64,6 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
       ]);
     }
     const id = newId('media');
-    await expireAbandonedUploads(schoolId);
     return db.transaction(async (tx) => {
       await repo.lockQuota(tx, schoolId);
       const used = await repo.usedBytes(tx, schoolId);
@@ -121,19 +120,20 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
   /**
    * Upload links that expired unused (a minute's grace) give their reservation back: their staged
    * bytes, if a client sent any but never called `complete`, are deleted first, then the media
-   * becomes failed. A plain function per school (presign calls it; a scheduled job can too);
-   * returns how many it cleaned up, at most SWEEP_BATCH per call.
+   * becomes failed. Per school (`complete` of an abandoned upload calls it); returns how many it
+   * cleaned up, at most SWEEP_BATCH per call. The quota already ignores abandoned uploads, so
+   * nothing waits for this: the scheduled job (media.expire_uploads) runs it for every school.
    */
   async function expireAbandonedUploads(schoolId: string): Promise<number> {
-    const abandoned = await repo.findAbandonedUploads(db, schoolId, SWEEP_BATCH);
-    if (abandoned.length === 0) return 0;
-    // Bytes first: if this stops midway, the rows are still pending and the next call retries.
+    return expire(await repo.findAbandonedUploads(db, schoolId, SWEEP_BATCH));
+  }
+
+  async function expire(abandoned: repo.MediaRow[]): Promise<number> {
+    // Bytes first: if this stops midway, the rows are still pending and the next run retries.
     for (const row of abandoned) await driver.delete(uploadKey(row));
-    await repo.expireAbandoned(
-      db,
-      schoolId,
-      abandoned.map((r) => r.id),
-    );
+    const bySchool = new Map<string, string[]>();
+    for (const r of abandoned) bySchool.set(r.schoolId, [...(bySchool.get(r.schoolId) ?? []), r.id]);
+    for (const [schoolId, ids] of bySchool) await repo.expireAbandoned(db, schoolId, ids);
     return abandoned.length;
   }
 
@@ -301,6 +301,17 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
     },
 
     expireAbandonedUploads,
+
+    /** Scheduled job (media.expire_uploads): every school's abandoned uploads, a batch at a time. */
+    async expireAbandonedUploadsEverywhere(maxBatches = 20): Promise<number> {
+      let total = 0;
+      for (let i = 0; i < maxBatches; i++) {
+        const batch = await repo.findAbandonedUploadsEverywhere(db, SWEEP_BATCH);
+        total += await expire(batch);
+        if (batch.length < SWEEP_BATCH) break;
+      }
+      return total;
+    },
 
     /** Media of the school by id, for lessons that reference them. */
     findByIds: (schoolId: string, ids: string[]) => repo.findMediaByIds(db, schoolId, ids),
