@@ -96,6 +96,7 @@ const ROUTES: Route[] = [
   ['PATCH', `/api/v1/categories/${cat.id}`, { name: 'x' }, true],
   ['DELETE', `/api/v1/categories/${cat.id}`, undefined, true],
   ['GET', `/api/v1/courses/${c}`],
+  ['GET', `/api/v1/courses/${c}/export`],
   ['PATCH', `/api/v1/courses/${c}`, { title: 'x' }, true],
   ['DELETE', `/api/v1/courses/${c}`, undefined, true],
   ['POST', `/api/v1/courses/${c}/publish`, {}, true],
