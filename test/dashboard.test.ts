@@ -304,6 +304,21 @@ describe.skipIf(!HAS_CHROMIUM && !REQUIRED)('the dashboard in Chromium', () => {
     await poll(() => page.locator('#course-status').textContent()).toBe('published');
     expect((await call(ctx.app, 'GET', `/api/v1/courses/${rust.id}`, { key })).json().status).toBe('published');
     await page.getByRole('button', { name: 'Unpublish' }).waitFor();
+
+    // The course list filters by status and shows it.
+    await page.getByRole('link', { name: 'Courses', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Courses' }).waitFor();
+    const titles = () => page.locator('#course-results tbody tr td:first-child').allTextContents();
+    const statuses = () => page.locator('#course-results tbody tr .badge').allTextContents();
+    for (const [status, title] of [
+      ['published', 'Rust from zero'],
+      ['draft', 'Empty draft course'],
+    ]) {
+      await page.getByLabel('Status').selectOption(status!);
+      await page.getByRole('button', { name: 'Search' }).click();
+      await poll(titles).toEqual([title]);
+      expect(await statuses()).toEqual([status]);
+    }
   });
 
   it('adds a webhook (secret shown once) and sends a test event signed with that secret', async () => {
