@@ -2,6 +2,7 @@
 import { count, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { courses, lessons, paymentPlans, sections } from '../src/db/schema/index.js';
+import * as syncRepo from '../src/modules/courses/sync.repo.js';
 import { call, createKey, createSchool, listen, setupApp } from './helpers.js';
 
 const ctx = await setupApp();
@@ -621,6 +622,37 @@ describe('tenancy and scopes', () => {
     const readOnly = await createKey(ctx, A.id, ['courses:read']);
     const res = await put('SCOPE-1', baseDoc(), { key: readOnly.key });
     expect(res.statusCode).toBe(403);
+  });
+});
+
+describe('sync.repo is scoped by school', () => {
+  it("every statement with school B's id changes nothing of A's course", async () => {
+    const res = await put('REPO-TEN', baseDoc());
+    const id = res.json().course.id as string;
+    const url = `/api/v1/courses/${id}?include=lessons.content,paymentPlans`;
+    const before = (await get(url)).body;
+    const db = ctx.database.db;
+    const sectionIds = (await db.select({ id: sections.id }).from(sections).where(eq(sections.courseId, id))).map(
+      (r) => r.id,
+    );
+    const lessonIds = (await db.select({ id: lessons.id }).from(lessons).where(eq(lessons.courseId, id))).map(
+      (r) => r.id,
+    );
+    const [plan] = await db.select().from(paymentPlans).where(eq(paymentPlans.courseId, id));
+    await db.transaction(async (tx) => {
+      await syncRepo.lockExternalId(tx, B.id, 'REPO-TEN');
+      expect(await syncRepo.courseIdByExternalId(tx, B.id, 'REPO-TEN')).toBeUndefined();
+      await syncRepo.placeSection(tx, B.id, id, sectionIds[0]!, { title: 'taken', position: 9 });
+      await syncRepo.parkSectionTitles(tx, B.id, id, sectionIds);
+      await syncRepo.touchSections(tx, B.id, id, sectionIds);
+      await syncRepo.placeLesson(tx, B.id, id, lessonIds[0]!, { title: 'taken', sectionId: null, position: 9 });
+      await syncRepo.updatePlan(tx, B.id, id, plan!.id, { name: 'taken', currency: 'EUR', status: 'archived' });
+      await syncRepo.detachLessons(tx, B.id, id, sectionIds);
+      await syncRepo.deleteLessons(tx, B.id, id, lessonIds);
+      await syncRepo.deleteSections(tx, B.id, id, sectionIds);
+    });
+    expect((await get(url)).body).toBe(before);
+    expect(await syncRepo.courseIdByExternalId(db, A.id, 'REPO-TEN')).toBe(id);
   });
 });
 
