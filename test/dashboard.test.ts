@@ -120,6 +120,11 @@ describe('serving /dashboard', () => {
     }
   });
 
+  it('is not part of the OpenAPI document', async () => {
+    const doc = (await call(ctx.app, 'GET', '/api/v1/openapi.json')).json();
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith('/dashboard'))).toEqual([]);
+  });
+
   it('finds its files from the package root, as `npm start` runs from dist/', () => {
     expect(DASHBOARD_DIR).toBe(path.join(PACKAGE_ROOT, 'public', 'dashboard'));
     expect(fs.existsSync(path.join(DASHBOARD_DIR, 'index.html'))).toBe(true);

@@ -84,8 +84,10 @@ export function mountDashboard(app: FastifyInstance, dir: string = DASHBOARD_DIR
 
   // Fixed bytes from memory: reloading the dashboard must not spend the address's request budget.
   const config = { auth: 'none', rateLimit: false } as const;
-  app.get('/dashboard', { config }, (request, reply) => send(request, reply, index));
-  app.get<{ Params: { '*': string } }>('/dashboard/*', { config }, (request, reply) => {
+  // Not API operations: kept out of the OpenAPI document.
+  const schema = { hide: true };
+  app.get('/dashboard', { schema, config }, (request, reply) => send(request, reply, index));
+  app.get<{ Params: { '*': string } }>('/dashboard/*', { schema, config }, (request, reply) => {
     const file = assets.get(request.params['*'] || 'index.html');
     if (!file) throw new AppError('not_found', 'No such dashboard file.');
     return send(request, reply, file);
