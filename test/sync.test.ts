@@ -361,6 +361,56 @@ describe('each kind of change, checked through GET', () => {
   });
 });
 
+describe('image URLs', () => {
+  const imageJobs = async () => {
+    const { rows } = await ctx.database.pool.query(
+      "SELECT j.key, j.payload FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id WHERE t.identifier = 'media.copy_image' AND j.payload->>'schoolId' = $1",
+      [A.id],
+    );
+    return new Map((rows as { key: string; payload: { url: string } }[]).map((r) => [r.key, r.payload.url]));
+  };
+
+  it('are stored as sent and queued for copying only when new or changed', async () => {
+    const doc = {
+      title: 'Pictures',
+      thumbnailUrl: 'https://img.example.com/cover.png',
+      sections: [
+        {
+          externalId: 'p1',
+          title: 'P',
+          posterImageUrl: 'https://img.example.com/poster.png',
+          lessons: [{ externalId: 'pl1', title: 'L', thumbnailUrl: 'https://img.example.com/thumb.png' }],
+        },
+      ],
+    };
+    const res = await put('IMG-SYNC', doc);
+    expect(res.statusCode).toBe(201);
+    const course = (await get(`/api/v1/courses/${res.json().course.id}`)).json();
+    expect(course).toMatchObject({ thumbnailUrl: 'https://img.example.com/cover.png', featuredImage: null });
+    const section = course.sections[0];
+    const lessonRow = section.lessons[0];
+    expect(section.posterImageUrl).toBe('https://img.example.com/poster.png');
+    expect(lessonRow).toMatchObject({ thumbnailUrl: 'https://img.example.com/thumb.png', thumbnailMediaId: null });
+    const jobs = await imageJobs();
+    expect(jobs.get(`image:course:${course.id}`)).toBe('https://img.example.com/cover.png');
+    expect(jobs.get(`image:section:${section.id}`)).toBe('https://img.example.com/poster.png');
+    expect(jobs.get(`image:lesson:${lessonRow.id}`)).toBe('https://img.example.com/thumb.png');
+
+    // Unchanged URLs queue nothing; a changed one queues its new URL.
+    await ctx.database.pool.query(
+      "DELETE FROM graphile_worker._private_jobs j USING graphile_worker._private_tasks t WHERE t.id = j.task_id AND t.identifier = 'media.copy_image'",
+    );
+    expect((await put('IMG-SYNC', doc)).json().changes.updated.count).toBe(0);
+    expect((await imageJobs()).size).toBe(0);
+    const moved = structuredClone(doc);
+    moved.sections[0]!.lessons[0]!.thumbnailUrl = 'https://img.example.com/thumb-2.png';
+    expect((await put('IMG-SYNC', moved)).json().changes.updated.count).toBe(1);
+    expect([...(await imageJobs()).entries()]).toEqual([
+      [`image:lesson:${lessonRow.id}`, 'https://img.example.com/thumb-2.png'],
+    ]);
+  });
+});
+
 describe('dry run', () => {
   it('answers the changes a real run makes and writes nothing', async () => {
     const events = await eventsCount(A.id);

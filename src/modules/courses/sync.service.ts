@@ -772,6 +772,12 @@ export function createCourseSyncService({ db, schools, categories, media, course
           else if (cp.updated.has(id)) record('payment_plan.updated', json);
           else if (cp.archived.has(id)) record('payment_plan.archived', json);
         }
+      // Image URLs that are new or changed are copied into media in the background (API.md §2).
+      await courses.queueImageCopies(
+        tx,
+        schoolId,
+        imageCopies.map((c) => ({ target: { type: c.type, id: c.id }, url: c.url })),
+      );
       await events.recordMany(tx, [...courseEvents, ...recorded]);
     }
     return { courseId, created, log, imageCopies };
