@@ -248,7 +248,12 @@ describe('GET /me/courses/{courseId}', () => {
     const body = res.json();
     expect(body).toMatchObject({ object: 'learner_course', id: c.id, enrolled: true, enrollmentId: enrollment.id });
     expect(body.sections.map((x: { title: string }) => x.title)).toEqual(['Basics']);
-    const lessons = body.sections[0].lessons as { title: string; locked: boolean; unlocksAt: string | null }[];
+    const lessons = body.sections[0].lessons as {
+      title: string;
+      locked: boolean;
+      unlocksAt: string | null;
+      completed: boolean;
+    }[];
     expect(lessons.map((l) => l.title)).toEqual(['Intro', 'Next', 'Later']);
     expect(lessons.map((l) => [l.locked, l.completed])).toEqual([
       [false, false],
