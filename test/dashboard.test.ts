@@ -266,6 +266,46 @@ describe.skipIf(!HAS_CHROMIUM && !REQUIRED)('the dashboard in Chromium', () => {
     expect(keyRes.status).toBe(401);
   });
 
+  it('creates a full-access key and revokes it with the keyboard alone', async () => {
+    await page.goto('/dashboard#/keys');
+    await page.getByRole('heading', { level: 1, name: 'API keys' }).waitFor();
+    const focused = () =>
+      page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null;
+        return el?.getAttribute('name') ?? el?.tagName.toLowerCase() ?? '';
+      });
+    // Navigation puts the focus on the page's heading.
+    expect(await focused()).toBe('h1');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('name');
+    await page.keyboard.type('Keyboard key');
+    await page.keyboard.press('Tab'); // description
+    await page.keyboard.press('Tab'); // full access
+    expect(await focused()).toBe('all');
+    await page.keyboard.press('Space'); // the per-area selects are now disabled and skipped
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('expiresInDays');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Create key');
+    await page.keyboard.press('Enter');
+    await page.getByLabel('API key').waitFor();
+    const fullKey = await page.getByLabel('API key').inputValue();
+    expect((await fetch(`${base}/api/v1/students`, { headers: { authorization: `Bearer ${fullKey}` } })).status).toBe(
+      200,
+    );
+
+    // Revoke: Tab on (through the form and the list) to the key's Revoke button, Enter, confirm.
+    const label = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+    for (let i = 0; i < 40 && (await label()) !== 'Revoke Keyboard key'; i++) await page.keyboard.press('Tab');
+    expect(await label()).toBe('Revoke Keyboard key');
+    page.once('dialog', (d) => void d.accept());
+    await page.keyboard.press('Enter');
+    await poll(() => page.getByRole('row', { name: /Keyboard key/ }).textContent()).toContain('revoked');
+    expect((await fetch(`${base}/api/v1/students`, { headers: { authorization: `Bearer ${fullKey}` } })).status).toBe(
+      401,
+    );
+  });
+
   it('opens a course outline: sections and lessons in order with their types', async () => {
     await page.getByRole('link', { name: 'Courses' }).click();
     await page.getByLabel('Search titles').fill('rust');
