@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import bidiModule from 'bidi-js';
 import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
@@ -301,7 +302,12 @@ export async function renderCertificatePdf(c: CertificateContent): Promise<Buffe
   const footer = (text: string, size: number, y: number, color: string) =>
     drawBlock(
       doc,
-      fitText(doc, text, { weight: 'regular', size, minSize: 6, maxWidth: width - 2 * (qrSize + 90), maxLines: 2 }, fonts),
+      fitText(
+        doc,
+        text,
+        { weight: 'regular', size, minSize: 6, maxWidth: width - 2 * (qrSize + 90), maxLines: 2 },
+        fonts,
+      ),
       y,
       color,
       width,
@@ -311,4 +317,55 @@ export async function renderCertificatePdf(c: CertificateContent): Promise<Buffe
   await yieldToLoop();
   doc.end();
   return done;
+}
+
+type Pending = { resolve: (pdf: Uint8Array) => void; reject: (err: Error) => void };
+let worker: { thread: Worker; pending: Map<number, Pending> } | undefined;
+let nextId = 0;
+
+/** The rendering thread, started on first use; run from TypeScript sources (tests, tsx) it loads tsx first. */
+function renderer() {
+  if (worker) return worker;
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = new URL(`./certificate-pdf.worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
+  const thread = fromSource
+    ? new Worker(
+        `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); });`,
+        { eval: true },
+      )
+    : new Worker(entry);
+  // Idle, it does not keep the process alive.
+  thread.unref();
+  const current = { thread, pending: new Map<number, Pending>() };
+  thread.on('message', (m: { id: number; pdf?: Uint8Array; error?: string }) => {
+    const waiting = current.pending.get(m.id);
+    current.pending.delete(m.id);
+    if (m.pdf) waiting?.resolve(m.pdf);
+    else waiting?.reject(new Error(`certificate rendering failed: ${m.error}`));
+  });
+  const fail = (err: Error) => {
+    if (worker === current) worker = undefined;
+    for (const waiting of current.pending.values()) waiting.reject(err);
+    current.pending.clear();
+  };
+  thread.on('error', fail);
+  thread.on('exit', (code) => fail(new Error(`the certificate renderer stopped (exit code ${code})`)));
+  worker = current;
+  return current;
+}
+
+/**
+ * `renderCertificatePdf` on a worker thread, so a request's layout and font subsetting never
+ * hold the event loop; a crashed thread is replaced on the next call.
+ */
+export function renderOffThread(content: CertificateContent): Promise<Uint8Array> {
+  const { thread, pending } = renderer();
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    if (pending.size === 1) thread.ref();
+    thread.postMessage({ id, content });
+  }).finally(() => {
+    if (pending.size === 0) thread.unref();
+  }) as Promise<Uint8Array>;
 }

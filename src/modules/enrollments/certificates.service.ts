@@ -7,7 +7,7 @@ import type { CourseService } from '../courses/courses.service.js';
 import { type CredentialService, STATUS_LIST_SIZE } from '../credentials/credentials.service.js';
 import type { EventService } from '../events/events.service.js';
 import type { UserService } from '../users/users.service.js';
-import { renderCertificatePdf } from './certificate-pdf.js';
+import { renderOffThread } from './certificate-pdf.js';
 import * as repo from './certificates.repo.js';
 
 type Deps = {
@@ -119,7 +119,7 @@ export function createCertificateService({ db, publicUrl, credentials, users, co
     /** A one-page landscape A4 PDF in the fonts of every script on it, with a QR code of `verifyUrl`. */
     async pdf(schoolId: string, id: string): Promise<Uint8Array> {
       const row = await find(schoolId, id);
-      return renderCertificatePdf({
+      return renderOffThread({
         schoolName: row.schoolName,
         studentName: row.studentName,
         courseTitle: row.courseTitle,
