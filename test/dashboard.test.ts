@@ -382,6 +382,9 @@ describe.skipIf(!HAS_CHROMIUM && !REQUIRED)('the dashboard in Chromium', () => {
     await secretField.waitFor();
     const secret = await secretField.inputValue();
     expect(secret).toMatch(/^whsec_/);
+    // The form is back to its defaults: all events, the picker off.
+    expect(await page.getByLabel('All events (*)').isChecked()).toBe(true);
+    expect(await page.getByLabel('Only these events').isDisabled()).toBe(true);
     const hooks = (await call(ctx.app, 'GET', '/api/v1/webhooks', { key })).json();
     expect(hooks.data).toHaveLength(1);
     expect(hooks.data[0]).toMatchObject({ url: receiver.url, events: ['*'], description: 'Local receiver' });

@@ -11,7 +11,8 @@ export function h(tag, attrs = {}, ...children) {
     if (value === undefined || value === null || value === false) continue;
     if (name.startsWith('on') && typeof value === 'function') el.addEventListener(name.slice(2), value);
     else if (name === 'value') el.value = value;
-    else if (name === 'checked') el.checked = Boolean(value);
+    // defaultChecked too, so form.reset() returns to it.
+    else if (name === 'checked') el.checked = el.defaultChecked = Boolean(value);
     else if (name === 'selected') el.selected = Boolean(value);
     else el.setAttribute(name, value === true ? '' : String(value));
   }
