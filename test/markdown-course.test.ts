@@ -107,22 +107,24 @@ describe('the example course', () => {
 
   it('renders from the exported form (rich-text documents) to the same file', () => {
     // The export holds the documents the server made from the Markdown.
-    const doc = structuredClone(parseMarkdownCourse(example)) as Record<string, any>;
-    const asExported = (o: Record<string, any>) => {
+    type Part = Record<string, unknown> & { sections?: Part[]; lessons?: Part[] };
+    const doc = structuredClone(parseMarkdownCourse(example)) as Part;
+    const asExported = (o: Part) => {
       for (const [md, field] of [
         ['contentMarkdown', 'content'],
         ['descriptionMarkdown', 'description'],
       ] as const) {
-        if (typeof o[md] === 'string') {
-          o[field] = parseMarkdown(o[md], md);
+        const text = o[md];
+        if (typeof text === 'string') {
+          o[field] = parseMarkdown(text, md);
           delete o[md];
         }
       }
     };
     asExported(doc);
-    for (const s of doc.sections) {
+    for (const s of doc.sections ?? []) {
       asExported(s);
-      s.lessons.forEach(asExported);
+      s.lessons?.forEach(asExported);
     }
     expect(renderMarkdownCourse(doc as never, richTextCodec)).toBe(example);
   });

@@ -1,5 +1,6 @@
 /**
- * `syllabus import <file.md|folder>`: each Markdown course file through the declarative sync.
+ * `syllabus import <file.md|file.json|folder>`: each Markdown course file (or JSON document, as
+ * `syllabus export --format json` writes it) through the declarative sync.
  *
  * Every file is read and checked first; if any file has a problem, nothing is synced at all (the
  * problems are listed with file and line). Then each file is synced in its own transaction, one
@@ -15,7 +16,7 @@ import {
   type ParsedMarkdownCourse,
   readMarkdownCourse,
 } from '../modules/courses/markdown-course.js';
-import type { Changes } from '../modules/courses/sync.schemas.js';
+import { type Changes, type CourseDocumentInput, CourseDocumentSchema } from '../modules/courses/sync.schemas.js';
 import { type SyncAnswer, SyncFailure, type Target, UsageError } from './target.js';
 
 /** Larger files are refused before they are read (a course of 1,000 lessons of 200 KB is far less). */
@@ -33,7 +34,10 @@ const synced = (r: FileResult): r is Synced => r.status !== 'failed' && r.status
 
 export type ImportOutput = { json: unknown; text: string; exitCode: number };
 
-/** The .md files of a folder (recursively, sorted; README.md, dot folders and node_modules left out), or the one file. */
+/**
+ * The .md files of a folder (recursively, sorted; README.md, dot folders and node_modules left
+ * out), or the one file (.md, or .json for a JSON document).
+ */
 export async function courseFiles(target: string): Promise<string[]> {
   let stat: Awaited<ReturnType<typeof fs.stat>>;
   try {
@@ -70,7 +74,7 @@ async function readAll(files: string[]): Promise<{ parsed: Parsed[]; failed: Fil
         file,
         externalId: null,
         status: 'failed',
-        error: { code, message: problems.map((p) => `${file}:${p.line}: ${p.message}`).join('\n'), problems },
+        error: { code, message: problems.map((p) => `${at(file, p.line)}: ${p.message}`).join('\n'), problems },
       });
     const size = (await fs.stat(file)).size;
     if (size > MAX_FILE_BYTES) {
@@ -78,7 +82,8 @@ async function readAll(files: string[]): Promise<{ parsed: Parsed[]; failed: Fil
       continue;
     }
     try {
-      const course = readMarkdownCourse(await fs.readFile(file, 'utf8'), { fileName: file });
+      const text = await fs.readFile(file, 'utf8');
+      const course = /\.json$/i.test(file) ? readJsonCourse(text, file) : readMarkdownCourse(text, { fileName: file });
       const externalId = course.document.externalId as string;
       const other = byExternalId.get(externalId);
       if (other) {
@@ -95,6 +100,34 @@ async function readAll(files: string[]): Promise<{ parsed: Parsed[]; failed: Fil
   return { parsed, failed };
 }
 
+/** `file:line`, or the file alone where there is no line (JSON documents). */
+const at = (file: string, line: number) => (line > 0 ? `${file}:${line}` : file);
+
+/**
+ * A JSON course document (as `syllabus export --format json` writes it), checked like a Markdown
+ * file; its problems name document paths (line 0: none).
+ */
+function readJsonCourse(text: string, file: string): ParsedMarkdownCourse {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (e) {
+    throw new MarkdownCourseError(file, [{ line: 0, message: `Not JSON: ${(e as Error).message}` }]);
+  }
+  const checked = CourseDocumentSchema.safeParse(document);
+  const problems = checked.success
+    ? []
+    : checked.error.issues.map((i) => {
+        const p = i.path.map(String).join('.');
+        return { line: 0, message: `${describePath(p)}: ${i.message}` };
+      });
+  const externalId = (document as { externalId?: unknown } | null)?.externalId;
+  if (typeof externalId !== 'string' || externalId.trim() === '')
+    problems.push({ line: 0, message: 'The document needs an externalId: the course is synced by it.' });
+  if (problems.length) throw new MarkdownCourseError(file, problems);
+  return { document: document as CourseDocumentInput, lineOf: () => 0 };
+}
+
 /** A refusal, its details placed on the lines they come from. */
 function failureOf(p: Parsed, e: unknown): FileResult {
   if (!(e instanceof SyncFailure)) throw e;
@@ -104,7 +137,7 @@ function failureOf(p: Parsed, e: unknown): FileResult {
         message: d.path ? `${describePath(d.path)}: ${d.message}` : d.message,
       }))
     : [{ line: 1, message: e.message }];
-  const message = problems.map((x) => `${p.file}:${x.line}: ${x.message}`).join('\n');
+  const message = problems.map((x) => `${at(p.file, x.line)}: ${x.message}`).join('\n');
   return { file: p.file, externalId: p.externalId, status: 'failed', error: { code: e.code, message, problems } };
 }
 

@@ -22,7 +22,7 @@ Usage:
   syllabus school create --name NAME [--owner-email EMAIL] [--owner-password PASSWORD] [--json]
                                        (owner email defaults to owner@example.com; password generated when omitted)
   syllabus key create --school SCHOOL_ID [--name NAME] [--permissions '*,courses:read'] [--json]
-  syllabus import FILE.md|FOLDER [--dry-run] [--json] (--url URL --key KEY | --school SCHOOL_ID)
+  syllabus import FILE.md|FILE.json|FOLDER [--dry-run] [--json] (--url URL --key KEY | --school SCHOOL_ID)
                                        sync Markdown course files (docs/markdown-courses.md); --dry-run
                                        prints the changes and writes nothing
   syllabus export COURSE_ID|EXTERNAL_ID [--format md|json] [--out FILE] (--url URL --key KEY | --school SCHOOL_ID)
