@@ -7,7 +7,7 @@ import { countJobs } from '../src/jobs/queue.repo.js';
 import { startWorkers } from '../src/jobs/runner.js';
 import { call, type TestContext } from './helpers.js';
 
-/** Starts workers on the app's queue for the rest of the file. */
+/** Starts workers on the app's queue for the rest of the file (call it at the top level, after setupApp). */
 export async function runWorkers(ctx: TestContext, concurrency = 2) {
   const workers = await startWorkers({
     database: ctx.database,

@@ -1,0 +1,91 @@
+/**
+ * Abandoned uploads (a presigned link that expired unused) give their reservation back through a
+ * scheduled job, media.expire_uploads, for every school at once — no longer inside a school's
+ * next presign. The quota ignores abandoned uploads even before the job has run.
+ */
+import { describe, expect, it } from 'vitest';
+import { enqueue, TASKS } from '../src/jobs/queue.js';
+import { SCHEDULES } from '../src/jobs/schedules.js';
+import { call, createSchool, setupApp } from './helpers.js';
+import { queueDrained, runWorkers } from './jobs-helpers.js';
+
+const ctx = await setupApp({ env: { MAX_UPLOAD_BYTES: '1000', MEDIA_QUOTA_BYTES: '1000' } });
+const A = await createSchool(ctx);
+const B = await createSchool(ctx);
+await runWorkers(ctx);
+
+const presign = (key: string, size: number) =>
+  call(ctx.app, 'POST', '/api/v1/media/presigned', {
+    key,
+    body: { fileName: 'f.pdf', mimeType: 'application/pdf', size },
+  });
+const media = async (key: string, id: string) =>
+  (await call(ctx.app, 'GET', `/api/v1/media/${id}`, { key })).json() as { status: string; failureReason: string };
+/** Moves the upload link's expiry into the past, as if its 15 minutes (and the grace) were over. */
+const expireLink = (id: string, minutesAgo: number) =>
+  ctx.database.pool.query(`UPDATE media SET upload_expires_at = now() - make_interval(mins => $2::int) WHERE id = $1`, [
+    id,
+    minutesAgo,
+  ]);
+
+describe('abandoned-upload expiry', () => {
+  it('is a schedule of its own, every 15 minutes', () => {
+    expect(SCHEDULES).toContainEqual({ task: TASKS.expireUploads, match: '*/15 * * * *' });
+  });
+
+  it('the quota ignores an abandoned upload at once; presign expires nothing itself', async () => {
+    const first = await presign(A.key, 1000);
+    expect(first.statusCode).toBe(201);
+    // While the link lives, the reservation holds the whole quota.
+    expect((await presign(A.key, 1000)).json().details[0].code).toBe('quota_exceeded');
+    await expireLink(first.json().mediaId, 2);
+    const second = await presign(A.key, 1000);
+    expect(second.statusCode).toBe(201);
+    // The abandoned row itself is left to the job.
+    expect((await media(A.key, first.json().mediaId)).status).toBe('pending');
+    await expireLink(second.json().mediaId, 2);
+  });
+
+  it('the job expires every school’s abandoned uploads and nothing else', async () => {
+    const a = (await presign(A.key, 10)).json().mediaId as string;
+    const b = (await presign(B.key, 10)).json().mediaId as string;
+    const fresh = (await presign(B.key, 10)).json().mediaId as string;
+    const inGrace = (await presign(B.key, 10)).json().mediaId as string;
+    await expireLink(a, 2);
+    await expireLink(b, 2);
+    // Expired less than the minute's grace ago: the client may still be uploading.
+    await ctx.database.pool.query(`UPDATE media SET upload_expires_at = now() - interval '10 seconds' WHERE id = $1`, [
+      inGrace,
+    ]);
+
+    await enqueue(ctx.database.db, { task: TASKS.expireUploads, payload: {} });
+    await queueDrained(ctx, TASKS.expireUploads);
+
+    for (const [key, id] of [
+      [A.key, a],
+      [B.key, b],
+    ] as const) {
+      expect(await media(key, id)).toMatchObject({
+        status: 'failed',
+        failureReason: 'The upload link expired before the upload was completed.',
+      });
+    }
+    expect((await media(B.key, fresh)).status).toBe('pending');
+    expect((await media(B.key, inGrace)).status).toBe('pending');
+    // The earlier test's two abandoned links went too.
+    const { rows } = await ctx.database.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM media WHERE status = 'pending' AND upload_expires_at < now() - interval '1 minute'`,
+    );
+    expect(rows[0]!.n).toBe(0);
+  });
+
+  it('an expired link can no longer be completed or used', async () => {
+    const id = (await presign(A.key, 10)).json().mediaId as string;
+    await expireLink(id, 2);
+    await enqueue(ctx.database.db, { task: TASKS.expireUploads, payload: {} });
+    await queueDrained(ctx, TASKS.expireUploads);
+    expect((await media(A.key, id)).status).toBe('failed');
+    // A failed media frees its bytes from the quota: a full-size reservation fits again.
+    expect((await presign(A.key, 990)).statusCode).toBe(201);
+  });
+});
