@@ -461,6 +461,15 @@ describe.skipIf(!HAS_CHROMIUM && !REQUIRED)('the dashboard in Chromium', () => {
     });
   });
 
+  it('logs out: the session ends and the login form is back', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Log in to your school' }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Dashboard' }).isVisible()).toBe(false);
+    expect((await context.cookies()).map((c) => c.name)).not.toContain('syllabus_session');
+    await page.goto('/dashboard#/keys');
+    await page.getByRole('heading', { level: 1, name: 'Log in to your school' }).waitFor();
+  });
+
   it('with an https PUBLIC_URL the session is a __Host- cookie, which Chromium keeps over http on loopback', async () => {
     // Chromium counts 127.0.0.1 and localhost as secure origins: a Secure cookie set over plain
     // http there is kept. Any other plain-http host would drop it (serve such a host over https).
