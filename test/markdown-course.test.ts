@@ -130,6 +130,33 @@ describe('the example course', () => {
   });
 });
 
+describe('docs/markdown-courses.md', () => {
+  it('its examples parse as it says', () => {
+    const docs = fs.readFileSync(path.resolve(import.meta.dirname, '../docs/markdown-courses.md'), 'utf8');
+    const blocks = [...docs.matchAll(/```(text|markdown)\n([\s\S]*?)```/g)].map((m) => m[2] as string);
+    const [file, video, quiz, pinned] = blocks;
+    expect(parseMarkdownCourse(file as string)).toMatchObject({
+      title: 'Git for Writers',
+      descriptionMarkdown: 'The course description.',
+      sections: [{ title: 'A section', lessons: [{ title: 'A lesson', contentMarkdown: "The lesson's text." }] }],
+    });
+    const front = 'title: T\nexternalId: git-for-writers';
+    const doc = parseMarkdownCourse(course(`## Getting started\n\n${video}\n${quiz}`, front));
+    expect(doc.sections?.[0]?.lessons).toMatchObject([
+      { externalId: 'git-for-writers/getting-started/why-git', type: 'video', duration: 300, isPreview: true },
+      {
+        type: 'quiz',
+        content: { passingScore: 50, questions: [{ options: [{ correct: true }, { correct: false }] }, {}] },
+      },
+    ]);
+    // The renamed lesson keeps the id it had.
+    const renamed = parseMarkdownCourse(course(`## Getting started\n\n${pinned}`, front));
+    expect(renamed.sections?.[0]?.lessons).toMatchObject([
+      { title: 'Why use Git at all?', externalId: 'git-for-writers/getting-started/why-git' },
+    ]);
+  });
+});
+
 describe('parsing', () => {
   it('reads front matter fields, pricing shortcuts and plans', () => {
     const free = parseMarkdownCourse(course('', 'title: T\nexternalId: t\nisFree: true\nprivacy: unlisted'));
