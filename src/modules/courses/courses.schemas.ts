@@ -95,7 +95,8 @@ export const lessonFields = {
   completion: CompletionSchema,
   instructorId: id.nullable(),
   thumbnailUrl: HttpUrl.nullable().meta({
-    description: 'An image URL: the server fetches it and keeps a copy (thumbnailMediaId).',
+    description:
+      'An image URL, stored as sent. The server copies it into media in the background: thumbnailMediaId is set when the copy is ready (event media.ready); an unreachable or invalid image never fails the write — it is recorded as a media.failed event.',
   }),
   removeThumbnail: z.literal(true),
   externalId: externalId.nullable(),
@@ -151,7 +152,10 @@ export const sectionFields = {
   descriptionMarkdown: markdown,
   position,
   order: position,
-  posterImageUrl: HttpUrl.nullable(),
+  posterImageUrl: HttpUrl.nullable().meta({
+    description:
+      'An image URL, stored as sent. The server copies it into media in the background: posterMediaId is set when the copy is ready (event media.ready); an unreachable or invalid image never fails the write — it is recorded as a media.failed event.',
+  }),
   status: z.enum(['draft', 'published']),
   drip: DripSchema,
   prerequisites: z.array(id).max(100),
@@ -257,7 +261,8 @@ export const courseFields = {
   descriptionMarkdown: markdown,
   shortDescription: z.string().max(500).nullable(),
   thumbnailUrl: HttpUrl.nullable().meta({
-    description: 'An image URL: the server fetches it and keeps a copy as media (featuredImage).',
+    description:
+      'An image URL, stored as sent. The server copies it into media in the background: featuredImage is set when the copy is ready (event media.ready); an unreachable or invalid image never fails the write — it is recorded as a media.failed event. A new URL clears featuredImage until its copy is ready; featuredImage sent in the same request wins.',
   }),
   featuredImage: z
     .strictObject({ mediaId: id })
@@ -460,7 +465,10 @@ export const LessonSchema = z
     completion: z.record(z.string(), z.unknown()),
     instructorId: z.string().nullable(),
     thumbnailUrl: z.string().nullable(),
-    thumbnailMediaId: z.string().nullable().meta({ description: 'The stored copy of thumbnailUrl.' }),
+    thumbnailMediaId: z
+      .string()
+      .nullable()
+      .meta({ description: 'The stored copy of thumbnailUrl; null until the background copy is ready.' }),
     externalId: z.string().nullable(),
     content: z
       .record(z.string(), z.unknown())
@@ -482,7 +490,10 @@ export const SectionSchema = z
     descriptionHtml: z.string().nullable(),
     position: z.number().int(),
     posterImageUrl: z.string().nullable(),
-    posterMediaId: z.string().nullable().meta({ description: 'The stored copy of posterImageUrl.' }),
+    posterMediaId: z
+      .string()
+      .nullable()
+      .meta({ description: 'The stored copy of posterImageUrl; null until the background copy is ready.' }),
     status: z.string(),
     drip: z.record(z.string(), z.unknown()),
     prerequisites: z.array(z.string()),
