@@ -655,6 +655,43 @@ describe('concurrency', () => {
   });
 });
 
+describe('concurrent updates', () => {
+  it('syncs of one existing course run one after the other: the result is exactly one of the documents', async () => {
+    expect((await put('RACE-2', baseDoc())).statusCode).toBe(201);
+    const base = await listen(ctx.app);
+    const send = (doc: Doc) =>
+      fetch(`${base}/api/v1/courses/by-external-id/RACE-2`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${A.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(doc),
+      });
+    // One moves every lesson into a new section, the other deletes a section: interleaved, they would clash.
+    const one = {
+      ...baseDoc(),
+      title: 'One',
+      sections: [
+        {
+          externalId: 'all',
+          title: 'All',
+          lessons: [lesson('l3', 'Check'), lesson('l2', 'Video'), lesson('l1', 'Hello'), lesson('u1', 'Bonus')],
+        },
+      ],
+      unsectionedLessons: [],
+    };
+    const two = { ...baseDoc(), title: 'Two', sections: [(baseDoc().sections as Doc[])[0]] };
+    const results = await Promise.all([send(one), send(two), send(one), send(two)]);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const id = (await ctx.services.courseSync.findIdByExternalId(A.id, 'RACE-2'))!;
+    const stored = (await get(`/api/v1/courses/${id}`)).json();
+    const expected = stored.title === 'One' ? one : two;
+    // The stored course is that document entirely: syncing it again changes nothing.
+    const again = await put('RACE-2', expected);
+    expect(
+      again.json().changes.created.count + again.json().changes.updated.count + again.json().changes.deleted.count,
+    ).toBe(0);
+  });
+});
+
 describe('tenancy and scopes', () => {
   it("school B's PUT of the same externalId creates B's own course and never touches A's", async () => {
     const a = await put('TEN-1', baseDoc());
