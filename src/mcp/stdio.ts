@@ -9,6 +9,7 @@ import { openDatabase } from '../db/open.js';
 import { injectRest } from '../http/mcp-route.js';
 import { operations } from '../operations/index.js';
 import { VERSION } from '../paths.js';
+import { LEARNER_TOKEN_PREFIX } from '../plugins/auth.js';
 import { createServices } from '../services.js';
 import { createMcpServer } from './server.js';
 
@@ -24,10 +25,15 @@ export async function serveMcpOverStdio(): Promise<void> {
     await database.shutdown();
   };
   try {
-    const principal = await services.auth.authenticateKey(config.cliApiKey);
+    // A learner token (slt_…) gets that student's /me tools, as over HTTP.
+    const learner = config.cliApiKey.startsWith(LEARNER_TOKEN_PREFIX);
+    const principal = learner
+      ? await services.learnerTokens.authenticate(config.cliApiKey)
+      : await services.auth.authenticateKey(config.cliApiKey);
     const server = createMcpServer({
       operations,
       permissions: principal.permissions,
+      caller: learner ? 'learner' : 'key',
       callRest: injectRest(app, { authorization: `Bearer ${config.cliApiKey}` }),
       version: VERSION,
     });
