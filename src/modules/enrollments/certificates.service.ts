@@ -140,11 +140,6 @@ export function createCertificateService({ db, publicUrl, credentials, users, co
       return (await openBadge(await findByCode(code))).jwt;
     },
 
-    /** The credential as JSON, unsigned (tests, docs): what the JWT's payload carries. */
-    async credentialJson(schoolId: string, id: string) {
-      return (await openBadge(await find(schoolId, id))).credential;
-    },
-
     /**
      * Revokes for good: a second revoke is `409 conflict` (the first reason and time stay). The
      * event is recorded in the same transaction; the enrollment gets no new certificate.
