@@ -252,6 +252,7 @@ describe('the check itself', () => {
         export const o = { d: (db, schoolId) => db.execute(sql\`SELECT \${schoolId}\`), e: (x) => x + 1 };
         const p = (db) => db.select().from(t).where(eq(t.schoolId, sql.placeholder('schoolId'))).prepare('p');
         const q = (db, schoolId) => db.delete(t).where(eq(t.id, 1));
+        const r = (db) => db.execute<{ n: number }>(sql\`SELECT 1\`);
       `),
     ).toEqual([
       { name: 'a', scoped: true, statement: true },
@@ -261,6 +262,7 @@ describe('the check itself', () => {
       { name: 'o.e', scoped: false, statement: false },
       { name: 'p', scoped: true, statement: true },
       { name: 'q', scoped: false, statement: true },
+      { name: 'r', scoped: false, statement: true },
     ]);
   });
 
