@@ -98,3 +98,44 @@ describe('emailVisibility', () => {
     expect([narrow('usr_1'), narrow('usr_2')]).toEqual([true, false]);
   });
 });
+
+describe('webhooks: subscribing to events that carry emails needs students:read', async () => {
+  const url = 'https://hooks.example.com/in';
+
+  it('a webhooks:write key without students:read cannot subscribe to *, student.* or community.member.added', async () => {
+    const key = (await createKey(ctx, A.id, ['webhooks:write', 'webhooks:read'])).key;
+    for (const events of [['*'], ['student.created'], ['course.created', 'community.member.added']]) {
+      const res = await call(ctx.app, 'POST', '/api/v1/webhooks', { key, body: { url, events } });
+      expect(res.statusCode).toBe(403);
+      expect(res.json()).toMatchObject({ error: 'forbidden', details: [{ code: 'missing_scope' }] });
+      expect(res.json().message).toContain('students:read');
+    }
+    const list = await call(ctx.app, 'GET', '/api/v1/webhooks', { key });
+    expect(list.json().data).toEqual([]);
+  });
+
+  it('other event types need only webhooks:write; a PATCH to an email-carrying type needs students:read', async () => {
+    const key = (await createKey(ctx, A.id, ['webhooks:write'])).key;
+    const created = await call(ctx.app, 'POST', '/api/v1/webhooks', { key, body: { url, events: ['course.created'] } });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().id;
+    const patched = await call(ctx.app, 'PATCH', `/api/v1/webhooks/${id}`, {
+      key,
+      body: { events: ['student.updated'] },
+    });
+    expect(patched.statusCode).toBe(403);
+    const stored = await call(ctx.app, 'GET', `/api/v1/webhooks/${id}`, { key: A.key });
+    expect(stored.json().events).toEqual(['course.created']);
+  });
+
+  it('with students:read (or *) the same subscriptions are accepted', async () => {
+    const key = (await createKey(ctx, A.id, ['webhooks:write', 'students:read'])).key;
+    const res = await call(ctx.app, 'POST', '/api/v1/webhooks', { key, body: { url, events: ['*'] } });
+    expect(res.statusCode).toBe(201);
+    const owner = await call(ctx.app, 'POST', '/api/v1/webhooks', {
+      key: A.key,
+      body: { url, events: ['student.created'] },
+    });
+    expect(owner.statusCode).toBe(201);
+  });
+});

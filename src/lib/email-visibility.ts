@@ -1,5 +1,5 @@
 import type { Principal } from './principal.js';
-import { scopeGrants } from './scopes.js';
+import { assertScope, scopeGrants } from './scopes.js';
 
 /**
  * Users' emails are student data (issue 11): a response that embeds users shows an email only to
@@ -33,4 +33,22 @@ export function withoutEmails<E extends { data: EventData }>(event: E): E {
       ...(previousAttributes ? { previousAttributes: hide(previousAttributes) } : {}),
     },
   };
+}
+
+/** Event types whose object carries an email at its top level (a student, a community member). */
+const TYPES_WITH_EMAILS = new Set([
+  '*',
+  'student.created',
+  'student.updated',
+  'student.deleted',
+  'community.member.added',
+]);
+
+/**
+ * Webhook deliveries carry events as recorded, emails included; so subscribing an endpoint to an
+ * event type that carries emails (or to `*`) needs `students:read` as well as `webhooks:write`.
+ */
+export function assertMaySubscribe(principal: Principal, events: readonly string[] | undefined): void {
+  if (!events?.some((type) => TYPES_WITH_EMAILS.has(type))) return;
+  assertScope(principal.permissions, 'students:read', 'student and community member events carry emails');
 }

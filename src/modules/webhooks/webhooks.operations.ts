@@ -1,3 +1,4 @@
+import { assertMaySubscribe } from '../../lib/email-visibility.js';
 import { defineOperation } from '../../operations/operation.js';
 import { EventSchema } from '../events/events.schemas.js';
 import {
@@ -32,6 +33,7 @@ export const webhookOperations = [
     responses: { 201: WebhookWithSecretSchema },
     replayable: false,
     async run({ principal, services }, { body }) {
+      assertMaySubscribe(principal, body.events);
       const { data, etag } = await services.webhooks.create(principal.schoolId, body);
       return { status: 201, body: data, etag, location: `/webhooks/${data.id}` };
     },
@@ -74,6 +76,7 @@ export const webhookOperations = [
     body: UpdateWebhookSchema,
     responses: { 200: WebhookSchema },
     async run({ principal, services, ifMatch }, { params, body }) {
+      assertMaySubscribe(principal, body.events);
       const { data, etag } = await services.webhooks.update(principal.schoolId, params.id, body, ifMatch);
       return { body: data, etag };
     },

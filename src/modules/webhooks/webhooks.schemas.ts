@@ -14,7 +14,10 @@ const fields = {
     .array(SubscriptionSchema)
     .min(1)
     .max(EVENT_TYPES.length + 1)
-    .meta({ description: 'Event types to receive, or `["*"]` for all.' }),
+    .meta({
+      description:
+        'Event types to receive, or `["*"]` for all. `*`, `student.*` and `community.member.added` carry emails: subscribing to them needs `students:read` too (else 403, `missing_scope`).',
+    }),
   description: z.string().trim().max(500).nullable(),
   enabled: z.boolean().meta({ description: 'Disabled endpoints receive nothing (set again to true to resume).' }),
 };
