@@ -87,11 +87,10 @@ async function runWorkers(): Promise<void> {
 type Output = { json: unknown; text: string; exitCode?: number; warnings?: string[] };
 
 async function run(argv: string[]): Promise<Output | undefined> {
-  let parsed: ReturnType<
-    typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>
-  >;
+  const parse = () => parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  let parsed: ReturnType<typeof parse>;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parse();
   } catch (e) {
     throw new UsageError(`${(e as Error).message}\n\n${USAGE}`);
   }
@@ -104,7 +103,7 @@ async function run(argv: string[]): Promise<Output | undefined> {
     if (!ref || extra.length > 0)
       throw new UsageError(
         verb === 'import'
-          ? 'Usage: syllabus import FILE.md|FOLDER [--dry-run] [--json] …'
+          ? 'Usage: syllabus import FILE.md|FILE.json|FOLDER [--dry-run] [--json] …'
           : 'Usage: syllabus export COURSE_ID|EXTERNAL_ID …',
       );
     const flags: TargetFlags = { school: values.school, url: values.url, key: values.key };
