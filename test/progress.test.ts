@@ -178,6 +178,25 @@ describe('completion rules', () => {
     expect(pass.json().quizAttempts.map((a: { score: number }) => a.score)).toEqual([50, 100]);
   });
 
+  it("a draft section's lessons do not count, so its students can reach 100 %", async () => {
+    const { enrollment, lessonIds, course } = await enrolled([{ title: 'Open' }]);
+    const draft = await call(ctx.app, 'POST', `/api/v1/courses/${course.id}/sections`, {
+      key: A.key,
+      body: { title: 'Coming soon', status: 'draft' },
+    });
+    expect(draft.statusCode).toBe(201);
+    const hidden = await call(ctx.app, 'POST', `/api/v1/courses/${course.id}/sections/${draft.json().id}/lessons`, {
+      key: A.key,
+      body: { title: 'Not yet' },
+    });
+    expect(hidden.statusCode).toBe(201);
+    const done = await progress(enrollment.id, { lessonId: lessonIds[0], completed: true });
+    expect(done.json().progress).toMatchObject({ percent: 100, completedLessons: 1, totalLessons: 1 });
+    const refused = await progress(enrollment.id, { lessonId: hidden.json().id, completed: true });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().details[0].path).toBe('lessonId');
+  });
+
   it('a draft lesson or a lesson of another course is refused', async () => {
     const { enrollment } = await enrolled([{ title: 'L' }]);
     const other = await enrolled([{ title: 'Other' }]);

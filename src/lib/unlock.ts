@@ -16,7 +16,14 @@ export type UnlockRule =
   | { type: 'date'; at: string };
 export type DripRule = { type: 'none' } | { type: 'days'; days: number } | { type: 'date'; date: string };
 
-export type CurriculumSection = { id: string; position: number; drip: DripRule; prerequisites: string[] };
+export type CurriculumSection = {
+  id: string;
+  position: number;
+  /** A draft section hides its lessons from learners, so they neither count nor lock (left out = published). */
+  status?: 'draft' | 'published';
+  drip: DripRule;
+  prerequisites: string[];
+};
 export type CurriculumLesson = {
   id: string;
   sectionId: string | null;
@@ -29,11 +36,15 @@ export type LessonState = { locked: boolean; unlocksAt: Date | null };
 
 const DAY_MS = 86_400_000;
 
-/** Published lessons in course order: sections by position (unsectioned lessons last), then lessons by position. */
+/**
+ * Published lessons of published sections (and unsectioned ones) in course order: sections by
+ * position (unsectioned lessons last), then lessons by position.
+ */
 export function courseOrder(sections: CurriculumSection[], lessons: CurriculumLesson[]): CurriculumLesson[] {
   const sectionPos = new Map(sections.map((s) => [s.id, s.position]));
+  const draftSections = new Set(sections.filter((s) => s.status === 'draft').map((s) => s.id));
   return lessons
-    .filter((l) => l.status === 'published')
+    .filter((l) => l.status === 'published' && !(l.sectionId && draftSections.has(l.sectionId)))
     .sort((a, b) => {
       const sa = a.sectionId ? (sectionPos.get(a.sectionId) ?? Infinity) : Infinity;
       const sb = b.sectionId ? (sectionPos.get(b.sectionId) ?? Infinity) : Infinity;

@@ -135,6 +135,14 @@ const cases: Case[] = [
     { l9: [true, null] },
   ],
   ['draft lessons get no state', [section('s1')], [lesson('l1', { status: 'draft' })], [], {}],
+  [
+    "a draft section's lessons get no state and do not hold back the next sequential lesson",
+    [section('s1', { status: 'draft' }), section('s2')],
+    [lesson('l1'), lesson('l2', { sectionId: 's2', position: 1, unlock: { type: 'sequential' } })],
+    [],
+    { l2: [false, null] },
+  ],
+  ['only draft sections: nothing to take', [section('s1', { status: 'draft' })], [lesson('l1')], [], {}],
 ];
 
 describe('lessonStates', () => {

@@ -64,7 +64,7 @@ const learnerStateQuery = (db: DbOrTx) =>
     .select({
       enrollment: enrollments,
       sections: sql<CurriculumSection[]>`(SELECT coalesce(json_agg(json_build_object(
-          'id', ${sections.id}, 'position', ${sections.position}, 'drip', ${sections.drip},
+          'id', ${sections.id}, 'position', ${sections.position}, 'status', ${sections.status}, 'drip', ${sections.drip},
           'prerequisites', ${sections.prerequisites})), '[]')
          FROM ${sections}
         WHERE ${sections.schoolId} = ${enrollmentColumn('school_id')} AND ${sections.courseId} = ${enrollmentColumn('course_id')})`,

@@ -215,10 +215,12 @@ export function createProgressService({ db, now, schools, users, courses, certif
    * the error to answer. Pure, so the optimistic and the locked path decide alike.
    */
   function planWrite(state: repo.LearnerState & { enrollment: Enrollment }, input: ProgressInput) {
-    const lesson = state.lessons.find((l) => l.id === input.lessonId && l.status === 'published');
+    // What a learner can take: published lessons outside draft sections.
+    const takeable = courseOrder(state.sections, state.lessons);
+    const lesson = takeable.find((l) => l.id === input.lessonId);
     if (!lesson)
       throw new AppError('validation_error', 'Not a published lesson of this course.', [
-        { path: 'lessonId', message: 'Not a published lesson of this course.' },
+        { path: 'lessonId', message: 'Not a published lesson (in a published section) of this course.' },
       ]);
     const completedBefore = new Set(state.progress.filter((r) => r.completedAt).map((r) => r.lessonId));
     const lessonState = lessonStates({
@@ -281,7 +283,7 @@ export function createProgressService({ db, now, schools, users, courses, certif
       write,
       progress,
       newCompletion: completes && !previous?.completedAt,
-      courseDone: state.lessons.filter((l) => l.status === 'published').every((l) => completedNow.has(l.id)),
+      courseDone: takeable.every((l) => completedNow.has(l.id)),
     };
   }
 
