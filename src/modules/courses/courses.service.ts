@@ -545,7 +545,7 @@ export function createCourseService({ db, schools, categories, users, media, eve
         }
         // The course as it was (its parts go with it: one course.deleted, no event per part).
         const doc = await document(tx, schoolId, courseId);
-        await events.record(tx, { schoolId, type: 'course.deleted', object: doc.json });
+        await events.recordMany(tx, [{ schoolId, type: 'course.deleted', object: doc.json }]);
         await repo.deleteCourse(tx, schoolId, courseId);
       });
     },
@@ -628,7 +628,7 @@ export function createCourseService({ db, schools, categories, users, media, eve
           ),
         );
         const doc = await document(tx, schoolId, copy.id);
-        await events.record(tx, { schoolId, type: 'course.created', object: doc.json });
+        await events.recordMany(tx, [{ schoolId, type: 'course.created', object: doc.json }]);
         return doc;
       });
     },
@@ -664,7 +664,7 @@ export function createCourseService({ db, schools, categories, users, media, eve
         await db.transaction(async (tx) => {
           await lockTarget(tx, schoolId, current.courseId);
           if (await wanted(tx))
-            await events.record(tx, { schoolId, type: 'media.failed', object: { url, target, ...failure } });
+            await events.recordMany(tx, [{ schoolId, type: 'media.failed', object: { url, target, ...failure } }]);
         });
         return 'failed';
       }

@@ -188,12 +188,14 @@ export function createLessonService({ db, courses, events }: { db: Db; courses: 
         const updated = await doc(tx, schoolId, courseId, lessonId);
         const changed = previousAttributes(parsed(beforeJson), parsed(updated.json.text));
         if (!isEmpty(changed))
-          await events.record(tx, {
-            schoolId,
-            type: 'lesson.updated',
-            object: updated.json,
-            previousAttributes: changed,
-          });
+          await events.recordMany(tx, [
+            {
+              schoolId,
+              type: 'lesson.updated',
+              object: updated.json,
+              previousAttributes: changed,
+            },
+          ]);
         return updated;
       });
       // A replaced thumbnail copy is no longer used by anything.
@@ -207,7 +209,7 @@ export function createLessonService({ db, courses, events }: { db: Db; courses: 
         const lesson = await lessonIn(tx, schoolId, courseId, lessonId, inSection);
         assertIfMatch(ifMatch, lesson);
         const json = await lessonJsonOf(tx, schoolId, courseId, lessonId);
-        await events.record(tx, { schoolId, type: 'lesson.deleted', object: objectOf(json) });
+        await events.recordMany(tx, [{ schoolId, type: 'lesson.deleted', object: objectOf(json) }]);
         await curriculum.deleteLesson(tx, schoolId, lesson);
         await curriculum.touchSection(tx, schoolId, lesson.sectionId);
         await courses.touch(tx, schoolId, courseId);
@@ -235,12 +237,14 @@ export function createLessonService({ db, courses, events }: { db: Db; courses: 
         if (now && now.position !== lesson.position) changed.position = lesson.position;
         if (now && now.sectionId !== lesson.sectionId) changed.sectionId = lesson.sectionId;
         if (!isEmpty(changed))
-          await events.record(tx, {
-            schoolId,
-            type: 'lesson.updated',
-            object: moved.json,
-            previousAttributes: changed,
-          });
+          await events.recordMany(tx, [
+            {
+              schoolId,
+              type: 'lesson.updated',
+              object: moved.json,
+              previousAttributes: changed,
+            },
+          ]);
         return moved;
       });
     },

@@ -75,7 +75,8 @@ export function createPaymentPlanService({
     type: 'payment_plan.updated' | 'payment_plan.archived' = 'payment_plan.updated',
   ) {
     const changed = previousAttributes(parsed(beforeJson), parsed(after.json.text));
-    if (!isEmpty(changed)) await events.record(tx, { schoolId, type, object: after.json, previousAttributes: changed });
+    if (!isEmpty(changed))
+      await events.recordMany(tx, [{ schoolId, type, object: after.json, previousAttributes: changed }]);
   }
 
   async function assertTypeFree(tx: Tx, schoolId: string, courseId: string, shape: PlanShape, exceptId?: string) {
@@ -132,7 +133,7 @@ export function createPaymentPlanService({
         if (!course.defaultPaymentPlanId) await updateCourse(tx, schoolId, courseId, { defaultPaymentPlanId: plan.id });
         else await courses.touch(tx, schoolId, courseId);
         const created = await doc(tx, schoolId, courseId, plan.id);
-        await events.record(tx, { schoolId, type: 'payment_plan.created', object: created.json });
+        await events.recordMany(tx, [{ schoolId, type: 'payment_plan.created', object: created.json }]);
         return created;
       });
     },

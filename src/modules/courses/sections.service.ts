@@ -134,7 +134,7 @@ export function createSectionService({
           ]);
         await courses.touch(tx, schoolId, courseId);
         const created = await doc(tx, schoolId, courseId, id);
-        await events.record(tx, { schoolId, type: 'section.created', object: created.json });
+        await events.recordMany(tx, [{ schoolId, type: 'section.created', object: created.json }]);
         return created;
       });
     },
@@ -181,12 +181,14 @@ export function createSectionService({
         const updated = await doc(tx, schoolId, courseId, sectionId);
         const changed = previousAttributes(parsed(beforeJson), parsed(updated.json.text));
         if (!isEmpty(changed))
-          await events.record(tx, {
-            schoolId,
-            type: 'section.updated',
-            object: updated.json,
-            previousAttributes: changed,
-          });
+          await events.recordMany(tx, [
+            {
+              schoolId,
+              type: 'section.updated',
+              object: updated.json,
+              previousAttributes: changed,
+            },
+          ]);
         return updated;
       });
       // A replaced poster copy is no longer used by anything.
@@ -203,7 +205,7 @@ export function createSectionService({
         assertIfMatch(ifMatch, section);
         // The section as it was (its lessons go with it: one section.deleted).
         const json = await sectionJsonOf(tx, schoolId, courseId, sectionId);
-        await events.record(tx, { schoolId, type: 'section.deleted', object: objectOf(json) });
+        await events.recordMany(tx, [{ schoolId, type: 'section.deleted', object: objectOf(json) }]);
         await curriculum.deleteSection(tx, schoolId, section);
         await courses.touch(tx, schoolId, courseId);
       });

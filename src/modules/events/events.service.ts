@@ -96,7 +96,8 @@ function dataJson(input: RecordEvent): string {
 export function createEventService({ db }: { db: Db }) {
   const nextId = monotonicEventIds();
 
-  async function insert(tx: DbOrTx, inputs: RecordEvent[], returning: boolean): Promise<repo.EventRow[]> {
+  /** Inserts the events (one statement per school) and returns them as stored. */
+  async function insert(tx: DbOrTx, inputs: RecordEvent[]): Promise<repo.EventRow[]> {
     const actor = currentActor();
     const bySchool = new Map<string, RecordEvent[]>();
     for (const input of inputs) {
@@ -104,39 +105,64 @@ export function createEventService({ db }: { db: Db }) {
       if (list) list.push(input);
       else bySchool.set(input.schoolId, [input]);
     }
-    const rows: repo.EventRow[] = [];
+    const stored: repo.EventRow[] = [];
     for (const [schoolId, list] of bySchool) {
-      rows.push(
-        ...(await repo.insertEvents(
-          tx,
-          schoolId,
-          { apiVersion: EVENT_API_VERSION, actorType: actor.type, actorId: actor.id },
-          list.map((input) => ({
-            id: nextId(),
-            type: input.type,
-            dataJson: dataJson(input),
-            webhookId: input.webhookId ?? null,
-          })),
-          { returning, fanOutTask: TASKS.fanOut },
-        )),
+      const rows = list.map((input) => ({
+        id: nextId(),
+        type: input.type,
+        dataJson: dataJson(input),
+        webhookId: input.webhookId ?? null,
+        input,
+      }));
+      const written = new Map(
+        (
+          await repo.insertEvents(
+            tx,
+            schoolId,
+            { apiVersion: EVENT_API_VERSION, actorType: actor.type, actorId: actor.id },
+            rows,
+            TASKS.fanOut,
+          )
+        ).map((w) => [w.id, w]),
       );
+      for (const r of rows) {
+        const w = written.get(r.id)!;
+        stored.push({
+          id: r.id,
+          schoolId,
+          type: r.type,
+          apiVersion: EVENT_API_VERSION,
+          actorType: actor.type,
+          actorId: actor.id,
+          // Parsed only when the caller wants the event back (record).
+          get data() {
+            return JSON.parse(r.dataJson) as repo.EventRow['data'];
+          },
+          webhookId: r.webhookId,
+          txId: w.txId,
+          fannedOutAt: w.fannedOutAt,
+          createdAt: w.createdAt,
+        });
+      }
     }
-    return rows;
+    return stored;
   }
 
   return {
+    /** One event, returned as GET /events/{id} shows it. */
     async record(tx: DbOrTx, input: RecordEvent): Promise<Event> {
-      const [row] = await insert(tx, [input], true);
+      const [row] = await insert(tx, [input]);
       return presentEvent(row!);
     },
 
     /**
      * Many events in one statement (a nested create: the course, each section, each lesson), with
-     * one fan-out job for the batch. Nothing is sent for an empty list.
+     * one fan-out job for the batch, none when no endpoint wants them. Nothing is sent for an
+     * empty list.
      */
     async recordMany(tx: DbOrTx, inputs: RecordEvent[]): Promise<void> {
       if (inputs.length === 0) return;
-      await insert(tx, inputs, false);
+      await insert(tx, inputs);
     },
 
     async get(schoolId: string, id: string): Promise<Event> {
