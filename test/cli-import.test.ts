@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, createSchool, listen, setupApp, type TestContext } from './helpers.js';
+import { call, createKey, createSchool, listen, setupApp, type TestContext } from './helpers.js';
 
 const exec = promisify(execFile);
 // Each command is a Node process loading the app (several seconds on 2 shared cores): generous timeouts.
@@ -225,6 +225,16 @@ describe('syllabus import over HTTP', { timeout: 240_000 }, () => {
     expect(run.stderr).toContain('2 files: 1 created, 0 updated, 0 unchanged, 1 failed.');
     expect(await courseByExternalId(schoolA.key, 'refused-a')).toBeDefined();
     expect(await courseByExternalId(schoolA.key, 'refused-b')).toBeUndefined();
+  });
+
+  it('a key that may not write: the refusal names the scope, and nothing is written', async () => {
+    const reader = await createKey(ctx, schoolA.id, ['courses:read']);
+    const file = await write('scoped.md', small('scoped-course'));
+    const run = await cli(['import', file, '--url', base, '--key', reader.key]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`${file}: scope: Requires 'courses:write'.\n`); // no line: it is about the key
+    expect(run.stderr).toContain('courses:write');
+    expect(await courseByExternalId(schoolA.key, 'scoped-course')).toBeUndefined();
   });
 
   it('usage errors exit 2', async () => {

@@ -439,7 +439,10 @@ Text
     expect(parsed.lineOf('sections.0.lessons.0.contentMarkdown')).toBe(8);
     expect(parsed.lineOf('sections.0')).toBe(6);
     expect(parsed.lineOf('price')).toBe(4);
-    expect(parsed.lineOf('nothing.here')).toBe(1);
+    expect(parsed.lineOf('')).toBe(1);
+    // Not in the file (a field left out, or not a document path): no line.
+    expect(parsed.lineOf('slug')).toBe(0);
+    expect(parsed.lineOf('scope')).toBe(0);
   });
 });
 

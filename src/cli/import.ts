@@ -136,7 +136,7 @@ function failureOf(p: Parsed, e: unknown): FileResult {
         line: p.course.lineOf(d.path),
         message: d.path ? `${describePath(d.path)}: ${d.message}` : d.message,
       }))
-    : [{ line: 1, message: e.message }];
+    : [{ line: 0, message: e.message }];
   const message = problems.map((x) => `${at(p.file, x.line)}: ${x.message}`).join('\n');
   return { file: p.file, externalId: p.externalId, status: 'failed', error: { code: e.code, message, problems } };
 }

@@ -35,7 +35,10 @@ export class MarkdownCourseError extends Error {
 
 export type ParsedMarkdownCourse = {
   document: CourseDocumentInput;
-  /** The line a document path (`sections.1.lessons.0.videoUrl`, as in API error details) comes from. */
+  /**
+   * The line a document path (`sections.1.lessons.0.videoUrl`, as in API error details) comes from;
+   * 0 when nothing of it is in the file.
+   */
   lineOf(path: string): number;
 };
 
@@ -530,7 +533,7 @@ export function readMarkdownCourse(text: string, options: { fileName?: string } 
     problems.list.sort((a, b) => a.line - b.line);
     throw fail();
   }
-  return { document: document as CourseDocumentInput, lineOf: (p) => lineFor(paths, p) };
+  return { document: document as CourseDocumentInput, lineOf: (p) => lineIn(paths, p) };
 }
 
 /** Parses a Markdown course into the sync document; throws MarkdownCourseError naming file and lines. */
@@ -540,12 +543,18 @@ export function parseMarkdownCourse(text: string, options: { fileName?: string }
 
 /** The line of the deepest known prefix of a document path. */
 function lineFor(paths: Map<string, number>, path: string): number {
+  return lineIn(paths, path) || 1;
+}
+
+/** The same, or 0 when nothing of the path is in the file (a field left out, or not a document path). */
+function lineIn(paths: Map<string, number>, path: string): number {
   const parts = path.split('.').filter((p) => p !== '');
-  for (let n = parts.length; n >= 0; n--) {
+  if (parts.length === 0) return 1;
+  for (let n = parts.length; n >= 1; n--) {
     const line = paths.get(parts.slice(0, n).join('.'));
     if (line !== undefined) return line;
   }
-  return 1;
+  return 0;
 }
 
 /** `sections.1.lessons.0.videoUrl` → `section 2, lesson 1: videoUrl`, as an author counts. */
