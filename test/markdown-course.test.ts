@@ -537,6 +537,38 @@ describe('rendering', () => {
     expect(text).toBe('---\ntitle: T\nexternalId: t\nstatus: draft\nprice: 500\ncurrency: USD\n---\n\n## S\n\n### L\n');
   });
 
+  it('writes several plans as paymentPlans, marking the default only when it is not the first', () => {
+    const plan = (name: string, type: string, amount: number, isDefault: boolean, extra = {}) => ({
+      name,
+      type,
+      amount,
+      currency: 'EUR',
+      interval: null,
+      installments: null,
+      description: null,
+      isDefault,
+      ...extra,
+    });
+    const text = renderMarkdownCourse({
+      ...base,
+      paymentPlans: [
+        plan('Monthly', 'subscription', 900, false, { interval: 'month' }),
+        plan('Once', 'one_time', 5000, true),
+      ],
+    } as never);
+    expect(text).toContain(
+      'paymentPlans:\n  - name: Monthly\n    type: subscription\n    amount: 900\n    currency: EUR\n    interval: month\n  - name: Once\n    type: one_time\n    amount: 5000\n    currency: EUR\n    isDefault: true\n',
+    );
+    expect(parseMarkdownCourse(text).paymentPlans).toEqual([
+      { name: 'Monthly', type: 'subscription', amount: 900, currency: 'EUR', interval: 'month' },
+      { name: 'Once', type: 'one_time', amount: 5000, currency: 'EUR', isDefault: true },
+    ]);
+    // A free plan named as course create names it is the isFree shortcut.
+    expect(renderMarkdownCourse({ ...base, paymentPlans: [plan('Free', 'free', 0, true)] } as never)).toContain(
+      'isFree: true\n',
+    );
+  });
+
   it('property: any titles, texts and quizzes survive render → parse', () => {
     const chars = fc.constantFrom(...'ab #*_-[]x`\n>|<!-:=~1.\r\té\\'.split(''));
     const text = fc.string({ unit: chars, minLength: 1, maxLength: 20 }).filter((t) => t.trim() !== '');

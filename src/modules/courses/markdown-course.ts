@@ -712,10 +712,8 @@ function pricing(plans: unknown): Obj {
   const cleaned = (plans as Obj[]).map((plan, i) => {
     const p: Obj = {};
     for (const [k, v] of Object.entries(plan)) if (v !== null && v !== undefined) p[k] = v;
-    // The first plan is the default when none says so.
-    if (p.isDefault === true && i === 0) delete p.isDefault;
-    if (p.isDefault === false && !(plans as Obj[]).some((x) => x.isDefault === true)) delete p.isDefault;
-    if (p.isDefault === false) delete p.isDefault;
+    // Only the default plan says so, and not when it is the first (the first is the default then).
+    if (p.isDefault === false || (p.isDefault === true && i === 0)) delete p.isDefault;
     return p;
   });
   if (cleaned.length === 1) {
