@@ -440,6 +440,10 @@ Text
     expect(parsed.lineOf('sections.0')).toBe(6);
     expect(parsed.lineOf('price')).toBe(4);
     expect(parsed.lineOf('')).toBe(1);
+    // A body's problems point at its first line of text.
+    const body = readMarkdownCourse(course('Intro\n\n### L\n\n\nText\n'));
+    expect(body.lineOf('descriptionMarkdown')).toBe(5);
+    expect(body.lineOf('unsectionedLessons.0.contentMarkdown')).toBe(10);
     // Not in the file (a field left out, or not a document path): no line.
     expect(parsed.lineOf('slug')).toBe(0);
     expect(parsed.lineOf('scope')).toBe(0);

@@ -181,6 +181,13 @@ function bodyText(lines: string[], from: number, to: number, tokens: Token[], pr
   return out.join('\n');
 }
 
+/** The 1-based line of the first non-blank line from index `from`. */
+function firstTextLine(lines: string[], from: number): number {
+  let i = from;
+  while (i < lines.length - 1 && (lines[i] ?? '').trim() === '') i++;
+  return i + 1;
+}
+
 const QUIZ_FORMAT =
   'A quiz lesson holds only its questions: a numbered list of questions, each with its options as a task list under it (- [x] for a correct option, - [ ] for a wrong one).';
 
@@ -364,7 +371,7 @@ export function readMarkdownCourse(text: string, options: { fileName?: string } 
       line,
       ...(fields ? { fields } : {}),
       body,
-      bodyLine: bodyFrom + 1,
+      bodyLine: firstTextLine(lines, bodyFrom),
       tokens: bodyTokens,
     };
   });
@@ -402,7 +409,7 @@ export function readMarkdownCourse(text: string, options: { fileName?: string } 
         'The description is the text under the front matter; it cannot also be in the front matter.',
       );
     document.descriptionMarkdown = courseBody;
-    paths.set('descriptionMarkdown', fm.end + 1);
+    paths.set('descriptionMarkdown', firstTextLine(lines, fm.end));
   }
 
   const sections: Obj[] = [];
