@@ -184,6 +184,20 @@ describe('the QR code', () => {
 });
 
 describe('tenancy', () => {
+  it("the owner's session gets the PDF too (a session works on every route)", async () => {
+    const { certificate } = await issueCertificate(ctx, A.key);
+    const login = await call(ctx.app, 'POST', '/api/v1/auth/login', {
+      body: { email: A.ownerEmail, password: A.password },
+    });
+    const session = login.cookies.find((c) => c.name === 'syllabus_session')!;
+    const res = await call(ctx.app, 'GET', `/api/v1/certificates/${certificate.id}/pdf`, {
+      headers: { cookie: `syllabus_session=${session.value}` },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/pdf');
+    expect(res.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+  });
+
   it("school B cannot get school A's certificate PDF", async () => {
     const { certificate } = await issueCertificate(ctx, A.key);
     const res = await call(ctx.app, 'GET', `/api/v1/certificates/${certificate.id}/pdf`, { key: B.key });

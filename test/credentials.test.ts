@@ -100,6 +100,7 @@ describe('the credential', () => {
     expect(credential.validFrom).toBe(issued.certificate.issuedAt);
     const subject = credential.credentialSubject;
     expect(subject.name).toBe('Łukasz Дмитрий 王小明');
+    expect(subject.id).toBe(`urn:syllabus:learner:${issued.certificate.id}`);
     expect(subject.achievement).toMatchObject({
       type: ['Achievement'],
       name: issued.course.title,
@@ -139,6 +140,18 @@ describe('the credential', () => {
     const credential = decodeJwt(await credentialJwt(issued.certificate.id)) as Loose;
     expect(credential.credentialSubject.achievement.description).toBe('Completion of the course “Пустой курс”.');
     expect(validateOb3(credential)).toBe(true);
+  });
+
+  it("after the student's account is deleted the credential still names a subject (OB3: id or identifier)", async () => {
+    const issued = await issueCertificate(ctx, A.key);
+    const del = await call(ctx.app, 'DELETE', `/api/v1/students/${issued.student.id}`, { key: A.key });
+    expect(del.statusCode).toBe(204);
+    const res = await call(ctx.app, 'GET', `/api/v1/verify/${issued.certificate.code}/credential`);
+    expect(res.statusCode).toBe(200);
+    const subject = (decodeJwt(res.body) as Loose).credentialSubject;
+    expect(subject.id).toBe(`urn:syllabus:learner:${issued.certificate.id}`);
+    expect(subject.identifier).toBeUndefined();
+    expect(validateOb3(decodeJwt(res.body))).toBe(true);
   });
 
   it('public by code: the same credential, no key needed, unknown code 404', async () => {

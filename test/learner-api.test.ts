@@ -463,6 +463,16 @@ describe('POST /me/courses/{courseId}/lessons/{lessonId}/progress', () => {
     expect(watched.json()).toMatchObject({ completed: false, watchedSeconds: 60 });
     const done = await as(s.token).post(url, { completed: true, watchedSeconds: 95 });
     expect(done.json()).toMatchObject({ completed: true, watchedSeconds: 95 });
+    // A later watch-time update leaves out `completed`: the lesson stays completed.
+    const more = await as(s.token).post(url, { watchedSeconds: 99 });
+    expect(more.statusCode).toBe(200);
+    expect(more.json()).toMatchObject({ completed: true, watchedSeconds: 99 });
+    const outline = (await as(s.token).get(`/me/courses/${c.id}`)).json();
+    const video = outline.sections[0].lessons.find((l: { id: string }) => l.id === c.lesson('Video'));
+    expect(video.completed).toBe(true);
+    // `completed: false` still reopens it.
+    const reopened = await as(s.token).post(url, { completed: false });
+    expect(reopened.json()).toMatchObject({ completed: false, watchedSeconds: 99 });
     const none = await as(s.token).post(`/me/courses/${c.id}/lessons/${c.lesson('Nothing')}/progress`, {
       completed: true,
     });

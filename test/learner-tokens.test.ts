@@ -232,6 +232,10 @@ describe('where a learner token works', () => {
       expect(res.json().error).toBe('forbidden');
       expect(res.json().details[0].code).toBe('learner_token');
     }
+    // Sent as x-api-key on a session-only route: the same 403.
+    const viaHeader = await call(ctx.app, 'GET', '/api/v1/api-keys', { headers: { 'x-api-key': token } });
+    expect(viaHeader.statusCode).toBe(403);
+    expect(viaHeader.json().details[0].code).toBe('learner_token');
     // Nothing was created by the refused POSTs.
     expect(await ctx.database.db.select().from(learnerTokens).where(eq(learnerTokens.studentId, sid))).toHaveLength(1);
   });

@@ -40,7 +40,7 @@ const DAY_MS = 86_400_000;
  * Published lessons of published sections (and unsectioned ones) in course order: sections by
  * position (unsectioned lessons last), then lessons by position.
  */
-export function courseOrder(sections: CurriculumSection[], lessons: CurriculumLesson[]): CurriculumLesson[] {
+export function courseOrder<L extends CurriculumLesson>(sections: CurriculumSection[], lessons: L[]): L[] {
   const sectionPos = new Map(sections.map((s) => [s.id, s.position]));
   const draftSections = new Set(sections.filter((s) => s.status === 'draft').map((s) => s.id));
   return lessons

@@ -79,9 +79,10 @@ function presentedKey(request: FastifyRequest): string | undefined {
 
 /** In session-only routes a key is not looked at, but a learner token is (it gets its own 403). */
 function presentedLearnerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  const match = header === undefined ? null : /^Bearer\s+(slt_\S*)\s*$/i.exec(header);
-  return match?.[1];
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+  const xKey = request.headers['x-api-key'];
+  const presented = bearer ?? (Array.isArray(xKey) ? xKey[0] : xKey);
+  return presented?.startsWith(LEARNER_TOKEN_PREFIX) ? presented : undefined;
 }
 
 const acceptsLearner = (mode: RouteAuth) => mode === 'learner' || mode === 'key-or-learner';

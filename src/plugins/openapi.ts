@@ -105,11 +105,15 @@ export default fp(async function openapiPlugin(app: FastifyInstance, opts: { pub
         if (auth !== 'none')
           response['401'] ??= errorResponse('Missing, malformed, unknown, revoked or expired credentials');
         if (scopes.length) response['403'] ??= errorResponse(`The key lacks the scope ${scopes.join(', ')}`);
+        else if (auth !== 'none') response['403'] ??= errorResponse('These credentials may not use this route');
         if (out.schema.params) response['404'] ??= errorResponse('Not found (also other schools\u2019 ids)');
         if (doc.route.method === 'PATCH' || doc.route.method === 'DELETE')
           response['412'] ??= errorResponse('If-Match did not match the ETag');
         response['429'] ??= errorResponse('Rate limited; see Retry-After');
         response['500'] ??= errorResponse('Unexpected server error');
+        const ok = response['200'] as { content?: Record<string, unknown> } | undefined;
+        if (ok?.content?.['application/pdf'])
+          response['503'] ??= errorResponse('Too many PDFs being rendered at once; see Retry-After');
       }
       const description = scopes.length ? `Requires scope \`${scopes.join('`, `')}\`.` : undefined;
       return {

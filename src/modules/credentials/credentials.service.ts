@@ -164,6 +164,9 @@ export function createCredentialService({
         issuer: { id: issuerId(input.schoolId), type: ['Profile'], name: input.schoolName, url: publicUrl },
         validFrom: input.issuedAt.toISOString(),
         credentialSubject: {
+          // OB3 wants an id or an identifier: an opaque one per credential (still there when the
+          // student's account, and so the email, is gone), which links no two credentials.
+          id: `urn:syllabus:learner:${input.certificateId}`,
           type: ['AchievementSubject'],
           name: input.studentName,
           ...(input.studentEmail

@@ -5,6 +5,7 @@
  * Unicode bidi algorithm (bidi-js) and shaped by fontkit, long lines shrink and then wrap, and the
  * page carries a QR code of the verification URL drawn as vectors.
  */
+
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
@@ -13,6 +14,7 @@ import bidiModule from 'bidi-js';
 import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
+import { AppError } from '../../lib/errors.js';
 import { PACKAGE_ROOT } from '../../paths.js';
 
 export type CertificateContent = {
@@ -320,6 +322,11 @@ export async function renderCertificatePdf(c: CertificateContent): Promise<Buffe
 }
 
 type Pending = { resolve: (pdf: Uint8Array) => void; reject: (err: Error) => void };
+
+/** Renders waiting at most (a few seconds of work); beyond, 503 with Retry-After instead of an unbounded queue. */
+const MAX_WAITING = 32;
+/** A render that takes this long means a stuck thread: it is terminated and replaced. */
+const RENDER_TIMEOUT_MS = 30_000;
 let worker: { thread: Worker; pending: Map<number, Pending> } | undefined;
 let nextId = 0;
 
@@ -360,12 +367,23 @@ function renderer() {
  */
 export function renderOffThread(content: CertificateContent): Promise<Uint8Array> {
   const { thread, pending } = renderer();
+  if (pending.size >= MAX_WAITING) {
+    return Promise.reject(
+      new AppError('service_unavailable', 'Too many certificates are being rendered; try again shortly.', undefined, {
+        'retry-after': '2',
+      }),
+    );
+  }
   const id = nextId++;
-  return new Promise((resolve, reject) => {
+  let timer: NodeJS.Timeout | undefined;
+  return new Promise<Uint8Array>((resolve, reject) => {
     pending.set(id, { resolve, reject });
     if (pending.size === 1) thread.ref();
     thread.postMessage({ id, content });
+    // A stuck renderer fails every waiting request (the exit handler) and is replaced on the next call.
+    timer = setTimeout(() => void thread.terminate(), RENDER_TIMEOUT_MS);
   }).finally(() => {
+    clearTimeout(timer);
     if (pending.size === 0) thread.unref();
-  }) as Promise<Uint8Array>;
+  });
 }

@@ -38,7 +38,7 @@ export default async function certificatePdfRoute(
           },
         },
       },
-      config: { scopes: ['enrollments:read'] },
+      config: { auth: 'key-or-session', scopes: ['enrollments:read'] },
     },
     async (req, reply) => {
       const pdf = await certificates.pdf(req.principal!.schoolId, req.params.id);

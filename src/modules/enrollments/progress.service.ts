@@ -17,7 +17,8 @@ import * as repo from './progress.repo.js';
 
 export type ProgressInput = {
   lessonId: string;
-  completed: boolean;
+  /** Left out (the /me route): the lesson's completion stays as it is, e.g. a watch-time update. */
+  completed?: boolean | undefined;
   watchedSeconds?: number | undefined;
   answers?: number[][] | undefined;
 };
@@ -234,7 +235,7 @@ export function createProgressService({ db, now, schools, users, courses, certif
 
     const previous = state.progress.find((r) => r.lessonId === lesson.id);
     const watched = Math.max(previous?.watchedSeconds ?? 0, input.watchedSeconds ?? 0);
-    let completes = input.completed;
+    let completes = input.completed ?? Boolean(previous?.completedAt);
     let attempt: repo.ProgressWrite['attempt'];
     if (input.answers && !input.completed) {
       throw new AppError('validation_error', 'Answers are an attempt: send them with completed: true.', [

@@ -110,10 +110,12 @@ export function createMeService({ users, courses, lessons, enrollments, certific
 
   /** Lock and completion from the enrollment's progress (the PATCH rules); previews are open. */
   function stateOf(a: Access, lessonId: string): LessonState {
-    const p = a.progress?.lessons.find((l) => l.lessonId === lessonId);
+    if (!a.progress) return { locked: false, unlocksAt: null, completed: false }; // a preview
+    const p = a.progress.lessons.find((l) => l.lessonId === lessonId);
+    // Enrolled but not in the progress read (published between the two reads): locked until the next read.
     return p
       ? { locked: p.locked, unlocksAt: p.unlocksAt, completed: p.completed }
-      : { locked: false, unlocksAt: null, completed: false };
+      : { locked: true, unlocksAt: null, completed: false };
   }
 
   function outlineLesson(a: Access, l: CourseLesson) {
@@ -268,7 +270,8 @@ export function createMeService({ users, courses, lessons, enrollments, certific
       const stored = input.answers ? await storedLesson(schoolId, courseId, lessonId) : undefined;
       const result = await enrollments.record(schoolId, a.enrollmentId, {
         lessonId,
-        completed: input.completed ?? input.answers !== undefined,
+        // Answers are an attempt (they complete when they pass); otherwise leaving `completed` out keeps it.
+        completed: input.completed ?? (input.answers !== undefined ? true : undefined),
         watchedSeconds: input.watchedSeconds,
         answers: input.answers,
       });
