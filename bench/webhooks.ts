@@ -1,6 +1,8 @@
 /**
  * Webhooks: deliveries per second to a local receiver (fan-out + signed POST + bookkeeping, through
- * the real job queue and workers), and what `events.record` adds to a transaction.
+ * the real job queue and workers), what `events.record` adds to a transaction (with no endpoint
+ * subscribed — no fan-out job — and with one), and what the events add to POST /courses' work
+ * (the course service with its events vs the same service with events switched off; target ≤ 10 %).
  *
  *   node --import tsx bench/webhooks.ts        (WORKERS=n for the worker concurrency, default 4)
  *
@@ -17,11 +19,16 @@ import { createDb } from '../src/db/client.js';
 import { startEmbeddedPostgres } from '../src/db/embedded.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { startWorkers } from '../src/jobs/runner.js';
+import { createCourseService } from '../src/modules/courses/courses.service.js';
+import type { EventService } from '../src/modules/events/events.service.js';
 import { createServices } from '../src/services.js';
 
 const EVENTS = 1_000;
 const ENDPOINTS = 2;
 const RECORD_ROUNDS = 2_000;
+const CREATE_ROUNDS = 400;
+/** POST /courses may cost at most this much more with its events (issue 13). */
+const CREATE_TARGET = 0.1;
 
 async function main() {
   let url = process.env.BENCH_DATABASE_URL;
@@ -81,7 +88,35 @@ async function main() {
     await time(true);
     const without = await time(false);
     const withEvent = await time(true);
+    // The same with an endpoint that wants the event: the fan-out job is added in the same statement.
+    const probe = await services.webhooks.create(schoolId, { url: hookUrl, events: ['course.updated'] });
+    const withJob = await time(true);
+    await services.webhooks.delete(schoolId, probe.data.id);
     await database.pool.query('DELETE FROM graphile_worker._private_jobs');
+    await database.pool.query('DELETE FROM events');
+
+    // POST /courses' service work with its events vs without (a course service whose events do nothing).
+    const silent = {
+      record: async () => ({}),
+      recordMany: async () => {},
+    } as unknown as EventService;
+    const quiet = createCourseService({ ...services, db: database.db, events: silent });
+    const create = async (svc: typeof services.courses) => {
+      const start = performance.now();
+      for (let i = 0; i < CREATE_ROUNDS; i++)
+        await svc.create(schoolId, { title: `Bench ${i}`, sections: [{ title: 'S', lessons: [{ title: 'L' }] }] });
+      return ((performance.now() - start) * 1000) / CREATE_ROUNDS;
+    };
+    await create(quiet); // warm-up
+    await create(services.courses);
+    // Interleaved, best of three each: the machine is shared, the minimum is the cost.
+    let createWithout = Number.POSITIVE_INFINITY;
+    let createWith = Number.POSITIVE_INFINITY;
+    for (let r = 0; r < 3; r++) {
+      createWithout = Math.min(createWithout, await create(quiet));
+      createWith = Math.min(createWith, await create(services.courses));
+    }
+    const createCost = createWith / createWithout - 1;
     await database.pool.query('DELETE FROM events');
 
     // 2. Deliveries per second: EVENTS events to ENDPOINTS endpoints, queued first, then drained.
@@ -102,10 +137,12 @@ async function main() {
     await workers.stop();
 
     const rows = [
-      `events.record in a transaction: ${withEvent.toFixed(0)} µs per transaction vs ${without.toFixed(0)} µs without (+${(withEvent - without).toFixed(0)} µs)`,
+      `events.record in a transaction: ${withEvent.toFixed(0)} µs per transaction vs ${without.toFixed(0)} µs without (+${(withEvent - without).toFixed(0)} µs); with a subscribed endpoint (fan-out job) ${withJob.toFixed(0)} µs`,
+      `POST /courses (1 section, 1 lesson) service work: ${createWith.toFixed(0)} µs with its 3 events vs ${createWithout.toFixed(0)} µs without (+${(createCost * 100).toFixed(1)} %, target ≤ ${CREATE_TARGET * 100} %) | ${createCost <= CREATE_TARGET ? 'ok' : 'BELOW TARGET'}`,
       `deliveries: ${expected} (${EVENTS} events × ${ENDPOINTS} endpoints) in ${seconds.toFixed(1)} s = ${(expected / seconds).toFixed(0)} per second with WORKERS=${config.workers}`,
     ];
     process.stdout.write(`${rows.join('\n')}\n`);
+    if (createCost > CREATE_TARGET) process.exitCode = 1;
   } finally {
     receiver.close();
     await database.close();

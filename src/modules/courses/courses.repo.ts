@@ -3,7 +3,15 @@ import type { DbOrTx } from '../../db/client.js';
 import { courses, courseTags, lessons, paymentPlans, tags } from '../../db/schema/index.js';
 import { newId } from '../../lib/ids.js';
 import type { ListRequest } from '../../lib/pagination.js';
-import { COURSE_FROM, type CourseJsonOptions, courseJson, raw } from './course-json.js';
+import {
+  COURSE_FROM,
+  type CourseJsonOptions,
+  courseJson,
+  lessonJson,
+  planJson,
+  raw,
+  sectionJson,
+} from './course-json.js';
 
 export type CourseRow = typeof courses.$inferSelect;
 /** What an update may change: anything but the identity, the school and the bookkeeping columns. */
@@ -152,6 +160,33 @@ export async function courseDocument(
           FROM ${COURSE_FROM} WHERE c.school_id = ${schoolId} AND c.id = ${courseId}`,
   );
   return rows[0];
+}
+
+/**
+ * Every part of a course as its own GET shows it, in one statement: plans (oldest first), sections
+ * (in order), lessons with content (section order, then position; unsectioned last) — the objects
+ * of a nested create's events.
+ */
+export async function partDocuments(
+  db: DbOrTx,
+  schoolId: string,
+  courseId: string,
+): Promise<{ kind: 'payment_plan' | 'section' | 'lesson'; json: string }[]> {
+  const { rows } = await db.execute<{ kind: 'payment_plan' | 'section' | 'lesson'; json: string }>(sql`
+    SELECT kind, json FROM (
+      SELECT 1 AS k, 'payment_plan' AS kind, p.created_at AS t, 0 AS a, 0 AS b, p.id AS tie,
+             ${raw(planJson('p', 'c.default_payment_plan_id'))}::text AS json
+        FROM payment_plans p JOIN courses c ON c.id = p.course_id AND c.school_id = p.school_id
+       WHERE p.school_id = ${schoolId} AND p.course_id = ${courseId}
+      UNION ALL
+      SELECT 2, 'section', NULL, s.position, 0, s.id, ${raw(sectionJson('s', { withContent: false }))}::text
+        FROM sections s WHERE s.school_id = ${schoolId} AND s.course_id = ${courseId}
+      UNION ALL
+      SELECT 3, 'lesson', NULL, coalesce(s.position, 2147483647), l.position, l.id, ${raw(lessonJson('l', true))}::text
+        FROM lessons l LEFT JOIN sections s ON s.id = l.section_id AND s.school_id = l.school_id
+       WHERE l.school_id = ${schoolId} AND l.course_id = ${courseId}
+    ) parts ORDER BY k, t NULLS FIRST, a, b, tie`);
+  return rows;
 }
 
 /** The course's own attributes as GET shows them (no curriculum): what an event's previousAttributes compare. */

@@ -427,15 +427,9 @@ export function createCourseService({ db, schools, categories, users, media, eve
         const doc = await document(tx, schoolId, course.id);
         // course.created, then each part as its own GET shows it: one statement for all of them.
         const created: RecordEvent[] = [{ schoolId, type: 'course.created', object: doc.json }];
-        if (plan)
-          for (const json of await plansRepo.planDocuments(tx, schoolId, course.id))
-            created.push({ schoolId, type: 'payment_plan.created', object: objectOf(json) });
-        if (sectionRows.length)
-          for (const json of await curriculum.sectionDocuments(tx, schoolId, course.id))
-            created.push({ schoolId, type: 'section.created', object: objectOf(json) });
-        if (lessonRows.length)
-          for (const json of await curriculum.lessonDocuments(tx, schoolId, course.id, {}, true))
-            created.push({ schoolId, type: 'lesson.created', object: objectOf(json) });
+        if (plan || sectionRows.length)
+          for (const part of await repo.partDocuments(tx, schoolId, course.id))
+            created.push({ schoolId, type: `${part.kind}.created`, object: objectOf(part.json) });
         await events.recordMany(tx, created);
         return doc;
       });
