@@ -82,6 +82,7 @@ export function createServices(
     db,
     driver: storage,
     schools,
+    events,
     imageFetch: { allowHosts: config.outboundAllowHosts, ...extras.imageFetch },
   });
   const courses = createCourseService({ db, schools, categories, users, media, events });

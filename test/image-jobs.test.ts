@@ -145,7 +145,7 @@ describe('with workers', () => {
         ctx,
         A.key,
         'media.failed',
-        (e) => (e.data.object.target as { id: string }).id === lesson.id,
+        (e) => (e.data.object.target as { id: string } | undefined)?.id === lesson.id,
       );
       expect(failed.data.object).toMatchObject({
         url: `${base}/${file}`,
@@ -177,7 +177,7 @@ describe('with workers', () => {
       ctx,
       C.key,
       'media.failed',
-      (e) => (e.data.object.target as { id: string }).id === res.json().id,
+      (e) => (e.data.object.target as { id: string } | undefined)?.id === res.json().id,
     );
     expect(failed.data.object).toMatchObject({ target: { type: 'course', id: res.json().id }, code: 'quota_exceeded' });
     expect(await mediaCount(C.key)).toBe(1);
@@ -225,7 +225,7 @@ describe('the job itself', () => {
     });
     expect(
       (await eventsOf(ctx, A.key, 'media.failed')).some(
-        (e) => (e.data.object.target as { id: string }).id === lesson.id,
+        (e) => (e.data.object.target as { id: string } | undefined)?.id === lesson.id,
       ),
     ).toBe(false);
     expect(await services.courses.copyImage(A.id, copy, true)).toBe('failed');
@@ -233,7 +233,7 @@ describe('the job itself', () => {
       ctx,
       A.key,
       'media.failed',
-      (e) => (e.data.object.target as { id: string }).id === lesson.id,
+      (e) => (e.data.object.target as { id: string } | undefined)?.id === lesson.id,
     );
     expect(failed.data.object).toMatchObject({ code: 'fetch_failed', url: `${base}/busy.png` });
     expect(hits.get('/busy.png')).toBe(2);

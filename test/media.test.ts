@@ -367,7 +367,7 @@ describe('images from URLs (copied as media in the background, SSRF-safe)', () =
       ctx,
       A.key,
       'media.failed',
-      (e) => (e.data.object.target as { id: string }).id === res.json().id,
+      (e) => (e.data.object.target as { id: string } | undefined)?.id === res.json().id,
     );
     expect(failed.data.object).toMatchObject({ url, target: { type: 'lesson', id: res.json().id }, code });
     expect(failed.data.object.reason).toEqual(expect.any(String));

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { enqueue, TASKS } from '../src/jobs/queue.js';
 import { SCHEDULES } from '../src/jobs/schedules.js';
 import { call, createSchool, setupApp } from './helpers.js';
-import { queueDrained, runWorkers } from './jobs-helpers.js';
+import { eventsOf, queueDrained, runWorkers, waitForEvent } from './jobs-helpers.js';
 
 const ctx = await setupApp({ env: { MAX_UPLOAD_BYTES: '1000', MEDIA_QUOTA_BYTES: '1000' } });
 const A = await createSchool(ctx);
@@ -70,6 +70,12 @@ describe('abandoned-upload expiry', () => {
         failureReason: 'The upload link expired before the upload was completed.',
       });
     }
+    // Each school hears of its own expired upload (media.failed, the media as GET shows it).
+    const failedA = await waitForEvent(ctx, A.key, 'media.failed', (e) => e.data.object.id === a);
+    expect(failedA.data.object).toEqual((await call(ctx.app, 'GET', `/api/v1/media/${a}`, { key: A.key })).json());
+    expect(failedA.actor).toEqual({ type: 'system', id: null });
+    await waitForEvent(ctx, B.key, 'media.failed', (e) => e.data.object.id === b);
+    expect((await eventsOf(ctx, A.key, 'media.failed')).some((e) => e.data.object.id === b)).toBe(false);
     expect((await media(B.key, fresh)).status).toBe('pending');
     expect((await media(B.key, inGrace)).status).toBe('pending');
     // The earlier test's two abandoned links went too.
@@ -87,5 +93,31 @@ describe('abandoned-upload expiry', () => {
     expect((await media(A.key, id)).status).toBe('failed');
     // A failed media frees its bytes from the quota: a full-size reservation fits again.
     expect((await presign(A.key, 990)).statusCode).toBe(201);
+  });
+
+  it('an upload that completes records media.ready; one whose bytes do not match records media.failed', async () => {
+    const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+    const C = await createSchool(ctx);
+    const put = async (bytes: Buffer) => {
+      const res = (await presign(C.key, bytes.length)).json();
+      const done = await call(ctx.app, 'PUT', new URL(res.upload.url).pathname, {
+        headers: res.upload.headers,
+        body: bytes,
+      });
+      expect(done.statusCode).toBe(200);
+      return done.json() as { id: string; status: string };
+    };
+    const ok = await put(PDF);
+    expect(ok.status).toBe('ready');
+    const ready = await waitForEvent(ctx, C.key, 'media.ready', (e) => e.data.object.id === ok.id);
+    expect(ready.data.object).toMatchObject({ id: ok.id, status: 'ready', mimeType: 'application/pdf' });
+    expect(ready.actor).toEqual({ type: 'system', id: null }); // the upload link, not a key, did it
+    const bad = await put(Buffer.from('not a pdf at all'));
+    expect(bad.status).toBe('failed');
+    const failed = await waitForEvent(ctx, C.key, 'media.failed', (e) => e.data.object.id === bad.id);
+    expect(failed.data.object).toMatchObject({
+      status: 'failed',
+      failureReason: expect.stringContaining('does not match'),
+    });
   });
 });

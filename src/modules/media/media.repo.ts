@@ -97,9 +97,9 @@ export async function findAbandonedUploads(db: DbOrTx, schoolId: string, limit: 
  * Upload links that expired unused give their reservation back: the media becomes failed (only
  * `ids` when given; a row completed meanwhile is no longer pending and stays as it is).
  */
-export async function expireAbandoned(db: DbOrTx, schoolId: string, ids?: string[]): Promise<void> {
-  if (ids?.length === 0) return;
-  await db
+export async function expireAbandoned(db: DbOrTx, schoolId: string, ids?: string[]): Promise<MediaRow[]> {
+  if (ids?.length === 0) return [];
+  return db
     .update(media)
     .set({
       status: 'failed',
@@ -107,7 +107,8 @@ export async function expireAbandoned(db: DbOrTx, schoolId: string, ids?: string
       updatedAt: new Date(),
       version: sql`${media.version} + 1`,
     })
-    .where(ids ? and(abandoned(schoolId), inArray(media.id, ids)) : abandoned(schoolId));
+    .where(ids ? and(abandoned(schoolId), inArray(media.id, ids)) : abandoned(schoolId))
+    .returning();
 }
 
 const KIND_FILTERS: Record<string, SQL> = {

@@ -7,6 +7,7 @@ import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, toListRequest } from '../../lib/pagination.js';
 import { fetchImage, type SafeFetchOptions } from '../../lib/safe-fetch.js';
+import type { EventService } from '../events/events.service.js';
 import type { SchoolService } from '../schools/schools.service.js';
 import * as repo from './media.repo.js';
 import type { Media, Presign } from './media.schemas.js';
@@ -43,10 +44,17 @@ export function fitsDeclared(declared: string, detected: string | undefined): bo
 const storageKeyOf = (schoolId: string, mediaId: string) => `${schoolId}/${mediaId}`;
 const schoolOfKey = (key: string) => key.slice(0, key.indexOf('/'));
 
-type Deps = { db: Db; driver: StorageDriver; schools: SchoolService; imageFetch?: SafeFetchOptions | undefined };
+type Deps = {
+  db: Db;
+  driver: StorageDriver;
+  schools: SchoolService;
+  /** Uploads that become ready or fail record media.ready / media.failed (image copies: the copy job does). */
+  events?: EventService | undefined;
+  imageFetch?: SafeFetchOptions | undefined;
+};
 
 /** Media: presigned uploads to local disk or S3, checked by magic bytes, served by signed links. */
-export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
+export function createMediaService({ db, driver, schools, events, imageFetch }: Deps) {
   /**
    * Records a new pending media item after checking the school's size and quota limits; one at a
    * time per school, so two uploads cannot both fit the last of the quota.
@@ -133,8 +141,27 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
     for (const row of abandoned) await driver.delete(uploadKey(row));
     const bySchool = new Map<string, string[]>();
     for (const r of abandoned) bySchool.set(r.schoolId, [...(bySchool.get(r.schoolId) ?? []), r.id]);
-    for (const [schoolId, ids] of bySchool) await repo.expireAbandoned(db, schoolId, ids);
+    for (const [schoolId, ids] of bySchool)
+      await db.transaction(async (tx) => {
+        const failed = await repo.expireAbandoned(tx, schoolId, ids);
+        await events?.recordMany(
+          tx,
+          await Promise.all(
+            failed.map(async (row) => ({ schoolId, type: 'media.failed' as const, object: await present(row) })),
+          ),
+        );
+      });
     return abandoned.length;
+  }
+
+  /** An upload's end: the media becomes ready or failed, with its event, in one transaction. */
+  async function finish(schoolId: string, id: string, patch: repo.MediaPatch): Promise<repo.MediaRow> {
+    return db.transaction(async (tx) => {
+      const row = await repo.updateMedia(tx, schoolId, id, patch);
+      if (row.status === 'ready' || row.status === 'failed')
+        await events?.recordMany(tx, [{ schoolId, type: `media.${row.status}`, object: await present(row) }]);
+      return row;
+    });
   }
 
   const sniff = async (start: Buffer) => (await fileTypeFromBuffer(start))?.mime;
@@ -143,12 +170,12 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
   async function settle(row: repo.MediaRow, detected: string | undefined, size: number): Promise<repo.MediaRow> {
     if (!fitsDeclared(row.mimeType, detected)) {
       await driver.delete(row.storageKey);
-      return repo.updateMedia(db, row.schoolId, row.id, {
+      return finish(row.schoolId, row.id, {
         status: 'failed',
         failureReason: `The file's content (${detected ?? 'unknown type'}) does not match the declared ${row.mimeType}.`,
       });
     }
-    return repo.updateMedia(db, row.schoolId, row.id, { status: 'ready', size, failureReason: null });
+    return finish(row.schoolId, row.id, { status: 'ready', size, failureReason: null });
   }
 
   return {
@@ -214,7 +241,7 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
       try {
         received = await local.receive(body, grant.size);
       } catch (err) {
-        await repo.updateMedia(db, schoolId, row.id, {
+        await finish(schoolId, row.id, {
           status: 'failed',
           failureReason: err instanceof AppError ? err.message : 'The upload did not complete.',
         });
@@ -250,7 +277,7 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
         );
       const fail = async (failureReason: string) => {
         await driver.delete(staged);
-        return present(await repo.updateMedia(db, schoolId, row.id, { status: 'failed', failureReason }));
+        return present(await finish(schoolId, row.id, { status: 'failed', failureReason }));
       };
       if (stored.contentType && stored.contentType.split(';')[0]!.trim().toLowerCase() !== row.mimeType) {
         return fail(`The object was stored as ${stored.contentType}, not the declared ${row.mimeType}.`);
@@ -265,9 +292,7 @@ export function createMediaService({ db, driver, schools, imageFetch }: Deps) {
       await driver.move(staged, row.storageKey, { ifMatch: etag }).catch((err: unknown) => {
         throw err instanceof ObjectChangedError ? changed() : err;
       });
-      return present(
-        await repo.updateMedia(db, schoolId, row.id, { status: 'ready', size: stored.size, failureReason: null }),
-      );
+      return present(await finish(schoolId, row.id, { status: 'ready', size: stored.size, failureReason: null }));
     },
 
     async get(schoolId: string, id: string) {
