@@ -228,6 +228,20 @@ describe('section and lesson events', () => {
     expect(events[4]!.data.object).toEqual(beforeDelete);
   });
 
+  it('concurrent lesson creates that share a transaction each record their lesson.created', async () => {
+    const course = await newCourse({ sections: [{ title: 'S' }] });
+    const sectionId = course.sections[0].id as string;
+    const m = await mark();
+    const created = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => api('POST', `/courses/${course.id}/lessons`, { title: `C${i}`, sectionId })),
+    );
+    expect(created.map((r) => r.statusCode)).toEqual(Array(20).fill(201));
+    const events = await eventsSince(m);
+    expect(typesOf(events)).toEqual(Array(20).fill('lesson.created'));
+    const byId = new Map(events.map((e) => [e.data.object.id, e.data.object]));
+    for (const r of created) expect(byId.get(r.json().id)).toEqual(r.json());
+  });
+
   it('payment plans: created, updated, made default (both plans), archived', async () => {
     const course = await newCourse();
     const m = await mark();
