@@ -99,3 +99,89 @@ describe('bulk create', () => {
     expect((await bulk({ courses: [{ title: 'x' }] }, reader.key)).statusCode).toBe(403);
   });
 });
+
+describe('review fixes', () => {
+  it('sections and lessons are counted over all items (200 / 1,000 per request) before any item is created', async () => {
+    const item = (n: number, lessonsEach: number) => ({
+      title: `Bulk limit ${n}`,
+      sections: Array.from({ length: 2 }, (_, i) => ({
+        title: `S${i}`,
+        lessons: Array.from({ length: lessonsEach }, (_, j) => ({ title: `L${j}` })),
+      })),
+    });
+    // 101 sections over 2 items is fine per item, 202 in the request.
+    const manySections = await bulk({
+      courses: [0, 1].map((n) => ({
+        title: `Bulk sections ${n}`,
+        sections: Array.from({ length: 101 }, (_, i) => ({ title: `S${i}` })),
+      })),
+    });
+    expect(manySections.statusCode).toBe(400);
+    expect(manySections.json()).toMatchObject({
+      error: 'validation_error',
+      details: [{ path: 'courses', code: 'too_many_items' }],
+    });
+    // 3 items × 2 sections × 200 lessons = 1,200 lessons.
+    const manyLessons = await bulk({ courses: [item(1, 200), item(2, 200), item(3, 200)] });
+    expect(manyLessons.statusCode).toBe(400);
+    expect(manyLessons.json().details).toEqual([expect.objectContaining({ path: 'courses', code: 'too_many_items' })]);
+    const [n] = await ctx.database.db
+      .select({ n: count() })
+      .from(courses)
+      .where(inArray(courses.title, ['Bulk limit 1', 'Bulk sections 0']));
+    expect(n!.n).toBe(0);
+    // Exactly 1,000 lessons over the request pass.
+    const ok = await bulk({ courses: [item(4, 250), item(5, 250)] });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().results.map((r: { status: string }) => r.status)).toEqual(['created', 'created']);
+  });
+
+  it('an item that is not an object fails alone (validation_error), the others are created', async () => {
+    const res = await bulk({ courses: [5, { title: 'Bulk after five' }, null, 'x'] });
+    expect(res.statusCode).toBe(200);
+    const { results } = res.json();
+    expect(results.map((r: { status: string }) => r.status)).toEqual(['failed', 'created', 'failed', 'failed']);
+    expect(results[0].error).toMatchObject({ error: 'validation_error' });
+    expect(results[2].error).toMatchObject({ error: 'validation_error' });
+    expect(results[1].course.title).toBe('Bulk after five');
+  });
+
+  it('an unexpected error in one item is reported as internal_error for it; the others go on', async () => {
+    const { createCourseSyncService } = await import('../src/modules/courses/sync.service.js');
+    const s = ctx.services;
+    const create: typeof s.courses.create = async (schoolId, input) => {
+      if (input.title === 'Bulk boom')
+        throw Object.assign(new Error('insert or update on table "courses" violates foreign key constraint'), {
+          code: '23503',
+          constraint: 'courses_category_id_fk',
+        });
+      return s.courses.create(schoolId, input);
+    };
+    const sync = createCourseSyncService({
+      db: ctx.database.db,
+      schools: s.schools,
+      categories: s.categories,
+      media: s.media,
+      courses: { ...s.courses, create },
+      events: s.events,
+    });
+    const logged: unknown[] = [];
+    const result = await sync.bulkCreate(
+      A.id,
+      [{ title: 'Bulk before boom' }, { title: 'Bulk boom' }, { title: 'Bulk after boom' }],
+      (cause) => logged.push(cause),
+    );
+    expect(result.results.map((r) => r.status)).toEqual(['created', 'failed', 'created']);
+    expect(result.results[1]!.error).toEqual({
+      error: 'internal_error',
+      message: 'This item could not be created because of an internal error.',
+    });
+    expect(JSON.stringify(result)).not.toContain('foreign key');
+    expect(logged).toHaveLength(1);
+    const titles = await ctx.database.db
+      .select({ title: courses.title })
+      .from(courses)
+      .where(inArray(courses.title, ['Bulk before boom', 'Bulk boom', 'Bulk after boom']));
+    expect(titles.map((t) => t.title).sort()).toEqual(['Bulk after boom', 'Bulk before boom']);
+  });
+});

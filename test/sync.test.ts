@@ -294,11 +294,9 @@ describe('each kind of change, checked through GET', () => {
       "SELECT data FROM events WHERE school_id = $1 AND type = 'course.updated' ORDER BY created_at DESC, id DESC LIMIT 1",
       [A.id],
     );
-    expect(updated[0].data.previousAttributes).toMatchObject({
-      title: 'Sync 101',
-      status: 'draft',
-      tags: ['Git', 'sync'],
-    });
+    // The status change is course.published's (as PATCH): course.updated names the other fields.
+    expect(updated[0].data.previousAttributes).toMatchObject({ title: 'Sync 101', tags: ['Git', 'sync'] });
+    expect(updated[0].data.previousAttributes.status).toBeUndefined();
     expect(updated[0].data.object).toMatchObject({ title: 'Sync 201', status: 'published' });
     const { changes, course } = res.json();
     expect(ids(changes.updated).course).toEqual(['CH-COURSE']);
@@ -757,5 +755,138 @@ describe('in-process service (used by the CLI)', () => {
     await expect(
       ctx.services.courseSync.sync(A.id, 'SVC-2', CourseDocumentSchema.parse({ title: 'x', slug: 'sync-101' })),
     ).rejects.toMatchObject({ code: 'duplicate_slug' });
+  });
+});
+
+describe('review fixes', () => {
+  const twoSections = (a: Doc, b: Doc): Doc => ({ title: 'Graph', sections: [a, b] });
+
+  it('a prerequisite cycle is refused at sections.N.prerequisites and writes nothing', async () => {
+    const res = await put(
+      'FIX-CYCLE',
+      twoSections(
+        { externalId: 's1', title: 'One', prerequisites: ['s2'] },
+        { externalId: 's2', title: 'Two', prerequisites: ['s1'] },
+      ),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(res.json().details).toEqual([
+      expect.objectContaining({
+        path: expect.stringMatching(/^sections\.[01]\.prerequisites$/),
+        code: 'validation_error',
+      }),
+    ]);
+    expect(await ctx.services.courseSync.findIdByExternalId(A.id, 'FIX-CYCLE')).toBeUndefined();
+    // A longer cycle, reached from a section outside it, by title (no externalIds).
+    const long = await put('FIX-CYCLE', {
+      title: 'Graph',
+      sections: [
+        { title: 'Entry', prerequisites: ['A'] },
+        { title: 'A', prerequisites: ['B'] },
+        { title: 'B', prerequisites: ['C'] },
+        { title: 'C', prerequisites: ['A'] },
+      ],
+    });
+    expect(long.statusCode).toBe(400);
+    expect(long.json().details.map((d: { path: string }) => d.path)).toEqual([
+      expect.stringMatching(/^sections\.[123]\.prerequisites$/),
+    ]);
+    // An acyclic graph (a diamond) is fine.
+    const ok = await put('FIX-CYCLE', {
+      title: 'Graph',
+      sections: [
+        { title: 'A' },
+        { title: 'B', prerequisites: ['A'] },
+        { title: 'C', prerequisites: ['A'] },
+        { title: 'D', prerequisites: ['B', 'C'] },
+      ],
+    });
+    expect(ok.statusCode).toBe(201);
+  });
+
+  it("a name that is one section's externalId and another's title is refused, never stored as a self-prerequisite", async () => {
+    const res = await put('FIX-AMBIG', {
+      title: 'Ambiguous',
+      sections: [
+        { externalId: 'intro', title: 'Start' },
+        { title: 'intro', prerequisites: ['intro'] },
+      ],
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().details).toContainEqual(expect.objectContaining({ path: 'sections.1.prerequisites.0' }));
+    expect(await ctx.services.courseSync.findIdByExternalId(A.id, 'FIX-AMBIG')).toBeUndefined();
+    // Pinning the titled section resolves it: the prerequisite is the other section.
+    const ok = await put('FIX-AMBIG', {
+      title: 'Ambiguous',
+      sections: [
+        { externalId: 'intro', title: 'Start' },
+        { externalId: 'second', title: 'intro', prerequisites: ['intro'] },
+      ],
+    });
+    expect(ok.statusCode).toBe(201);
+    const rows = await ctx.database.db
+      .select()
+      .from(sections)
+      .where(eq(sections.courseId, ok.json().course.id))
+      .orderBy(sections.position);
+    expect(rows[1]!.prerequisites).toEqual([rows[0]!.id]);
+  });
+
+  it('section descriptions have no 10,000-character limit (as PATCH /sections); the course description has', async () => {
+    const long = 'word '.repeat(2_500); // 12,500 characters of text
+    const res = await put('FIX-DESC', {
+      title: 'Long section',
+      sections: [{ externalId: 's', title: 'S', descriptionMarkdown: long }],
+    });
+    expect(res.statusCode).toBe(201);
+    const courseLong = await put('FIX-DESC-2', { title: 'Long course', descriptionMarkdown: long });
+    expect(courseLong.statusCode).toBe(400);
+    expect(courseLong.json().details).toContainEqual(expect.objectContaining({ path: 'description' }));
+  });
+
+  it('publishing through sync records course.published only, as PATCH does', async () => {
+    const doc = {
+      title: 'Pub',
+      unsectionedLessons: [{ externalId: 'l', title: 'L' }],
+      paymentPlans: [{ name: 'Free', type: 'free' }],
+    };
+    expect((await put('FIX-PUB', doc)).statusCode).toBe(201);
+    const since = await eventsCount(A.id);
+    const res = await put('FIX-PUB', { ...doc, status: 'published' });
+    expect(res.statusCode).toBe(200);
+    expect(await eventTypes(A.id, since)).toEqual(['course.published']);
+    // Only a child changed: one course.updated (the course has a new version), no previousAttributes.
+    const since2 = await eventsCount(A.id);
+    await put('FIX-PUB', { ...doc, status: 'published', unsectionedLessons: [{ externalId: 'l', title: 'L2' }] });
+    expect(await eventTypes(A.id, since2)).toEqual(['course.updated', 'lesson.updated']);
+  });
+
+  it('a course at the limits records every event (in batches) and the ids of its children', async () => {
+    const doc = {
+      title: 'Big events',
+      sections: Array.from({ length: 4 }, (_, i) => ({
+        externalId: `s${i}`,
+        title: `S${i}`,
+        lessons: Array.from({ length: 250 }, (_, j) => ({ externalId: `l${i}-${j}`, title: `L${j}` })),
+      })),
+    };
+    const since = await eventsCount(A.id);
+    expect((await put('FIX-EVENTS', doc)).statusCode).toBe(201);
+    const types = await eventTypes(A.id, since);
+    expect(types.filter((t) => t === 'lesson.created')).toHaveLength(1000);
+    expect(types.filter((t) => t === 'section.created')).toHaveLength(4);
+    const { rows } = await ctx.database.pool.query(
+      "SELECT count(DISTINCT data->'object'->>'id')::int AS n FROM events WHERE school_id = $1 AND type = 'lesson.created' AND data->'object'->>'courseId' = (SELECT id FROM courses WHERE school_id = $1 AND external_id = 'FIX-EVENTS')",
+      [A.id],
+    );
+    expect(rows[0].n).toBe(1000);
+  });
+});
+
+describe('idOf reads the id from the head of a document', () => {
+  it('matches JSON.parse for PostgreSQL output and falls back otherwise', async () => {
+    const { idOf } = await import('../src/modules/courses/sync.service.js');
+    expect(idOf('{"id" : "les_abc123", "title" : "x"}')).toBe('les_abc123');
+    expect(idOf('{"title": "x", "id": "les_z"}')).toBe('les_z');
   });
 });

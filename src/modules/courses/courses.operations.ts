@@ -13,6 +13,8 @@ import {
   DeleteCourseQuerySchema,
   GetCourseQuerySchema,
   ListCoursesQuerySchema,
+  MAX_NESTED_LESSONS,
+  MAX_NESTED_SECTIONS,
   UpdateCourseSchema,
 } from './courses.schemas.js';
 import {
@@ -31,7 +33,8 @@ const BulkCreateCoursesSchema = z
     courses: limitedArray(
       z
         .array(
-          z.record(z.string(), z.unknown()).meta({
+          // Any value: an item that is not a course object fails alone (validation_error in its result).
+          z.unknown().meta({
             description: 'A course exactly as the body of POST /courses (createCourse), sections and lessons included.',
           }),
         )
@@ -41,7 +44,7 @@ const BulkCreateCoursesSchema = z
     ),
   })
   .meta({
-    description: `At most ${MAX_BULK_COURSES} courses (code too_many_items). Each is created in its own transaction; the answer reports each item.`,
+    description: `At most ${MAX_BULK_COURSES} courses, and ${MAX_NESTED_SECTIONS} sections and ${MAX_NESTED_LESSONS} lessons over all of them (code too_many_items, path courses), counted before any work. Each is created in its own transaction; the answer reports each item.`,
     example: { courses: [{ title: 'Course one' }, { title: 'Course two', isFree: true }] },
   });
 

@@ -27,7 +27,7 @@ import type { MediaService } from '../media/media.service.js';
 import type { SchoolService } from '../schools/schools.service.js';
 import * as coursesRepo from './courses.repo.js';
 import type { Course, CreateCourse } from './courses.schemas.js';
-import { CreateCourseSchema } from './courses.schemas.js';
+import { CreateCourseSchema, MAX_NESTED_LESSONS, MAX_NESTED_SECTIONS } from './courses.schemas.js';
 import type { CourseService } from './courses.service.js';
 import * as curriculum from './curriculum.repo.js';
 import { type LessonValues, Problems, prepareLesson } from './lesson-input.js';
@@ -134,6 +134,8 @@ type DesiredSection = {
     externalId: string | null;
   };
   prerequisiteRefs: { ref: string; path: string }[];
+  /** The sections the refs name, resolved once (validation and the write use the same answer). */
+  prerequisites: DesiredSection[];
   lessons: DesiredLesson[];
 };
 type DesiredPlan = {
@@ -204,16 +206,42 @@ class DryRunRollback extends Error {
   }
 }
 
-/** The id of a child's API document (JSON text built by PostgreSQL). */
-const idOf = (json: string): string => (JSON.parse(json) as { id: string }).id;
+/**
+ * The id of a child's API document (JSON text built by PostgreSQL, `id` first): read from the
+ * text's head, since parsing a 1,000-lesson course's documents whole only for their ids blocks the
+ * event loop; parsed in full only if the head is not as expected.
+ */
+const ID_HEAD = /^\{\s*"id"\s*:\s*"([A-Za-z0-9_]+)"/;
+export const idOf = (json: string): string => ID_HEAD.exec(json)?.[1] ?? (JSON.parse(json) as { id: string }).id;
 
-/** Course fields whose change an event names in previousAttributes (the curriculum has its own events). */
-const CURRICULUM_KEYS = new Set(['sections', 'unsectionedLessons', 'updatedAt', 'createdAt']);
-function previousAttributes(before: Record<string, unknown>, after: Record<string, unknown>) {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(before)) if (!CURRICULUM_KEYS.has(k) && !same(v, after[k])) out[k] = v;
-  return out;
+/** Events per recordMany statement: a sync at the limits writes 1,000+ (each a whole document). */
+const EVENT_CHUNK = 200;
+
+/**
+ * API.md §1: at most MAX_NESTED_SECTIONS sections and MAX_NESTED_LESSONS lessons per request, so a
+ * bulk request counts them over all its items, on the raw input, before any item is converted.
+ */
+function checkBulkCurriculum(items: unknown[]): void {
+  let sections = 0;
+  let lessons = 0;
+  for (const item of items) {
+    const list = isRecord(item) ? item.sections : undefined;
+    if (!Array.isArray(list)) continue;
+    sections += list.length;
+    for (const section of list) {
+      const inner = isRecord(section) ? section.lessons : undefined;
+      if (Array.isArray(inner)) lessons += inner.length;
+    }
+  }
+  const over =
+    sections > MAX_NESTED_SECTIONS
+      ? `At most ${MAX_NESTED_SECTIONS} sections per request over all courses; this one has ${sections}.`
+      : lessons > MAX_NESTED_LESSONS
+        ? `At most ${MAX_NESTED_LESSONS} lessons per request over all courses; this one has ${lessons}.`
+        : undefined;
+  if (over) throw new AppError('validation_error', over, [{ path: 'courses', message: over, code: 'too_many_items' }]);
 }
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function createCourseSyncService({ db, schools, categories, media, courses, events }: Deps) {
   /** Rich text of a description-like field: document, JSON string or HTML, or its Markdown twin. */
@@ -221,6 +249,7 @@ export function createCourseSyncService({ db, schools, categories, media, course
     input: { description?: unknown; descriptionMarkdown?: string | undefined },
     problems: Problems,
     prefix: string,
+    maxText?: number,
   ): { description: RichTextDoc | null; descriptionHtml: string | null } {
     try {
       let doc: RichTextDoc | null = null;
@@ -228,8 +257,8 @@ export function createCourseSyncService({ db, schools, categories, media, course
         doc = parseMarkdown(input.descriptionMarkdown, `${prefix}descriptionMarkdown`);
       else if (input.description !== undefined && input.description !== null)
         doc = parseRichText(input.description, `${prefix}description`);
-      if (doc && plainTextLength(doc) > DESCRIPTION_MAX_TEXT)
-        problems.add('validation_error', `${prefix}description`, `At most ${DESCRIPTION_MAX_TEXT} characters of text.`);
+      if (doc && maxText !== undefined && plainTextLength(doc) > maxText)
+        problems.add('validation_error', `${prefix}description`, `At most ${maxText} characters of text.`);
       return { description: doc, descriptionHtml: doc ? renderRichText(doc) : null };
     } catch (e) {
       problems.addError(e);
@@ -367,19 +396,11 @@ export function createCourseSyncService({ db, schools, categories, media, course
           externalId: ext,
         },
         prerequisiteRefs: (s.prerequisites ?? []).map((ref, k) => ({ ref, path: `${prefix}prerequisites.${k}` })),
+        prerequisites: [],
         lessons,
       });
     }
-    // Prerequisites name other sections of the document (externalId, or title when it has none).
-    const refKey = (s: DesiredSection) => s.externalId ?? s.title;
-    for (const s of sections) {
-      for (const p of s.prerequisiteRefs) {
-        const target = sections.find((t) => refKey(t) === p.ref);
-        if (!target)
-          problems.add('validation_error', p.path, `No section '${p.ref}' in this document (externalId, or title).`);
-        else if (target === s) problems.add('validation_error', p.path, 'A section cannot be its own prerequisite.');
-      }
-    }
+    resolvePrerequisites(sections, problems);
     const unsectioned: DesiredLesson[] = [];
     for (const [j, l] of (doc.unsectionedLessons ?? []).entries())
       unsectioned.push(await lesson(l, `unsectionedLessons.${j}.`));
@@ -410,7 +431,8 @@ export function createCourseSyncService({ db, schools, categories, media, course
 
     await courses.checkInstructors(schoolId, instructorRefs, problems);
     await courses.checkMedia(schoolId, mediaRefs, problems);
-    const description = richDescription(doc, problems, '');
+    // Only the course description has a text limit (as POST/PATCH /courses); sections have none.
+    const description = richDescription(doc, problems, '', DESCRIPTION_MAX_TEXT);
     const custom = customFields(doc.customFields ?? {}, school.customFields, problems);
     problems.throwIfAny();
 
@@ -439,6 +461,65 @@ export function createCourseSyncService({ db, schools, categories, media, course
       unsectioned,
       plans,
     };
+  }
+
+  /**
+   * Prerequisites name other sections of the document (externalId, or title when it has none). One
+   * map resolves them for validation and for the write; a name that is one section's externalId and
+   * another's title is refused rather than guessed, and the resolved graph must have no cycle (as
+   * the section routes require).
+   */
+  function resolvePrerequisites(sections: DesiredSection[], problems: Problems) {
+    const byRef = new Map<string, DesiredSection[]>();
+    for (const s of sections) {
+      const ref = s.externalId ?? s.title;
+      const list = byRef.get(ref);
+      if (list) list.push(s);
+      else byRef.set(ref, [s]);
+    }
+    for (const s of sections) {
+      for (const p of s.prerequisiteRefs) {
+        const targets = byRef.get(p.ref) ?? [];
+        const [target] = targets;
+        if (!target)
+          problems.add('validation_error', p.path, `No section '${p.ref}' in this document (externalId, or title).`);
+        else if (targets.length > 1) {
+          // Two sections with one externalId (or title) are reported as duplicates already.
+          if (targets.some((t) => t.externalId === null) && targets.some((t) => t.externalId !== null))
+            problems.add(
+              'validation_error',
+              p.path,
+              `'${p.ref}' names two sections (${targets.map((t) => t.path.slice(0, -1)).join(', ')}): one's externalId and another's title; give the titled one an externalId.`,
+            );
+        } else if (target === s) problems.add('validation_error', p.path, 'A section cannot be its own prerequisite.');
+        else s.prerequisites.push(target);
+      }
+    }
+    // Iterative depth-first search (a long chain must not exhaust the stack): a back edge is a cycle.
+    const state = new Map<DesiredSection, 'visiting' | 'done'>();
+    for (const root of sections) {
+      if (state.has(root)) continue;
+      const stack: { node: DesiredSection; next: number }[] = [{ node: root, next: 0 }];
+      state.set(root, 'visiting');
+      while (stack.length) {
+        const top = stack[stack.length - 1]!;
+        const child = top.node.prerequisites[top.next++];
+        if (!child) {
+          state.set(top.node, 'done');
+          stack.pop();
+          continue;
+        }
+        const seen = state.get(child);
+        if (seen === 'visiting') {
+          problems.add('validation_error', `${top.node.path}prerequisites`, 'These prerequisites make a cycle.');
+          return;
+        }
+        if (!seen) {
+          state.set(child, 'visiting');
+          stack.push({ node: child, next: 0 });
+        }
+      }
+    }
   }
 
   async function insertCourse(tx: Tx, schoolId: string, desired: Desired): Promise<coursesRepo.CourseRow> {
@@ -494,12 +575,14 @@ export function createCourseSyncService({ db, schools, categories, media, course
     // ---- match sections: by externalId, else by title among stored sections without one ----
     const sectionMatch = new Map<DesiredSection, curriculum.SectionRow>();
     const usedSections = new Set<string>();
+    const sectionByExt = new Map<string, curriculum.SectionRow>();
+    const sectionByTitle = new Map<string, curriculum.SectionRow>();
+    for (const r of storedSections) {
+      if (r.externalId !== null) sectionByExt.set(r.externalId, r);
+      else if (!sectionByTitle.has(r.title.toLowerCase())) sectionByTitle.set(r.title.toLowerCase(), r);
+    }
     for (const s of desired.sections) {
-      const hit = storedSections.find((r) =>
-        s.externalId
-          ? r.externalId === s.externalId
-          : r.externalId === null && r.title.toLowerCase() === s.title.toLowerCase(),
-      );
+      const hit = s.externalId ? sectionByExt.get(s.externalId) : sectionByTitle.get(s.title.toLowerCase());
       if (hit && !usedSections.has(hit.id)) {
         sectionMatch.set(s, hit);
         usedSections.add(hit.id);
@@ -512,6 +595,15 @@ export function createCourseSyncService({ db, schools, categories, media, course
     const lessonMatch = new Map<DesiredLesson, curriculum.LessonRow>();
     const usedLessons = new Set<string>();
     const byExternalId = new Map(storedLessons.filter((l) => l.externalId).map((l) => [l.externalId!, l]));
+    // Stored lessons without externalId by container and title, in order (the n-th takes the n-th).
+    const byTitle = new Map<string, curriculum.LessonRow[]>();
+    for (const r of storedLessons) {
+      if (r.externalId !== null) continue;
+      const k = `${r.sectionId ?? ''}\u0000${r.title}`;
+      const list = byTitle.get(k);
+      if (list) list.push(r);
+      else byTitle.set(k, [r]);
+    }
     const containers: { storedSectionId: string | null | undefined; lessons: DesiredLesson[] }[] = [
       ...desired.sections.map((s) => ({ storedSectionId: sectionMatch.get(s)?.id, lessons: s.lessons })),
       { storedSectionId: null, lessons: desired.unsectioned },
@@ -521,13 +613,7 @@ export function createCourseSyncService({ db, schools, categories, media, course
         let hit: curriculum.LessonRow | undefined;
         if (l.externalId) hit = byExternalId.get(l.externalId);
         else if (c.storedSectionId !== undefined)
-          hit = storedLessons.find(
-            (r) =>
-              !usedLessons.has(r.id) &&
-              r.externalId === null &&
-              r.sectionId === c.storedSectionId &&
-              r.title === l.title,
-          );
+          hit = byTitle.get(`${c.storedSectionId ?? ''}\u0000${l.title}`)?.find((r) => !usedLessons.has(r.id));
         if (hit && !usedLessons.has(hit.id)) {
           lessonMatch.set(l, hit);
           usedLessons.add(hit.id);
@@ -571,15 +657,13 @@ export function createCourseSyncService({ db, schools, categories, media, course
     );
 
     // ---- sections: update matched (titles parked first, so renames can swap), insert new ----
-    const refKey = (s: DesiredSection) => s.externalId ?? s.title;
-    const idByRef = new Map(desired.sections.map((s) => [refKey(s), sectionIdOf.get(s)!]));
     const sectionWrites: { id: string; patch: curriculum.SectionPatch & { position: number } }[] = [];
     const newSections: curriculum.NewSection[] = [];
     const imageCopies: { type: 'course' | 'section' | 'lesson'; id: string; url: string }[] = [];
     for (const [i, s] of desired.sections.entries()) {
       const hit = sectionMatch.get(s);
       const id = sectionIdOf.get(s)!;
-      const prerequisites = s.prerequisiteRefs.map((p) => idByRef.get(p.ref)!);
+      const prerequisites = s.prerequisites.map((p) => sectionIdOf.get(p)!);
       const values = { ...s.values, prerequisites, position: i + 1 };
       if (!hit) {
         newSections.push({ id, courseId, ...values, posterMediaId: null });
@@ -735,23 +819,15 @@ export function createCourseSyncService({ db, schools, categories, media, course
       if (statusChanged && desired.status === 'published') await courses.assertPublishable(tx, after);
       const doc = await courses.document(tx, schoolId, courseId);
       const courseEvents: RecordEvent[] = [];
-      if (created) courseEvents.push({ schoolId, type: 'course.created', object: doc.json });
-      else {
-        const previous = previousAttributes(
-          JSON.parse(before!.json.text) as Record<string, unknown>,
-          JSON.parse(doc.json.text) as Record<string, unknown>,
-        );
-        courseEvents.push({
-          schoolId,
-          type: 'course.updated',
-          object: doc.json,
-          ...(Object.keys(previous).length ? { previousAttributes: previous } : {}),
-        });
+      if (created) {
+        courseEvents.push({ schoolId, type: 'course.created', object: doc.json });
+        if (desired.status === 'published') courseEvents.push({ schoolId, type: 'course.published', object: doc.json });
+      } else {
+        // The rule PATCH follows: a status change alone is course.published/unpublished only.
+        const own = courses.courseChangeEvents(schoolId, before!.json.text, doc.json.text, doc);
+        // Only children changed: the course still has a new version, announced as course.updated.
+        courseEvents.push(...(own.length ? own : [{ schoolId, type: 'course.updated' as const, object: doc.json }]));
       }
-      if (statusChanged && desired.status === 'published')
-        courseEvents.push({ schoolId, type: 'course.published', object: doc.json });
-      else if (statusChanged && course.status === 'published' && !created)
-        courseEvents.push({ schoolId, type: 'course.unpublished', object: doc.json });
       const { sections: cs, lessons: cl, plans: cp } = changed;
       if (cs.created.size + cs.updated.size)
         for (const json of await curriculum.sectionDocuments(tx, schoolId, courseId)) {
@@ -778,7 +854,11 @@ export function createCourseSyncService({ db, schools, categories, media, course
         schoolId,
         imageCopies.map((c) => ({ target: { type: c.type, id: c.id }, url: c.url })),
       );
-      await events.recordMany(tx, [...courseEvents, ...recorded]);
+      const all = [...courseEvents, ...recorded];
+      for (let i = 0; i < all.length; i += EVENT_CHUNK) {
+        await nextItem();
+        await events.recordMany(tx, all.slice(i, i + EVENT_CHUNK));
+      }
     }
     return { courseId, created, log, imageCopies };
   }
@@ -836,77 +916,81 @@ export function createCourseSyncService({ db, schools, categories, media, course
 
     /** The course as a document that sync takes back unchanged (404 when not the school's). */
     async export(schoolId: string, courseId: string): Promise<ExportedCourse> {
-      return db.transaction(async (tx) => {
-        const course = await coursesRepo.findCourse(tx, schoolId, courseId);
-        if (!course) throw notFound('Course');
-        const [sections, lessons, plans, tags] = [
-          await curriculum.sectionsOf(tx, schoolId, courseId),
-          await curriculum.lessonsOf(tx, schoolId, courseId),
-          await plansRepo.plansOf(tx, schoolId, courseId),
-          await coursesRepo.courseTagNames(tx, schoolId, courseId),
-        ];
-        const refOf = new Map(sections.map((s) => [s.id, s.externalId ?? s.title]));
-        const lessonDoc = (l: curriculum.LessonRow) => ({
-          externalId: l.externalId,
-          title: l.title,
-          type: l.type,
-          summary: l.summary,
-          downloadable: l.downloadable,
-          content: (l.content as Record<string, unknown> | null) ?? null,
-          media: l.mediaId ? { mediaId: l.mediaId } : null,
-          videoUrl: (l.videoMeta?.originalUrl as string | undefined) ?? l.videoUrl,
-          duration: l.duration,
-          isPreview: l.isPreview,
-          status: l.status,
-          unlock: l.unlock,
-          completion: l.completion,
-          instructorId: l.instructorId,
-          thumbnailUrl: l.thumbnailUrl,
-        });
-        return {
-          externalId: course.externalId,
-          title: course.title,
-          type: course.type,
-          slug: course.slug,
-          description: course.description ?? null,
-          shortDescription: course.shortDescription,
-          thumbnailUrl: course.thumbnailUrl,
-          featuredImage:
-            course.thumbnailUrl === null && course.featuredMediaId ? { mediaId: course.featuredMediaId } : null,
-          trailerUrl: course.trailerUrl,
-          level: course.level,
-          categoryId: course.categoryId,
-          tags,
-          authors: course.authors,
-          customFields: course.customFields,
-          source: course.source,
-          privacy: course.privacy,
-          status: course.status,
-          sections: sections.map((s) => ({
-            externalId: s.externalId,
-            title: s.title,
-            description: s.description ?? null,
-            posterImageUrl: s.posterImageUrl,
-            status: s.status,
-            drip: s.drip,
-            prerequisites: s.prerequisites.map((p) => refOf.get(p)).filter((p): p is string => p !== undefined),
-            lessons: lessons.filter((l) => l.sectionId === s.id).map(lessonDoc),
-          })),
-          unsectionedLessons: lessons.filter((l) => l.sectionId === null).map(lessonDoc),
-          paymentPlans: plans
-            .filter((p) => p.status === 'active')
-            .map((p) => ({
-              name: p.name,
-              type: p.type,
-              amount: p.amount,
-              currency: p.currency,
-              interval: p.interval,
-              installments: p.installmentsCount ? { count: p.installmentsCount } : null,
-              description: p.description,
-              isDefault: p.id === course.defaultPaymentPlanId,
+      // One snapshot for all its reads: a sync committing meanwhile cannot mix two versions.
+      return db.transaction(
+        async (tx) => {
+          const course = await coursesRepo.findCourse(tx, schoolId, courseId);
+          if (!course) throw notFound('Course');
+          const [sections, lessons, plans, tags] = [
+            await curriculum.sectionsOf(tx, schoolId, courseId),
+            await curriculum.lessonsOf(tx, schoolId, courseId),
+            await plansRepo.plansOf(tx, schoolId, courseId),
+            await coursesRepo.courseTagNames(tx, schoolId, courseId),
+          ];
+          const refOf = new Map(sections.map((s) => [s.id, s.externalId ?? s.title]));
+          const lessonDoc = (l: curriculum.LessonRow) => ({
+            externalId: l.externalId,
+            title: l.title,
+            type: l.type,
+            summary: l.summary,
+            downloadable: l.downloadable,
+            content: (l.content as Record<string, unknown> | null) ?? null,
+            media: l.mediaId ? { mediaId: l.mediaId } : null,
+            videoUrl: (l.videoMeta?.originalUrl as string | undefined) ?? l.videoUrl,
+            duration: l.duration,
+            isPreview: l.isPreview,
+            status: l.status,
+            unlock: l.unlock,
+            completion: l.completion,
+            instructorId: l.instructorId,
+            thumbnailUrl: l.thumbnailUrl,
+          });
+          return {
+            externalId: course.externalId,
+            title: course.title,
+            type: course.type,
+            slug: course.slug,
+            description: course.description ?? null,
+            shortDescription: course.shortDescription,
+            thumbnailUrl: course.thumbnailUrl,
+            featuredImage:
+              course.thumbnailUrl === null && course.featuredMediaId ? { mediaId: course.featuredMediaId } : null,
+            trailerUrl: course.trailerUrl,
+            level: course.level,
+            categoryId: course.categoryId,
+            tags,
+            authors: course.authors,
+            customFields: course.customFields,
+            source: course.source,
+            privacy: course.privacy,
+            status: course.status,
+            sections: sections.map((s) => ({
+              externalId: s.externalId,
+              title: s.title,
+              description: s.description ?? null,
+              posterImageUrl: s.posterImageUrl,
+              status: s.status,
+              drip: s.drip,
+              prerequisites: s.prerequisites.map((p) => refOf.get(p)).filter((p): p is string => p !== undefined),
+              lessons: lessons.filter((l) => l.sectionId === s.id).map(lessonDoc),
             })),
-        };
-      });
+            unsectionedLessons: lessons.filter((l) => l.sectionId === null).map(lessonDoc),
+            paymentPlans: plans
+              .filter((p) => p.status === 'active')
+              .map((p) => ({
+                name: p.name,
+                type: p.type,
+                amount: p.amount,
+                currency: p.currency,
+                interval: p.interval,
+                installments: p.installmentsCount ? { count: p.installmentsCount } : null,
+                description: p.description,
+                isDefault: p.id === course.defaultPaymentPlanId,
+              })),
+          };
+        },
+        { isolationLevel: 'repeatable read', accessMode: 'read only' },
+      );
     },
 
     /** The id of the school's course with this externalId, if any. */
@@ -918,11 +1002,17 @@ export function createCourseSyncService({ db, schools, categories, media, course
      * Creates each course as POST /courses would, each in its own transaction, so one bad item
      * never stops the others; items are validated here (paths inside the item) and run in order.
      */
-    async bulkCreate(schoolId: string, items: unknown[]): Promise<BulkCreateResult> {
+    async bulkCreate(
+      schoolId: string,
+      items: unknown[],
+      logInternal: (cause: unknown, index: number) => void = (cause, index) =>
+        console.error(`bulk course create: item ${index} failed`, cause),
+    ): Promise<BulkCreateResult> {
       if (items.length > MAX_BULK_COURSES)
         throw new AppError('validation_error', `At most ${MAX_BULK_COURSES} courses per request.`, [
           { path: 'courses', message: `At most ${MAX_BULK_COURSES}.`, code: 'too_many_items' },
         ]);
+      checkBulkCurriculum(items);
       const results: BulkCreateResult['results'] = [];
       const nextItem = timeSlicer();
       for (const [index, item] of items.entries()) {
@@ -946,7 +1036,19 @@ export function createCourseSyncService({ db, schools, categories, media, course
           results.push({ index, status: 'created', course: JSON.parse(doc.json.text) as Course });
         } catch (err) {
           const e = asAppError(err);
-          if (!(e instanceof AppError)) throw e;
+          if (!(e instanceof AppError)) {
+            // Earlier items are committed: this one alone fails, its cause stays in the server's log.
+            logInternal(err, index);
+            results.push({
+              index,
+              status: 'failed',
+              error: {
+                error: 'internal_error',
+                message: 'This item could not be created because of an internal error.',
+              },
+            });
+            continue;
+          }
           results.push({
             index,
             status: 'failed',
