@@ -280,6 +280,28 @@ const documentArb = fc
     };
   });
 
+describe('large lessons', () => {
+  it('a lesson with ~40 KB of Markdown (its stored JSON far over 200 KB) exports and syncs back unchanged', async () => {
+    const para = (i: number) =>
+      `Paragraph ${i} with **bold**, *italic*, \`code\` and a [link](https://example.com/${i}).`;
+    const markdown = Array.from({ length: 550 }, (_, i) => `- ${para(i)}`).join('\n');
+    expect(markdown.length).toBeGreaterThan(40_000);
+    const created = await put('EXP-LARGE', {
+      title: 'Large lesson',
+      unsectionedLessons: [{ externalId: 'big', title: 'Big', contentMarkdown: markdown }],
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const exported = await get(`/api/v1/courses/${created.json().course.id}/export`);
+    expect(exported.statusCode).toBe(200);
+    const content = exported.json().unsectionedLessons[0].content;
+    expect(JSON.stringify(content).length).toBeGreaterThan(200_000);
+    const again = await put('EXP-LARGE', exported.json());
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json().changes.unchanged.count).toBe(2);
+    expect(again.json().changes.updated.count + again.json().changes.created.count).toBe(0);
+  });
+});
+
 describe('round trip property', () => {
   it('random valid documents: sync, export, sync again → zero changes', async () => {
     let run = 0;

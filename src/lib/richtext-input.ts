@@ -5,7 +5,7 @@ import { limitIssue } from './validation.js';
 /**
  * Request-schema fields for rich text and Markdown. A string over the size limit is refused while
  * the body is validated, with the same code and message the rich-text library gives (which also
- * measures document objects and counts nodes when it converts).
+ * measures document objects, by their text content, and counts nodes when it converts).
  */
 
 const MAX = RICH_TEXT_MAX_BYTES.toLocaleString('en-US');
@@ -32,5 +32,5 @@ export const RichTextInput = z
     if (typeof value === 'string' && overRichTextLimit(value)) limitIssue(ctx, 'too_large', TOO_LARGE);
   })
   .meta({
-    description: `Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most ${MAX} bytes of UTF-8 as sent (a document: its JSON) and ${RICH_TEXT_MAX_NODES.toLocaleString('en-US')} nodes (code too_large).`,
+    description: `Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most ${MAX} bytes of UTF-8 as sent for a string (HTML or JSON), ${MAX} bytes of text content for a document object (so any stored document, as GET and export return it, can be sent back), and ${RICH_TEXT_MAX_NODES.toLocaleString('en-US')} nodes (code too_large).`,
   });

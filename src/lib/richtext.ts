@@ -406,16 +406,23 @@ function checkLimits(doc: Json, path: string) {
   }
 }
 
-/** A document object's size as JSON (its depth is already bounded by checkLimits). */
+/**
+ * A document object's size is its text content in UTF-8 bytes (walked after checkLimits bounded
+ * its nodes and depth). Not its JSON: the JSON of a stored document is several times the HTML or
+ * Markdown it came from, so measuring it would refuse documents the server itself stored and
+ * exports. Everything else in it (attributes, structure) is bounded by the node limit and the
+ * request body limit.
+ */
 function checkObjectSize(doc: Json, path: string) {
-  let json: string;
-  try {
-    json = JSON.stringify(doc);
-  } catch {
-    // Only attribute values nested absurdly deep (or cyclic) get here: never a valid document.
-    fail(path, [{ path, message: 'The document cannot be read as JSON (nested too deeply).', code: 'too_deep' }]);
+  let bytes = 0;
+  const stack: unknown[] = [doc];
+  while (stack.length) {
+    const node = stack.pop();
+    if (!isObject(node)) continue;
+    if (typeof node.text === 'string') bytes += Buffer.byteLength(node.text, 'utf8');
+    if (Array.isArray(node.content)) for (const child of node.content) stack.push(child);
   }
-  checkStringSize(json, path);
+  if (bytes > RICH_TEXT_MAX_BYTES) tooLarge(path, `${RICH_TEXT_MAX_BYTES.toLocaleString('en-US')} bytes of text`);
 }
 
 /** Validates a document object and returns it unchanged (so stored documents round-trip).

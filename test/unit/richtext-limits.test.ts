@@ -59,14 +59,23 @@ describe('rich-text size limit (bytes as sent)', () => {
     expect(refusal(() => parseMarkdown('😀'.repeat(RICH_TEXT_MAX_BYTES / 4 + 1), 'm')).code).toBe('too_large');
   });
 
-  it('measures a document object by its JSON, before validating it', () => {
-    const overhead = JSON.stringify(doc(p('x'))).length - 1;
-    const within = doc(p('a'.repeat(RICH_TEXT_MAX_BYTES - overhead)));
+  it('measures a document object by its text content (not its JSON), before validating it', () => {
+    const within = doc(p('a'.repeat(RICH_TEXT_MAX_BYTES / 2)), p('é'.repeat(RICH_TEXT_MAX_BYTES / 4)));
     expect(parseRichText(within, 'content')).toEqual(within);
+    // Its JSON is far over 200,000 bytes (the stored form of ~40 KB of Markdown is): still accepted.
+    const marked = doc(
+      ...Array.from({ length: 2_000 }, () => ({
+        type: 'paragraph',
+        content: [{ type: 'text', text: 'word word word word', marks: [{ type: 'bold' }, { type: 'italic' }] }],
+      })),
+    );
+    expect(JSON.stringify(marked).length).toBeGreaterThan(RICH_TEXT_MAX_BYTES);
+    expect(parseRichText(marked, 'content')).toEqual(marked);
+    expect(refusal(() => parseRichText(doc(p('a'.repeat(RICH_TEXT_MAX_BYTES)), p('é')), 'c')).code).toBe('too_large');
     // Too large and invalid (an unknown mark): the size is what is reported.
     const over = doc({
       type: 'paragraph',
-      content: [{ type: 'text', text: 'a'.repeat(RICH_TEXT_MAX_BYTES), marks: [{ type: 'sparkle' }] }],
+      content: [{ type: 'text', text: 'a'.repeat(RICH_TEXT_MAX_BYTES + 1), marks: [{ type: 'sparkle' }] }],
     });
     expect(refusal(() => parseRichText(over, 'description'))).toMatchObject({ path: 'description', code: 'too_large' });
   });
