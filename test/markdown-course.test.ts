@@ -11,6 +11,7 @@ import { parseMarkdown } from '../src/lib/richtext.js';
 import { richTextCodec, richTextToMarkdown } from '../src/lib/richtext-markdown.js';
 import {
   describePath,
+  idSlug,
   MarkdownCourseError,
   parseMarkdownCourse,
   readMarkdownCourse,
@@ -387,6 +388,37 @@ Text
     expect(problems(course('## S\n\n<!-- syllabus status: draft -->\n'))).toEqual([
       "7: A fields block is a line '<!-- syllabus', YAML lines, and a line '-->'.",
     ]);
+  });
+
+  it('titles in any script derive distinct ids (letters and digits kept, lowercased)', () => {
+    const doc = parseMarkdownCourse(
+      course(
+        '## Введение\n\n### Первый урок\n\n### Второй урок\n\n## 第一章 基础\n\n### 你好\n\n## Ωμέγα 2\n\n## Café Ünïcode\n',
+      ),
+      { fileName: 'c.md' },
+    ) as { sections: { externalId: string; lessons: { externalId: string }[] }[] };
+    expect(doc.sections.map((s) => s.externalId)).toEqual([
+      't/введение',
+      't/第一章-基础',
+      't/ωμέγα-2',
+      't/cafe-unicode',
+    ]);
+    expect(doc.sections[0]!.lessons.map((l) => l.externalId)).toEqual([
+      't/введение/первый-урок',
+      't/введение/второй-урок',
+    ]);
+    expect(doc.sections[1]!.lessons.map((l) => l.externalId)).toEqual(['t/第一章-基础/你好']);
+    // No letter or digit at all: a short hash of the title, different for different titles.
+    expect(idSlug('!!!')).toMatch(/^t-[0-9a-f]{8}$/);
+    expect(idSlug('???')).not.toBe(idSlug('!!!'));
+    expect(idSlug('Intro to Rust!')).toBe('intro-to-rust');
+    // Rendering omits ids that are the derived ones, so the file round-trips.
+    const text = renderMarkdownCourse(doc as never);
+    expect(text).not.toContain('externalId: t/');
+    const again = parseMarkdownCourse(text, { fileName: 'c.md' }) as typeof doc;
+    expect(again.sections.map((s) => [s.externalId, s.lessons.map((l) => l.externalId)])).toEqual(
+      doc.sections.map((s) => [s.externalId, s.lessons.map((l) => l.externalId)]),
+    );
   });
 
   it('external ids that collide', () => {

@@ -13,12 +13,35 @@
  * Headings are found with markdown-it's tokens (the parser the server converts with), so a `##`
  * in a code block or a quote never starts a section. Every problem names its line.
  */
+import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import MarkdownIt, { type Token } from 'markdown-it';
 import YAML, { isMap, isScalar, isSeq, LineCounter, type Node as YamlNode } from 'yaml';
-import { slugify } from '../../lib/slug.js';
 import { QuizSchema } from './courses.schemas.js';
 import { type CourseDocumentInput, CourseDocumentSchema, type ExportedCourse } from './sync.schemas.js';
+
+/**
+ * The slug part of a derived externalId: letters and digits of any script (so two Chinese or Russian
+ * titles get different ids), lowercase, runs of anything else as one hyphen; accents on Latin letters
+ * folded as in URL slugs ("Café" → "cafe"). A title with no letter or digit (only punctuation or emoji) gets a
+ * short hash of itself, so different titles still differ.
+ */
+export function idSlug(title: string, maxLength = 90): string {
+  const slug = Array.from(
+    title
+      .normalize('NFKD')
+      // Accents off Latin letters only: in other scripts (й, έ) the mark is part of the letter.
+      .replace(/([A-Za-z])[\u0300-\u036f]+/g, '$1')
+      .normalize('NFC')
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\p{M}]+/gu, '-')
+      .replace(/^-+|-+$/g, ''),
+  )
+    .slice(0, maxLength)
+    .join('')
+    .replace(/-+$/, '');
+  return slug || `t-${createHash('sha256').update(title).digest('hex').slice(0, 8)}`;
+}
 
 export type MarkdownCourseProblem = { line: number; message: string };
 
@@ -454,7 +477,7 @@ export function readMarkdownCourse(text: string, options: { fileName?: string } 
       const title = typeof v.title === 'string' ? v.title : part.title;
       if (!('title' in v)) paths.set(`${path}.title`, part.line);
       if (!title) problems.add(part.line, 'A section heading needs a title.');
-      const derived = `${courseExternalId}/${slugify(title)}`;
+      const derived = `${courseExternalId}/${idSlug(title)}`;
       const externalId = 'externalId' in v ? v.externalId : derived;
       if (!('externalId' in v)) paths.set(`${path}.externalId`, part.line);
       checkUnique(sectionIds, externalId, part.line, 'section');
@@ -475,7 +498,7 @@ export function readMarkdownCourse(text: string, options: { fileName?: string } 
     const title = typeof v.title === 'string' ? v.title : part.title;
     if (!('title' in v)) paths.set(`${path}.title`, part.line);
     if (!title) problems.add(part.line, 'A lesson heading needs a title.');
-    const externalId = 'externalId' in v ? v.externalId : `${parentId}/${slugify(title)}`;
+    const externalId = 'externalId' in v ? v.externalId : `${parentId}/${idSlug(title)}`;
     if (!('externalId' in v)) paths.set(`${path}.externalId`, part.line);
     checkUnique(lessonIds, externalId, part.line, 'lesson');
     const { passingScore, ...rest } = v;
@@ -642,7 +665,7 @@ export function renderMarkdownCourse(doc: CourseDocumentInput | ExportedCourse, 
   lessonBlocks(d.unsectionedLessons, courseExternalId);
   for (const section of Array.isArray(d.sections) ? (d.sections as Obj[]) : []) {
     const title = String(section.title ?? '');
-    const derived = `${courseExternalId}/${slugify(title)}`;
+    const derived = `${courseExternalId}/${idSlug(title)}`;
     const heading = headingFor(2, title);
     const fields: Obj = {};
     if (!heading.exact) fields.title = title;
@@ -671,7 +694,7 @@ export function renderMarkdownCourse(doc: CourseDocumentInput | ExportedCourse, 
 function renderLesson(lesson: Obj, parent: string, codec?: RichTextCodec): string[] {
   const title = String(lesson.title ?? '');
   const heading = headingFor(3, title);
-  const derived = `${parent}/${slugify(title)}`;
+  const derived = `${parent}/${idSlug(title)}`;
   const fields: Obj = {};
   if (!heading.exact) fields.title = title;
   const externalId = lesson.externalId === undefined ? null : lesson.externalId;
