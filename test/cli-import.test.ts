@@ -366,3 +366,65 @@ describe('syllabus export', { timeout: 240_000 }, () => {
     expect(JSON.parse(json.stdout)).toEqual({ error: 'failed', message: expect.stringContaining('No course') });
   });
 });
+
+describe('errors other than refusals are reported per file', { timeout: 240_000 }, () => {
+  it('a YAML alias bomb is a problem of its file, with its line; the other files are still reported', async () => {
+    const folder = path.join(dir, 'alias-bomb');
+    const aliases = '  - *a\n'.repeat(150);
+    await write(
+      'alias-bomb/a-bomb.md',
+      `---\ntitle: Bomb\nexternalId: bomb\nx: &a [1, 2]\nlist:\n${aliases}\n---\n\n## S\n`,
+    );
+    await write('alias-bomb/b-fine.md', small('ALIAS-FINE'));
+    const { runImport } = await import('../src/cli/import.js');
+    const out = await runImport(folder, {
+      dryRun: true,
+      json: true,
+      open: async () => {
+        throw new Error('not reached: a file has problems');
+      },
+    });
+    expect(out.exitCode).toBe(1);
+    const files = (out.json as { files: { file: string; status: string; error?: { message: string } }[] }).files;
+    expect(files.map((f) => [path.basename(f.file), f.status])).toEqual([
+      ['a-bomb.md', 'failed'],
+      ['b-fine.md', 'skipped'],
+    ]);
+    expect(files[0]!.error!.message).toMatch(/a-bomb\.md:2: .*alias/i);
+  });
+
+  it('a network error midway through a folder fails that file only; the report goes on', async () => {
+    const folder = path.join(dir, 'network');
+    await write('network/one.md', small('NET-1'));
+    await write('network/two.md', small('NET-2'));
+    await write('network/three.md', small('NET-3'));
+    const { runImport } = await import('../src/cli/import.js');
+    const changes = () => {
+      const set = () => ({ count: 0, externalIds: { course: [], sections: [], lessons: [], paymentPlans: [] } });
+      return { created: set(), updated: set(), deleted: set(), unchanged: set() };
+    };
+    const synced: string[] = [];
+    const out = await runImport(folder, {
+      dryRun: false,
+      json: false,
+      open: async () => ({
+        label: 'fake',
+        async sync(externalId) {
+          if (externalId === 'NET-2')
+            throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:1') });
+          synced.push(externalId);
+          return { status: 'unchanged', courseId: null, changes: changes() };
+        },
+        findCourse: async () => undefined,
+        exportCourse: async () => {
+          throw new Error('unused');
+        },
+        close: async () => {},
+      }),
+    });
+    expect(out.exitCode).toBe(1);
+    expect(synced.sort()).toEqual(['NET-1', 'NET-3']);
+    expect(out.text).toContain(`${path.join(folder, 'two.md')}: fetch failed (connect ECONNREFUSED 127.0.0.1:1)`);
+    expect(out.text).toContain('3 files: 0 created, 0 updated, 2 unchanged, 1 failed.');
+  });
+});

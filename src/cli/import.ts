@@ -93,8 +93,9 @@ async function readAll(files: string[]): Promise<{ parsed: Parsed[]; failed: Fil
       byExternalId.set(externalId, file);
       parsed.push({ file, course, externalId });
     } catch (e) {
-      if (!(e instanceof MarkdownCourseError)) throw e;
-      fail(e.problems);
+      // Anything else (an unreadable file, an error of a library) fails this file, not the run.
+      if (e instanceof MarkdownCourseError) fail(e.problems);
+      else fail([{ line: 0, message: errorText(e) }], 'unreadable_file');
     }
   }
   return { parsed, failed };
@@ -128,9 +129,23 @@ function readJsonCourse(text: string, file: string): ParsedMarkdownCourse {
   return { document: document as CourseDocumentInput, lineOf: () => 0 };
 }
 
-/** A refusal, its details placed on the lines they come from. */
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e)) || 'Unknown error.';
+
+/**
+ * A refusal, its details placed on the lines they come from; any other error (the server went
+ * away, a network error) fails this file with its message, and the run goes on reporting.
+ */
 function failureOf(p: Parsed, e: unknown): FileResult {
-  if (!(e instanceof SyncFailure)) throw e;
+  if (!(e instanceof SyncFailure)) {
+    const cause = e instanceof Error && e.cause instanceof Error ? ` (${e.cause.message})` : '';
+    const message = `${p.file}: ${errorText(e)}${cause}`;
+    return {
+      file: p.file,
+      externalId: p.externalId,
+      status: 'failed',
+      error: { code: 'request_failed', message, problems: [{ line: 0, message: `${errorText(e)}${cause}` }] },
+    };
+  }
   const problems = e.details.length
     ? e.details.map((d) => ({
         line: p.course.lineOf(d.path),

@@ -135,7 +135,14 @@ function readYaml(
     }
   };
   walk(doc.contents, '');
-  const value = doc.toJS({ maxAliasCount: 100 }) as Obj;
+  let value: Obj;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 }) as Obj;
+  } catch (e) {
+    // yaml throws (a ReferenceError) when aliases would expand past the limit: a problem of this block.
+    problems.add(firstLine, `${what}: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
   for (const [key, why] of Object.entries(forbidden)) {
     if (key in value) problems.add(lines.get(key) ?? firstLine, `${what}: '${key}' ${why}`);
   }
