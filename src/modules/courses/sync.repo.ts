@@ -6,6 +6,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { courses, lessons, paymentPlans, sections } from '../../db/schema/index.js';
+import { lessonJson, raw } from './course-json.js';
 import type { LessonPatch, SectionPatch } from './curriculum.repo.js';
 import type { PlanPatch } from './payment-plans.repo.js';
 
@@ -118,4 +119,26 @@ export async function updatePlan(
     .update(paymentPlans)
     .set({ ...patch, updatedAt: new Date(), version: sql`${paymentPlans.version} + 1` })
     .where(and(eq(paymentPlans.schoolId, schoolId), eq(paymentPlans.courseId, courseId), eq(paymentPlans.id, planId)));
+}
+
+/**
+ * The API documents (with content) of some lessons of a course, in the given id order: sync reads
+ * the lessons it changed a page at a time, since one read of a 1,000-lesson course's documents
+ * (megabytes of JSON) arrives and is decoded in one unbroken stretch of the event loop.
+ */
+export async function lessonDocumentsByIds(
+  db: DbOrTx,
+  schoolId: string,
+  courseId: string,
+  ids: string[],
+): Promise<{ id: string; json: string }[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.execute<{ id: string; json: string }>(sql`
+    SELECT l.id, ${raw(lessonJson('l', true))}::text AS json FROM lessons l
+     WHERE l.school_id = ${schoolId} AND l.course_id = ${courseId} AND l.id IN ${sql`(${sql.join(
+       ids.map((id) => sql`${id}`),
+       sql`, `,
+     )})`}`);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }

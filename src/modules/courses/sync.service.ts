@@ -214,6 +214,27 @@ class DryRunRollback extends Error {
 const ID_HEAD = /^\{\s*"id"\s*:\s*"([A-Za-z0-9_]+)"/;
 export const idOf = (json: string): string => ID_HEAD.exec(json)?.[1] ?? (JSON.parse(json) as { id: string }).id;
 
+/** Lessons per read of their documents (each up to hundreds of KB of JSON). */
+const LESSON_PAGE = 50;
+
+/** Calls `each` with the document of each lesson, in the order of `ids`, read a page at a time. */
+async function eachLessonDocument(
+  tx: Tx,
+  schoolId: string,
+  courseId: string,
+  ids: string[],
+  nextItem: () => Promise<void>,
+  each: (json: string) => void,
+): Promise<void> {
+  for (let i = 0; i < ids.length; i += LESSON_PAGE) {
+    await nextItem();
+    const page = ids.slice(i, i + LESSON_PAGE);
+    const docs = await repo.lessonDocumentsByIds(tx, schoolId, courseId, page);
+    if (docs.length !== page.length) throw new Error('A lesson of this sync is missing from its own transaction.');
+    for (const d of docs) each(d.json);
+  }
+}
+
 /** Events per recordMany statement: a sync at the limits writes 1,000+ (each a whole document). */
 const EVENT_CHUNK = 200;
 
@@ -627,11 +648,14 @@ export function createCourseSyncService({ db, schools, categories, media, course
     for (const l of goneLessons) log.add('deleted', 'lessons', l.externalId ?? l.title);
     for (const s of goneSections) log.add('deleted', 'sections', s.externalId ?? s.title);
     // Deleted children are described as they were, read before they go.
-    if (goneLessons.length) {
-      const gone = new Set(goneLessons.map((l) => l.id));
-      for (const json of await curriculum.lessonDocuments(tx, schoolId, courseId, {}, true))
-        if (gone.has(idOf(json))) record('lesson.deleted', json);
-    }
+    await eachLessonDocument(
+      tx,
+      schoolId,
+      courseId,
+      goneLessons.map((l) => l.id),
+      nextItem,
+      (json) => record('lesson.deleted', json),
+    );
     if (goneSections.length) {
       const gone = new Set(goneSections.map((s) => s.id));
       for (const json of await curriculum.sectionDocuments(tx, schoolId, courseId))
@@ -701,6 +725,8 @@ export function createCourseSyncService({ db, schools, categories, media, course
     // ---- lessons ----
     const touched = new Set<string>();
     const newLessons: curriculum.NewLesson[] = [];
+    // Created and updated lessons in document order, for their events.
+    const lessonEvents: { id: string; type: 'lesson.created' | 'lesson.updated' }[] = [];
     const place = async (l: DesiredLesson, sectionId: string | null, position: number) => {
       await nextItem();
       const hit = lessonMatch.get(l);
@@ -711,6 +737,7 @@ export function createCourseSyncService({ db, schools, categories, media, course
         if (values.thumbnailUrl) imageCopies.push({ type: 'lesson', id, url: values.thumbnailUrl });
         if (sectionId) touched.add(sectionId);
         changed.lessons.created.add(id);
+        lessonEvents.push({ id, type: 'lesson.created' });
         log.add('created', 'lessons', l.key);
         return;
       }
@@ -729,6 +756,7 @@ export function createCourseSyncService({ db, schools, categories, media, course
       if (hit.sectionId) touched.add(hit.sectionId);
       await repo.placeLesson(tx, schoolId, courseId, hit.id, { ...patch, sectionId, position });
       changed.lessons.updated.add(hit.id);
+      lessonEvents.push({ id: hit.id, type: 'lesson.updated' });
       log.add('updated', 'lessons', l.key);
     };
     for (const s of desired.sections) {
@@ -828,19 +856,22 @@ export function createCourseSyncService({ db, schools, categories, media, course
         // Only children changed: the course still has a new version, announced as course.updated.
         courseEvents.push(...(own.length ? own : [{ schoolId, type: 'course.updated' as const, object: doc.json }]));
       }
-      const { sections: cs, lessons: cl, plans: cp } = changed;
+      const { sections: cs, plans: cp } = changed;
       if (cs.created.size + cs.updated.size)
         for (const json of await curriculum.sectionDocuments(tx, schoolId, courseId)) {
           const id = idOf(json);
           if (cs.created.has(id)) record('section.created', json);
           else if (cs.updated.has(id)) record('section.updated', json);
         }
-      if (cl.created.size + cl.updated.size)
-        for (const json of await curriculum.lessonDocuments(tx, schoolId, courseId, {}, true)) {
-          const id = idOf(json);
-          if (cl.created.has(id)) record('lesson.created', json);
-          else if (cl.updated.has(id)) record('lesson.updated', json);
-        }
+      let n = 0;
+      await eachLessonDocument(
+        tx,
+        schoolId,
+        courseId,
+        lessonEvents.map((e) => e.id),
+        nextItem,
+        (json) => record(lessonEvents[n++]!.type, json),
+      );
       if (cp.created.size + cp.updated.size + cp.archived.size)
         for (const json of await plansRepo.planDocuments(tx, schoolId, courseId)) {
           const id = idOf(json);
