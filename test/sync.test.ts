@@ -727,6 +727,9 @@ describe('sync.repo is scoped by school', () => {
     await db.transaction(async (tx) => {
       await syncRepo.lockExternalId(tx, B.id, 'REPO-TEN');
       expect(await syncRepo.courseIdByExternalId(tx, B.id, 'REPO-TEN')).toBeUndefined();
+      expect(await syncRepo.lessonDocumentsByIds(tx, B.id, id, lessonIds)).toEqual([]);
+      const own = await syncRepo.lessonDocumentsByIds(tx, A.id, id, [...lessonIds].reverse());
+      expect(own.map((d) => d.id)).toEqual([...lessonIds].reverse());
       await syncRepo.placeSection(tx, B.id, id, sectionIds[0]!, { title: 'taken', position: 9 });
       await syncRepo.parkSectionTitles(tx, B.id, id, sectionIds);
       await syncRepo.touchSections(tx, B.id, id, sectionIds);
