@@ -409,6 +409,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/courses/by-external-id/{externalId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Declarative sync: make the course with this externalId equal to the document
+         * @description Creates (201) or updates (200) the course with this externalId so it equals the document, in one transaction: course fields, sections and lessons (matched by externalId; without one, by title within their parent), payment plans (matched by type and interval; plans left out are archived). Children left out are deleted; ids of matched children never change. The same document twice changes nothing (no new version, no event). dryRun=true answers the same changes and writes nothing. If-Match is checked against the stored course. Concurrent syncs of one externalId run one after the other.
+         */
+        put: operations["syncCourseByExternalId"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export a course as the document declarative sync takes
+         * @description The course, its sections and lessons (quiz content, media references, video URLs as sent), its active payment plans and image URLs as stored; syncing it back changes nothing.
+         */
+        get: operations["exportCourse"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create many courses, reporting each item
+         * @description At most 100 courses. Each item is created as POST /courses would, in its own transaction: one bad item fails alone (status failed with the error it would have answered). Always 200 with one result per item, in order. Safe to retry with an Idempotency-Key.
+         */
+        post: operations["bulkCreateCourses"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/issuers/{schoolId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The school as an Open Badges issuer (public, no key)
+         * @description An Open Badges 3.0 `Profile`: the `issuer.id` of every credential the school signs.
+         */
+        get: operations["getIssuer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/issuers/{schoolId}/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The school's public signing keys (public, no key)
+         * @description A JSON Web Key Set with the Ed25519 key whose `kid` the credential and status-list JWTs name. The private key never leaves the server.
+         */
+        get: operations["getIssuerJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/courses/{id}/sections": {
         parameters: {
             query?: never;
@@ -789,6 +889,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/certificates/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a certificate
+         * @description For good: `/verify/{code}` then answers `valid: false` with `revokedAt` and `reason`, the bit of the certificate in its status list is set, and `certificate.revoked` is recorded. Revoking again is `409 conflict`; the enrollment is not issued a new certificate.
+         */
+        post: operations["revokeCertificate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/verify/{code}": {
         parameters: {
             query?: never;
@@ -858,7 +978,7 @@ export interface paths {
         };
         /**
          * List events, oldest first after a cursor (kept 30 days)
-         * @description An integration that missed webhooks catches up from the last `pagination.nextCursor` it kept: `?after=<nextCursor>`. The last page carries a cursor too, to poll for newer events.
+         * @description An integration that missed webhooks catches up from the last `pagination.nextCursor` it kept: `?after=<nextCursor>`. The last page carries a cursor too, to poll for newer events. Emails in events (students, community members) are null unless the caller also holds students:read.
          */
         get: operations["listEvents"];
         put?: never;
@@ -881,6 +1001,146 @@ export interface paths {
          * @description Requires scope `webhooks:read`.
          */
         get: operations["getEvent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/students/{id}/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mint a learner token for a student (shown once)
+         * @description A short-lived token (`slt_…`, 5–1440 minutes, default 60) that acts as this student on the /me routes only. Give it to the student app; keep your school key on your server. Never replayed through Idempotency-Key.
+         */
+        post: operations["createLearnerToken"];
+        /**
+         * Revoke all of a student's learner tokens
+         * @description Requires scope `students:write`.
+         */
+        delete: operations["revokeLearnerTokens"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The student's profile */
+        get: operations["getMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change the student's name, avatar or bio */
+        patch: operations["updateMe"];
+        trace?: never;
+    };
+    "/api/v1/me/enrollments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The student's enrollments with progress */
+        get: operations["listMyEnrollments"];
+        put?: never;
+        /**
+         * Self-enrol in a published course whose default plan is free
+         * @description A paid course answers 403 with `details[].code: payment_required`; a draft or unknown course 404.
+         */
+        post: operations["enrollMe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/courses/{courseId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The outline of a course, with lock and completion per lesson
+         * @description Enrolled: every published section and lesson with `locked`, `unlocksAt`, `completed`. Not enrolled: a published course shows only its preview lessons.
+         */
+        get: operations["getMyCourse"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/courses/{courseId}/lessons/{lessonId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A lesson with its content (quizzes without their answers)
+         * @description Media lessons carry a short-lived signed download URL. A locked lesson answers 409 lesson_locked with unlocksAt when known.
+         */
+        get: operations["getMyLesson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/courses/{courseId}/lessons/{lessonId}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record progress on a lesson (the rules of PATCH /enrollments/{id})
+         * @description Watch time, completion, or quiz answers (one array of option indexes per question); a quiz answer returns the score, passed, and per question whether it was right.
+         */
+        post: operations["recordMyProgress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The student's certificates */
+        get: operations["listMyCertificates"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1358,10 +1618,144 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/certificates/{id}/credential": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The certificate as an Open Badges 3.0 credential (VC-JOSE JWT)
+         * @description Requires scope `enrollments:read`. An `OpenBadgeCredential` (W3C VC Data Model 2.0) signed with the school's Ed25519 key; verify it with `GET /issuers/{schoolId}/jwks.json`.
+         */
+        get: operations["getCertificateCredential"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/verify/{code}/credential": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The credential of a certificate by its code (public, no key)
+         * @description Public; limited per client address like `GET /verify/{code}`. The same `OpenBadgeCredential` JWT as `GET /certificates/{id}/credential`.
+         */
+        get: operations["verifyCertificateCredential"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/issuers/{schoolId}/status/{listId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The school's revocation status list (public, no key)
+         * @description A `BitstringStatusListCredential` (W3C Bitstring Status List) as a VC-JOSE JWT: bit `statusListIndex` of `encodedList` (multibase `u` + base64url of the gzipped 16 KB bitstring) is 1 when that certificate is revoked.
+         */
+        get: operations["getIssuerStatusList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/certificates/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of my certificates as a PDF */
+        get: operations["getMyCertificatePdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description Page mode counts the list (page, total, totalPages). Cursor mode walks it in constant time at any depth and does not count (those three are null). */
+        PaginationInput: {
+            page: number | null;
+            limit: number;
+            total: number | null;
+            totalPages: number | null;
+            hasMore: boolean;
+            nextCursor: string | null;
+        };
+        /**
+         * @example {
+         *       "object": "event",
+         *       "id": "evt_01JD3Q8Z7N0000000000000000",
+         *       "type": "course.updated",
+         *       "createdAt": "2026-11-22T10:00:00.000Z",
+         *       "apiVersion": "v1",
+         *       "actor": {
+         *         "type": "key",
+         *         "id": "key_01JD3Q8Z7N0000000000000000"
+         *       },
+         *       "data": {
+         *         "object": {
+         *           "object": "course",
+         *           "id": "crs_01JD3Q8Z7N0000000000000000",
+         *           "title": "Intro to SQL"
+         *         },
+         *         "previousAttributes": {
+         *           "title": "SQL basics"
+         *         }
+         *       }
+         *     }
+         */
+        EventInput: {
+            /** @constant */
+            object: "event";
+            id: string;
+            /** @enum {string} */
+            type: "course.created" | "course.updated" | "course.published" | "course.unpublished" | "course.deleted" | "section.created" | "section.updated" | "section.deleted" | "lesson.created" | "lesson.updated" | "lesson.deleted" | "payment_plan.created" | "payment_plan.updated" | "payment_plan.archived" | "student.created" | "student.updated" | "student.deleted" | "enrollment.created" | "enrollment.deleted" | "lesson.completed" | "quiz.attempted" | "course.completed" | "certificate.issued" | "certificate.revoked" | "achievement.unlocked" | "community.created" | "community.thread.created" | "community.comment.created" | "community.member.added" | "media.ready" | "media.failed" | "webhook.test" | "webhook.disabled";
+            createdAt: string;
+            apiVersion: string;
+            actor: {
+                /** @enum {string} */
+                type: "key" | "session" | "learner" | "system";
+                /** @description The API key, user or learner id; null for the system. */
+                id: string | null;
+            };
+            data: {
+                /** @description The resource as GET returns it. */
+                object: {
+                    [key: string]: unknown;
+                };
+                /** @description On updates: the changed fields with their old values. */
+                previousAttributes?: {
+                    [key: string]: unknown;
+                };
+            };
+        };
         /**
          * @example {
          *       "error": "validation_error",
@@ -1407,15 +1801,6 @@ export interface components {
             };
             /** @description When the session ends if it is not used (SESSION_IDLE_MINUTES); each use moves this on, up to SESSION_TTL_HOURS after login. */
             expiresAt: string;
-        };
-        /** @description Page mode counts the list (page, total, totalPages). Cursor mode walks it in constant time at any depth and does not count (those three are null). */
-        PaginationInput: {
-            page: number | null;
-            limit: number;
-            total: number | null;
-            totalPages: number | null;
-            hasMore: boolean;
-            nextCursor: string | null;
         };
         EnrollmentInput: {
             /** @constant */
@@ -1481,6 +1866,10 @@ export interface components {
             courseTitle: string;
             schoolName: string;
             issuedAt: string;
+            /** @description When the certificate was revoked; null while it is valid. */
+            revokedAt: string | null;
+            /** @description The reason given when it was revoked. */
+            revocationReason: string | null;
             createdAt: string;
             updatedAt: string;
         };
@@ -1718,7 +2107,7 @@ export interface components {
             };
             instructorId: string | null;
             thumbnailUrl: string | null;
-            /** @description The stored copy of thumbnailUrl. */
+            /** @description The stored copy of thumbnailUrl; null until the background copy is ready. */
             thumbnailMediaId: string | null;
             externalId: string | null;
             /** @description With include=lessons.content (always on the single-lesson routes). */
@@ -1802,7 +2191,7 @@ export interface components {
             descriptionHtml: string | null;
             position: number;
             posterImageUrl: string | null;
-            /** @description The stored copy of posterImageUrl. */
+            /** @description The stored copy of posterImageUrl; null until the background copy is ready. */
             posterMediaId: string | null;
             status: string;
             drip: {
@@ -2018,72 +2407,204 @@ export interface components {
             createdAt: string;
             updatedAt: string;
         };
-        /**
-         * @example {
-         *       "object": "event",
-         *       "id": "evt_01JD3Q8Z7N0000000000000000",
-         *       "type": "course.updated",
-         *       "createdAt": "2026-11-22T10:00:00.000Z",
-         *       "apiVersion": "v1",
-         *       "actor": {
-         *         "type": "key",
-         *         "id": "key_01JD3Q8Z7N0000000000000000"
-         *       },
-         *       "data": {
-         *         "object": {
-         *           "object": "course",
-         *           "id": "crs_01JD3Q8Z7N0000000000000000",
-         *           "title": "Intro to SQL"
-         *         },
-         *         "previousAttributes": {
-         *           "title": "SQL basics"
-         *         }
-         *       }
-         *     }
-         */
-        EventInput: {
-            /** @constant */
-            object: "event";
-            id: string;
-            /** @enum {string} */
-            type: "course.created" | "course.updated" | "course.published" | "course.unpublished" | "course.deleted" | "section.created" | "section.updated" | "section.deleted" | "lesson.created" | "lesson.updated" | "lesson.deleted" | "payment_plan.created" | "payment_plan.updated" | "payment_plan.archived" | "student.created" | "student.updated" | "student.deleted" | "enrollment.created" | "enrollment.deleted" | "lesson.completed" | "quiz.attempted" | "course.completed" | "certificate.issued" | "certificate.revoked" | "achievement.unlocked" | "community.created" | "community.thread.created" | "community.comment.created" | "community.member.added" | "media.ready" | "media.failed" | "webhook.test" | "webhook.disabled";
-            createdAt: string;
-            apiVersion: string;
-            actor: {
-                /** @enum {string} */
-                type: "key" | "session" | "learner" | "system";
-                /** @description The API key, user or learner id; null for the system. */
-                id: string | null;
-            };
-            data: {
-                /** @description The resource as GET returns it. */
-                object: {
-                    [key: string]: unknown;
+        CourseSyncResultInput: {
+            /** @description As GET /courses/{id}; on a dry run the course as it stands (null when it does not exist yet). */
+            course: components["schemas"]["CourseInput"] | null;
+            changes: {
+                /** @description How many, and which: sections and lessons by externalId (their title when they have none), payment plans by type (subscription:month, subscription:year). */
+                created: {
+                    count: number;
+                    externalIds: {
+                        course: string[];
+                        sections: string[];
+                        lessons: string[];
+                        paymentPlans: string[];
+                    };
                 };
-                /** @description On updates: the changed fields with their old values. */
-                previousAttributes?: {
-                    [key: string]: unknown;
+                /** @description How many, and which: sections and lessons by externalId (their title when they have none), payment plans by type (subscription:month, subscription:year). */
+                updated: {
+                    count: number;
+                    externalIds: {
+                        course: string[];
+                        sections: string[];
+                        lessons: string[];
+                        paymentPlans: string[];
+                    };
+                };
+                /** @description How many, and which: sections and lessons by externalId (their title when they have none), payment plans by type (subscription:month, subscription:year). */
+                deleted: {
+                    count: number;
+                    externalIds: {
+                        course: string[];
+                        sections: string[];
+                        lessons: string[];
+                        paymentPlans: string[];
+                    };
+                };
+                /** @description How many, and which: sections and lessons by externalId (their title when they have none), payment plans by type (subscription:month, subscription:year). */
+                unchanged: {
+                    count: number;
+                    externalIds: {
+                        course: string[];
+                        sections: string[];
+                        lessons: string[];
+                        paymentPlans: string[];
+                    };
                 };
             };
+            dryRun: boolean;
         };
-        SchoolInput: {
-            /** @constant */
-            object: "school";
-            id: string;
-            name: string;
-            currency: string;
-            timezone: string;
+        CourseExportInput: {
+            externalId: string | null;
+            title: string;
+            type: string;
+            slug: string;
+            description: {
+                [key: string]: unknown;
+            } | null;
+            shortDescription: string | null;
+            thumbnailUrl: string | null;
+            /** @description An uploaded course image; null when there is none or it is the copy of thumbnailUrl. */
+            featuredImage: {
+                mediaId: string;
+            } | null;
+            trailerUrl: string | null;
+            level: string | null;
+            categoryId: string | null;
+            tags: string[];
+            authors: string[];
             customFields: {
-                key: string;
-                label: string;
-                /** @enum {string} */
-                type: "text" | "number" | "boolean" | "date";
+                [key: string]: unknown;
+            };
+            source: string | null;
+            privacy: string;
+            status: string;
+            sections: {
+                externalId: string | null;
+                title: string;
+                description: {
+                    [key: string]: unknown;
+                } | null;
+                posterImageUrl: string | null;
+                status: string;
+                drip: {
+                    [key: string]: unknown;
+                };
+                prerequisites: string[];
+                lessons: {
+                    externalId: string | null;
+                    title: string;
+                    type: string;
+                    summary: string | null;
+                    downloadable: boolean;
+                    /** @description Rich text, or the quiz definition for quiz lessons. */
+                    content: {
+                        [key: string]: unknown;
+                    } | null;
+                    media: {
+                        mediaId: string;
+                    } | null;
+                    /** @description The URL as sent (before conversion to its embed URL). */
+                    videoUrl: string | null;
+                    duration: number | null;
+                    isPreview: boolean;
+                    status: string;
+                    unlock: {
+                        [key: string]: unknown;
+                    };
+                    completion: {
+                        [key: string]: unknown;
+                    };
+                    instructorId: string | null;
+                    thumbnailUrl: string | null;
+                }[];
             }[];
-            rateLimitPerMinute: number;
-            mediaQuotaBytes: number;
-            maxUploadBytes: number;
-            createdAt: string;
-            updatedAt: string;
+            unsectionedLessons: {
+                externalId: string | null;
+                title: string;
+                type: string;
+                summary: string | null;
+                downloadable: boolean;
+                /** @description Rich text, or the quiz definition for quiz lessons. */
+                content: {
+                    [key: string]: unknown;
+                } | null;
+                media: {
+                    mediaId: string;
+                } | null;
+                /** @description The URL as sent (before conversion to its embed URL). */
+                videoUrl: string | null;
+                duration: number | null;
+                isPreview: boolean;
+                status: string;
+                unlock: {
+                    [key: string]: unknown;
+                };
+                completion: {
+                    [key: string]: unknown;
+                };
+                instructorId: string | null;
+                thumbnailUrl: string | null;
+            }[];
+            /** @description The active plans. */
+            paymentPlans: {
+                name: string;
+                type: string;
+                amount: number;
+                currency: string;
+                interval: string | null;
+                installments: {
+                    count: number;
+                } | null;
+                description: string | null;
+                isDefault: boolean;
+            }[];
+        };
+        BulkCreateCoursesResultInput: {
+            results: {
+                index: number;
+                /** @enum {string} */
+                status: "created" | "failed";
+                course?: components["schemas"]["CourseInput"];
+                /** @description The error this item alone would have answered; paths are inside the item. */
+                error?: {
+                    error: string;
+                    message: string;
+                    details?: {
+                        path: string;
+                        message: string;
+                        code?: string;
+                    }[];
+                };
+            }[];
+        };
+        /** @description The school as an Open Badges 3.0 issuer `Profile` (public). */
+        IssuerProfileInput: {
+            "@context": string[];
+            /** @description The issuer id: this URL. */
+            id: string;
+            type: "Profile"[];
+            /** @description The school's name. */
+            name: string;
+            /** @description The address the school is served from. */
+            url: string;
+        };
+        /** @description The school's public signing keys as a JSON Web Key Set (public). */
+        JwksInput: {
+            keys: {
+                /** @description `OKP` */
+                kty: string;
+                /** @description `Ed25519` */
+                crv: string;
+                /** @description The public key, base64url. */
+                x: string;
+                /** @description The key id (its RFC 7638 thumbprint), as in the JWT header. */
+                kid: string;
+                /** @constant */
+                alg: "EdDSA";
+                /** @constant */
+                use: "sig";
+            }[];
         };
         /**
          * @example {
@@ -2109,6 +2630,200 @@ export interface components {
             avatarUrl: string | null;
             bio: string | null;
             externalId: string | null;
+            createdAt: string;
+            updatedAt: string;
+        };
+        LearnerTokenInput: {
+            /** @constant */
+            object: "learner_token";
+            id: string;
+            studentId: string;
+            /** @description slt_…: shown only in this response; only its hash is stored. */
+            token: string;
+            expiresAt: string;
+            createdAt: string;
+        };
+        MeInput: {
+            /** @constant */
+            object: "student";
+            id: string;
+            name: string;
+            email: string;
+            avatarUrl: string | null;
+            bio: string | null;
+            createdAt: string;
+            updatedAt: string;
+        };
+        MyEnrollmentInput: {
+            /** @constant */
+            object: "enrollment";
+            id: string;
+            studentId: string;
+            courseId: string;
+            enrolledAt: string;
+            createdAt: string;
+            updatedAt: string;
+            progress: {
+                /** @description Rounded down: 100 only when every lesson is completed. */
+                percent: number;
+                complete: boolean;
+                completedLessons: number;
+                totalLessons: number;
+            };
+        };
+        OutlineLessonInput: {
+            /** @constant */
+            object: "lesson";
+            id: string;
+            courseId: string;
+            sectionId: string | null;
+            title: string;
+            type: string;
+            position: number;
+            summary: string | null;
+            duration: number | null;
+            isPreview: boolean;
+            completion: {
+                type: string;
+            };
+            locked: boolean;
+            unlocksAt: string | null;
+            completed: boolean;
+        };
+        LearnerCourseInput: {
+            /** @constant */
+            object: "learner_course";
+            id: string;
+            title: string;
+            slug: string;
+            shortDescription: string | null;
+            description: {
+                [key: string]: unknown;
+            } | null;
+            descriptionHtml: string | null;
+            thumbnailUrl: string | null;
+            level: string | null;
+            /** @description false: a published course seen for its preview lessons only. */
+            enrolled: boolean;
+            enrollmentId: string | null;
+            progress: {
+                /** @description Rounded down: 100 only when every lesson is completed. */
+                percent: number;
+                complete: boolean;
+                completedLessons: number;
+                totalLessons: number;
+            } | null;
+            sections: {
+                /** @constant */
+                object: "section";
+                id: string;
+                title: string;
+                description: {
+                    [key: string]: unknown;
+                } | null;
+                descriptionHtml: string | null;
+                position: number;
+                lessons: components["schemas"]["OutlineLessonInput"][];
+            }[];
+            unsectionedLessons: components["schemas"]["OutlineLessonInput"][];
+        };
+        LearnerQuizInput: {
+            questions: {
+                text: string;
+                options: {
+                    text: string;
+                }[];
+            }[];
+            passingScore: number;
+        };
+        LearnerLessonInput: {
+            /** @constant */
+            object: "lesson";
+            id: string;
+            courseId: string;
+            sectionId: string | null;
+            title: string;
+            type: string;
+            position: number;
+            summary: string | null;
+            duration: number | null;
+            isPreview: boolean;
+            completion: {
+                type: string;
+            };
+            locked: boolean;
+            unlocksAt: string | null;
+            completed: boolean;
+            downloadable: boolean;
+            videoUrl: string | null;
+            videoMeta: {
+                [key: string]: unknown;
+            } | null;
+            thumbnailUrl: string | null;
+            /** @description The rich-text document (null for quizzes: see quiz). */
+            content: {
+                [key: string]: unknown;
+            } | null;
+            contentHtml: string | null;
+            /** @description Quiz lessons: the questions without the answers. */
+            quiz: components["schemas"]["LearnerQuizInput"] | null;
+            /** @description Media lessons: the file with a short-lived signed download URL. */
+            media: {
+                /** @constant */
+                object: "media";
+                id: string;
+                fileName: string;
+                mimeType: string;
+                size: number;
+                duration: number | null;
+                url: string | null;
+                urlExpiresAt: string | null;
+            } | null;
+        };
+        LearnerProgressInput: {
+            /** @constant */
+            object: "lesson_progress";
+            courseId: string;
+            lessonId: string;
+            enrollmentId: string;
+            completed: boolean;
+            completedAt: string | null;
+            watchedSeconds: number;
+            progress: {
+                /** @description Rounded down: 100 only when every lesson is completed. */
+                percent: number;
+                complete: boolean;
+                completedLessons: number;
+                totalLessons: number;
+            };
+            /** @description After answers: the attempt, and per question whether it was answered right. */
+            quiz: {
+                attemptId: string;
+                score: number;
+                passed: boolean;
+                passingScore: number;
+                questions: {
+                    index: number;
+                    correct: boolean;
+                }[];
+            } | null;
+        };
+        SchoolInput: {
+            /** @constant */
+            object: "school";
+            id: string;
+            name: string;
+            currency: string;
+            timezone: string;
+            customFields: {
+                key: string;
+                label: string;
+                /** @enum {string} */
+                type: "text" | "number" | "boolean" | "date";
+            }[];
+            rateLimitPerMinute: number;
+            mediaQuotaBytes: number;
+            maxUploadBytes: number;
             createdAt: string;
             updatedAt: string;
         };
@@ -2237,6 +2952,63 @@ export interface components {
             nextAttemptAt: string | null;
             createdAt: string;
         };
+        /** @description Page mode counts the list (page, total, totalPages). Cursor mode walks it in constant time at any depth and does not count (those three are null). */
+        Pagination: {
+            page: number | null;
+            limit: number;
+            total: number | null;
+            totalPages: number | null;
+            hasMore: boolean;
+            nextCursor: string | null;
+        };
+        /**
+         * @example {
+         *       "object": "event",
+         *       "id": "evt_01JD3Q8Z7N0000000000000000",
+         *       "type": "course.updated",
+         *       "createdAt": "2026-11-22T10:00:00.000Z",
+         *       "apiVersion": "v1",
+         *       "actor": {
+         *         "type": "key",
+         *         "id": "key_01JD3Q8Z7N0000000000000000"
+         *       },
+         *       "data": {
+         *         "object": {
+         *           "object": "course",
+         *           "id": "crs_01JD3Q8Z7N0000000000000000",
+         *           "title": "Intro to SQL"
+         *         },
+         *         "previousAttributes": {
+         *           "title": "SQL basics"
+         *         }
+         *       }
+         *     }
+         */
+        Event: {
+            /** @constant */
+            object: "event";
+            id: string;
+            /** @enum {string} */
+            type: "course.created" | "course.updated" | "course.published" | "course.unpublished" | "course.deleted" | "section.created" | "section.updated" | "section.deleted" | "lesson.created" | "lesson.updated" | "lesson.deleted" | "payment_plan.created" | "payment_plan.updated" | "payment_plan.archived" | "student.created" | "student.updated" | "student.deleted" | "enrollment.created" | "enrollment.deleted" | "lesson.completed" | "quiz.attempted" | "course.completed" | "certificate.issued" | "certificate.revoked" | "achievement.unlocked" | "community.created" | "community.thread.created" | "community.comment.created" | "community.member.added" | "media.ready" | "media.failed" | "webhook.test" | "webhook.disabled";
+            createdAt: string;
+            apiVersion: string;
+            actor: {
+                /** @enum {string} */
+                type: "key" | "session" | "learner" | "system";
+                /** @description The API key, user or learner id; null for the system. */
+                id: string | null;
+            };
+            data: {
+                /** @description The resource as GET returns it. */
+                object: {
+                    [key: string]: unknown;
+                };
+                /** @description On updates: the changed fields with their old values. */
+                previousAttributes?: {
+                    [key: string]: unknown;
+                };
+            };
+        };
         /**
          * @example {
          *       "error": "validation_error",
@@ -2282,15 +3054,6 @@ export interface components {
             };
             /** @description When the session ends if it is not used (SESSION_IDLE_MINUTES); each use moves this on, up to SESSION_TTL_HOURS after login. */
             expiresAt: string;
-        };
-        /** @description Page mode counts the list (page, total, totalPages). Cursor mode walks it in constant time at any depth and does not count (those three are null). */
-        Pagination: {
-            page: number | null;
-            limit: number;
-            total: number | null;
-            totalPages: number | null;
-            hasMore: boolean;
-            nextCursor: string | null;
         };
         Enrollment: {
             /** @constant */
@@ -2356,6 +3119,10 @@ export interface components {
             courseTitle: string;
             schoolName: string;
             issuedAt: string;
+            /** @description When the certificate was revoked; null while it is valid. */
+            revokedAt: string | null;
+            /** @description The reason given when it was revoked. */
+            revocationReason: string | null;
             createdAt: string;
             updatedAt: string;
         };
@@ -2593,7 +3360,7 @@ export interface components {
             };
             instructorId: string | null;
             thumbnailUrl: string | null;
-            /** @description The stored copy of thumbnailUrl. */
+            /** @description The stored copy of thumbnailUrl; null until the background copy is ready. */
             thumbnailMediaId: string | null;
             externalId: string | null;
             /** @description With include=lessons.content (always on the single-lesson routes). */
@@ -2677,7 +3444,7 @@ export interface components {
             descriptionHtml: string | null;
             position: number;
             posterImageUrl: string | null;
-            /** @description The stored copy of posterImageUrl. */
+            /** @description The stored copy of posterImageUrl; null until the background copy is ready. */
             posterMediaId: string | null;
             status: string;
             drip: {
@@ -2893,72 +3660,204 @@ export interface components {
             createdAt: string;
             updatedAt: string;
         };
-        /**
-         * @example {
-         *       "object": "event",
-         *       "id": "evt_01JD3Q8Z7N0000000000000000",
-         *       "type": "course.updated",
-         *       "createdAt": "2026-11-22T10:00:00.000Z",
-         *       "apiVersion": "v1",
-         *       "actor": {
-         *         "type": "key",
-         *         "id": "key_01JD3Q8Z7N0000000000000000"
-         *       },
-         *       "data": {
-         *         "object": {
-         *           "object": "course",
-         *           "id": "crs_01JD3Q8Z7N0000000000000000",
-         *           "title": "Intro to SQL"
-         *         },
-         *         "previousAttributes": {
-         *           "title": "SQL basics"
-         *         }
-         *       }
-         *     }
-         */
-        Event: {
-            /** @constant */
-            object: "event";
-            id: string;
-            /** @enum {string} */
-            type: "course.created" | "course.updated" | "course.published" | "course.unpublished" | "course.deleted" | "section.created" | "section.updated" | "section.deleted" | "lesson.created" | "lesson.updated" | "lesson.deleted" | "payment_plan.created" | "payment_plan.updated" | "payment_plan.archived" | "student.created" | "student.updated" | "student.deleted" | "enrollment.created" | "enrollment.deleted" | "lesson.completed" | "quiz.attempted" | "course.completed" | "certificate.issued" | "certificate.revoked" | "achievement.unlocked" | "community.created" | "community.thread.created" | "community.comment.created" | "community.member.added" | "media.ready" | "media.failed" | "webhook.test" | "webhook.disabled";
-            createdAt: string;
-            apiVersion: string;
-            actor: {
-                /** @enum {string} */
-                type: "key" | "session" | "learner" | "system";
-                /** @description The API key, user or learner id; null for the system. */
-                id: string | null;
-            };
-            data: {
-                /** @description The resource as GET returns it. */
-                object: {
-                    [key: string]: unknown;
+        CourseSyncResult: {
+            /** @description As GET /courses/{id}; on a dry run the course as it stands (null when it does not exist yet). */
+            course: components["schemas"]["Course"] | null;
+            changes: {
+                /** @description How many, and which: sections and lessons by externalId (their title when they have none), payment plans by type (subscription:month, subscription:year). */
+                created: {
+                    count: number;
+                    externalIds: {
+                        course: string[];
+                        sections: string[];
+                        lessons: string[];
+                        paymentPlans: string[];
+                    };
                 };
-                /** @description On updates: the changed fields with their old values. */
-                previousAttributes?: {
-                    [key: string]: unknown;
+                /** @description How many, and which: sections and lessons by externalId (their title when they have none), payment plans by type (subscription:month, subscription:year). */
+                updated: {
+                    count: number;
+                    externalIds: {
+                        course: string[];
+                        sections: string[];
+                        lessons: string[];
+                        paymentPlans: string[];
+                    };
+                };
+                /** @description How many, and which: sections and lessons by externalId (their title when they have none), payment plans by type (subscription:month, subscription:year). */
+                deleted: {
+                    count: number;
+                    externalIds: {
+                        course: string[];
+                        sections: string[];
+                        lessons: string[];
+                        paymentPlans: string[];
+                    };
+                };
+                /** @description How many, and which: sections and lessons by externalId (their title when they have none), payment plans by type (subscription:month, subscription:year). */
+                unchanged: {
+                    count: number;
+                    externalIds: {
+                        course: string[];
+                        sections: string[];
+                        lessons: string[];
+                        paymentPlans: string[];
+                    };
                 };
             };
+            dryRun: boolean;
         };
-        School: {
-            /** @constant */
-            object: "school";
-            id: string;
-            name: string;
-            currency: string;
-            timezone: string;
+        CourseExport: {
+            externalId: string | null;
+            title: string;
+            type: string;
+            slug: string;
+            description: {
+                [key: string]: unknown;
+            } | null;
+            shortDescription: string | null;
+            thumbnailUrl: string | null;
+            /** @description An uploaded course image; null when there is none or it is the copy of thumbnailUrl. */
+            featuredImage: {
+                mediaId: string;
+            } | null;
+            trailerUrl: string | null;
+            level: string | null;
+            categoryId: string | null;
+            tags: string[];
+            authors: string[];
             customFields: {
-                key: string;
-                label: string;
-                /** @enum {string} */
-                type: "text" | "number" | "boolean" | "date";
+                [key: string]: unknown;
+            };
+            source: string | null;
+            privacy: string;
+            status: string;
+            sections: {
+                externalId: string | null;
+                title: string;
+                description: {
+                    [key: string]: unknown;
+                } | null;
+                posterImageUrl: string | null;
+                status: string;
+                drip: {
+                    [key: string]: unknown;
+                };
+                prerequisites: string[];
+                lessons: {
+                    externalId: string | null;
+                    title: string;
+                    type: string;
+                    summary: string | null;
+                    downloadable: boolean;
+                    /** @description Rich text, or the quiz definition for quiz lessons. */
+                    content: {
+                        [key: string]: unknown;
+                    } | null;
+                    media: {
+                        mediaId: string;
+                    } | null;
+                    /** @description The URL as sent (before conversion to its embed URL). */
+                    videoUrl: string | null;
+                    duration: number | null;
+                    isPreview: boolean;
+                    status: string;
+                    unlock: {
+                        [key: string]: unknown;
+                    };
+                    completion: {
+                        [key: string]: unknown;
+                    };
+                    instructorId: string | null;
+                    thumbnailUrl: string | null;
+                }[];
             }[];
-            rateLimitPerMinute: number;
-            mediaQuotaBytes: number;
-            maxUploadBytes: number;
-            createdAt: string;
-            updatedAt: string;
+            unsectionedLessons: {
+                externalId: string | null;
+                title: string;
+                type: string;
+                summary: string | null;
+                downloadable: boolean;
+                /** @description Rich text, or the quiz definition for quiz lessons. */
+                content: {
+                    [key: string]: unknown;
+                } | null;
+                media: {
+                    mediaId: string;
+                } | null;
+                /** @description The URL as sent (before conversion to its embed URL). */
+                videoUrl: string | null;
+                duration: number | null;
+                isPreview: boolean;
+                status: string;
+                unlock: {
+                    [key: string]: unknown;
+                };
+                completion: {
+                    [key: string]: unknown;
+                };
+                instructorId: string | null;
+                thumbnailUrl: string | null;
+            }[];
+            /** @description The active plans. */
+            paymentPlans: {
+                name: string;
+                type: string;
+                amount: number;
+                currency: string;
+                interval: string | null;
+                installments: {
+                    count: number;
+                } | null;
+                description: string | null;
+                isDefault: boolean;
+            }[];
+        };
+        BulkCreateCoursesResult: {
+            results: {
+                index: number;
+                /** @enum {string} */
+                status: "created" | "failed";
+                course?: components["schemas"]["Course"];
+                /** @description The error this item alone would have answered; paths are inside the item. */
+                error?: {
+                    error: string;
+                    message: string;
+                    details?: {
+                        path: string;
+                        message: string;
+                        code?: string;
+                    }[];
+                };
+            }[];
+        };
+        /** @description The school as an Open Badges 3.0 issuer `Profile` (public). */
+        IssuerProfile: {
+            "@context": string[];
+            /** @description The issuer id: this URL. */
+            id: string;
+            type: "Profile"[];
+            /** @description The school's name. */
+            name: string;
+            /** @description The address the school is served from. */
+            url: string;
+        };
+        /** @description The school's public signing keys as a JSON Web Key Set (public). */
+        Jwks: {
+            keys: {
+                /** @description `OKP` */
+                kty: string;
+                /** @description `Ed25519` */
+                crv: string;
+                /** @description The public key, base64url. */
+                x: string;
+                /** @description The key id (its RFC 7638 thumbprint), as in the JWT header. */
+                kid: string;
+                /** @constant */
+                alg: "EdDSA";
+                /** @constant */
+                use: "sig";
+            }[];
         };
         /**
          * @example {
@@ -2984,6 +3883,200 @@ export interface components {
             avatarUrl: string | null;
             bio: string | null;
             externalId: string | null;
+            createdAt: string;
+            updatedAt: string;
+        };
+        LearnerToken: {
+            /** @constant */
+            object: "learner_token";
+            id: string;
+            studentId: string;
+            /** @description slt_…: shown only in this response; only its hash is stored. */
+            token: string;
+            expiresAt: string;
+            createdAt: string;
+        };
+        Me: {
+            /** @constant */
+            object: "student";
+            id: string;
+            name: string;
+            email: string;
+            avatarUrl: string | null;
+            bio: string | null;
+            createdAt: string;
+            updatedAt: string;
+        };
+        MyEnrollment: {
+            /** @constant */
+            object: "enrollment";
+            id: string;
+            studentId: string;
+            courseId: string;
+            enrolledAt: string;
+            createdAt: string;
+            updatedAt: string;
+            progress: {
+                /** @description Rounded down: 100 only when every lesson is completed. */
+                percent: number;
+                complete: boolean;
+                completedLessons: number;
+                totalLessons: number;
+            };
+        };
+        OutlineLesson: {
+            /** @constant */
+            object: "lesson";
+            id: string;
+            courseId: string;
+            sectionId: string | null;
+            title: string;
+            type: string;
+            position: number;
+            summary: string | null;
+            duration: number | null;
+            isPreview: boolean;
+            completion: {
+                type: string;
+            };
+            locked: boolean;
+            unlocksAt: string | null;
+            completed: boolean;
+        };
+        LearnerCourse: {
+            /** @constant */
+            object: "learner_course";
+            id: string;
+            title: string;
+            slug: string;
+            shortDescription: string | null;
+            description: {
+                [key: string]: unknown;
+            } | null;
+            descriptionHtml: string | null;
+            thumbnailUrl: string | null;
+            level: string | null;
+            /** @description false: a published course seen for its preview lessons only. */
+            enrolled: boolean;
+            enrollmentId: string | null;
+            progress: {
+                /** @description Rounded down: 100 only when every lesson is completed. */
+                percent: number;
+                complete: boolean;
+                completedLessons: number;
+                totalLessons: number;
+            } | null;
+            sections: {
+                /** @constant */
+                object: "section";
+                id: string;
+                title: string;
+                description: {
+                    [key: string]: unknown;
+                } | null;
+                descriptionHtml: string | null;
+                position: number;
+                lessons: components["schemas"]["OutlineLesson"][];
+            }[];
+            unsectionedLessons: components["schemas"]["OutlineLesson"][];
+        };
+        LearnerQuiz: {
+            questions: {
+                text: string;
+                options: {
+                    text: string;
+                }[];
+            }[];
+            passingScore: number;
+        };
+        LearnerLesson: {
+            /** @constant */
+            object: "lesson";
+            id: string;
+            courseId: string;
+            sectionId: string | null;
+            title: string;
+            type: string;
+            position: number;
+            summary: string | null;
+            duration: number | null;
+            isPreview: boolean;
+            completion: {
+                type: string;
+            };
+            locked: boolean;
+            unlocksAt: string | null;
+            completed: boolean;
+            downloadable: boolean;
+            videoUrl: string | null;
+            videoMeta: {
+                [key: string]: unknown;
+            } | null;
+            thumbnailUrl: string | null;
+            /** @description The rich-text document (null for quizzes: see quiz). */
+            content: {
+                [key: string]: unknown;
+            } | null;
+            contentHtml: string | null;
+            /** @description Quiz lessons: the questions without the answers. */
+            quiz: components["schemas"]["LearnerQuiz"] | null;
+            /** @description Media lessons: the file with a short-lived signed download URL. */
+            media: {
+                /** @constant */
+                object: "media";
+                id: string;
+                fileName: string;
+                mimeType: string;
+                size: number;
+                duration: number | null;
+                url: string | null;
+                urlExpiresAt: string | null;
+            } | null;
+        };
+        LearnerProgress: {
+            /** @constant */
+            object: "lesson_progress";
+            courseId: string;
+            lessonId: string;
+            enrollmentId: string;
+            completed: boolean;
+            completedAt: string | null;
+            watchedSeconds: number;
+            progress: {
+                /** @description Rounded down: 100 only when every lesson is completed. */
+                percent: number;
+                complete: boolean;
+                completedLessons: number;
+                totalLessons: number;
+            };
+            /** @description After answers: the attempt, and per question whether it was answered right. */
+            quiz: {
+                attemptId: string;
+                score: number;
+                passed: boolean;
+                passingScore: number;
+                questions: {
+                    index: number;
+                    correct: boolean;
+                }[];
+            } | null;
+        };
+        School: {
+            /** @constant */
+            object: "school";
+            id: string;
+            name: string;
+            currency: string;
+            timezone: string;
+            customFields: {
+                key: string;
+                label: string;
+                /** @enum {string} */
+                type: "text" | "number" | "boolean" | "date";
+            }[];
+            rateLimitPerMinute: number;
+            mediaQuotaBytes: number;
+            maxUploadBytes: number;
             createdAt: string;
             updatedAt: string;
         };
@@ -6038,12 +7131,12 @@ export interface operations {
                     /** @enum {string} */
                     courseType?: "course" | "download" | "learning_path" | "webinar" | "video" | "article" | "scorm" | "xapi";
                     slug?: string;
-                    /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent (a document: its JSON) and 10,000 nodes (code too_large). */
+                    /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent for a string (HTML or JSON), 200,000 bytes of text content for a document object (so any stored document, as GET and export return it, can be sent back), and 10,000 nodes (code too_large). */
                     description?: unknown;
                     /** @description Markdown (rendered and sanitised); at most 200,000 bytes of UTF-8 (code too_large). */
                     descriptionMarkdown?: string;
                     shortDescription?: string | null;
-                    /** @description An image URL: the server fetches it and keeps a copy as media (featuredImage). */
+                    /** @description An image URL, stored as sent. The server copies it into media in the background: featuredImage is set when the copy is ready (event media.ready); an unreachable or invalid image never fails the write — it is recorded as a media.failed event. A new URL clears featuredImage until its copy is ready; featuredImage sent in the same request wins. */
                     thumbnailUrl?: string | null;
                     /** @description An uploaded image (media) as the course image. */
                     featuredImage?: {
@@ -6071,10 +7164,11 @@ export interface operations {
                     /** @description Created with the course, atomically. At most 200 sections and 1000 lessons (over all sections) per request: more is refused before anything is converted (400, code too_many_items). */
                     sections?: {
                         title: string;
-                        /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent (a document: its JSON) and 10,000 nodes (code too_large). */
+                        /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent for a string (HTML or JSON), 200,000 bytes of text content for a document object (so any stored document, as GET and export return it, can be sent back), and 10,000 nodes (code too_large). */
                         description?: unknown;
                         /** @description Markdown (rendered and sanitised); at most 200,000 bytes of UTF-8 (code too_large). */
                         descriptionMarkdown?: string;
+                        /** @description An image URL, stored as sent. The server copies it into media in the background: posterMediaId is set when the copy is ready (event media.ready); an unreachable or invalid image never fails the write — it is recorded as a media.failed event. */
                         posterImageUrl?: string | null;
                         /** @enum {string} */
                         status?: "draft" | "published";
@@ -6099,7 +7193,7 @@ export interface operations {
                             downloadable?: boolean;
                             summary?: string | null;
                             description?: string | null;
-                            /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent (a document: its JSON) and 10,000 nodes (code too_large). */
+                            /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent for a string (HTML or JSON), 200,000 bytes of text content for a document object (so any stored document, as GET and export return it, can be sent back), and 10,000 nodes (code too_large). */
                             content?: unknown;
                             /** @description Markdown (rendered and sanitised); at most 200,000 bytes of UTF-8 (code too_large). */
                             contentMarkdown?: string;
@@ -6134,7 +7228,7 @@ export interface operations {
                                 type: "none" | "visited" | "button" | "video" | "quiz";
                             };
                             instructorId?: string | null;
-                            /** @description An image URL: the server fetches it and keeps a copy (thumbnailMediaId). */
+                            /** @description An image URL, stored as sent. The server copies it into media in the background: thumbnailMediaId is set when the copy is ready (event media.ready); an unreachable or invalid image never fails the write — it is recorded as a media.failed event. */
                             thumbnailUrl?: string | null;
                             /** @enum {boolean} */
                             removeThumbnail?: true;
@@ -6428,12 +7522,12 @@ export interface operations {
                     /** @enum {string} */
                     courseType?: "course" | "download" | "learning_path" | "webinar" | "video" | "article" | "scorm" | "xapi";
                     slug?: string;
-                    /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent (a document: its JSON) and 10,000 nodes (code too_large). */
+                    /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent for a string (HTML or JSON), 200,000 bytes of text content for a document object (so any stored document, as GET and export return it, can be sent back), and 10,000 nodes (code too_large). */
                     description?: unknown;
                     /** @description Markdown (rendered and sanitised); at most 200,000 bytes of UTF-8 (code too_large). */
                     descriptionMarkdown?: string;
                     shortDescription?: string | null;
-                    /** @description An image URL: the server fetches it and keeps a copy as media (featuredImage). */
+                    /** @description An image URL, stored as sent. The server copies it into media in the background: featuredImage is set when the copy is ready (event media.ready); an unreachable or invalid image never fails the write — it is recorded as a media.failed event. A new URL clears featuredImage until its copy is ready; featuredImage sent in the same request wins. */
                     thumbnailUrl?: string | null;
                     /** @description An uploaded image (media) as the course image. */
                     featuredImage?: {
@@ -6834,6 +7928,603 @@ export interface operations {
             };
         };
     };
+    syncCourseByExternalId: {
+        parameters: {
+            query?: {
+                /** @description true: compute the changes without writing anything (200, dryRun: true). */
+                dryRun?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                externalId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The whole course. At most 200 sections and 1000 lessons (over all sections and unsectionedLessons): more is refused before anything is converted (400, code too_many_items). Sections and lessons are matched by externalId (without one: by title within their parent); paymentPlans by type (and interval). */
+        requestBody: {
+            content: {
+                "application/json": {
+                    title: string;
+                    /** @enum {string} */
+                    type?: "course" | "download" | "learning_path" | "webinar" | "video" | "article" | "scorm" | "xapi";
+                    /** @enum {string} */
+                    courseType?: "course" | "download" | "learning_path" | "webinar" | "video" | "article" | "scorm" | "xapi";
+                    slug?: string;
+                    /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent for a string (HTML or JSON), 200,000 bytes of text content for a document object (so any stored document, as GET and export return it, can be sent back), and 10,000 nodes (code too_large). */
+                    description?: unknown;
+                    /** @description Markdown (rendered and sanitised); at most 200,000 bytes of UTF-8 (code too_large). */
+                    descriptionMarkdown?: string;
+                    shortDescription?: string | null;
+                    /** @description An image URL, stored as sent. The server copies it into media in the background: featuredImage is set when the copy is ready (event media.ready); an unreachable or invalid image never fails the write — it is recorded as a media.failed event. A new URL clears featuredImage until its copy is ready; featuredImage sent in the same request wins. */
+                    thumbnailUrl?: string | null;
+                    /** @description An uploaded image (media) as the course image. */
+                    featuredImage?: {
+                        mediaId: string;
+                    } | null;
+                    trailerUrl?: string | null;
+                    level?: ("beginner" | "intermediate" | "advanced") | null;
+                    categoryId?: string | null;
+                    tags?: string[];
+                    authors?: string[];
+                    externalId?: string | null;
+                    customFields?: {
+                        [key: string]: unknown;
+                    };
+                    source?: string | null;
+                    /** @enum {string} */
+                    privacy?: "public" | "unlisted" | "private";
+                    /** @enum {string} */
+                    status?: "draft" | "published" | "archived";
+                    /** @enum {string} */
+                    publishedStatus?: "draft" | "published" | "archived";
+                    published?: boolean;
+                    sections?: {
+                        title: string;
+                        /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent for a string (HTML or JSON), 200,000 bytes of text content for a document object (so any stored document, as GET and export return it, can be sent back), and 10,000 nodes (code too_large). */
+                        description?: unknown;
+                        /** @description Markdown (rendered and sanitised); at most 200,000 bytes of UTF-8 (code too_large). */
+                        descriptionMarkdown?: string;
+                        /** @description An image URL, stored as sent. The server copies it into media in the background: posterMediaId is set when the copy is ready (event media.ready); an unreachable or invalid image never fails the write — it is recorded as a media.failed event. */
+                        posterImageUrl?: string | null;
+                        /** @enum {string} */
+                        status?: "draft" | "published";
+                        drip?: {
+                            /** @enum {string} */
+                            type: "none";
+                        } | {
+                            /** @enum {string} */
+                            type: "days";
+                            days: number;
+                        } | {
+                            /** @enum {string} */
+                            type: "date";
+                            /** Format: date-time */
+                            date: string;
+                        };
+                        externalId?: string | null;
+                        /** @description Other sections of this document, named by their externalId (or title when they have none). */
+                        prerequisites?: string[];
+                        lessons?: {
+                            title: string;
+                            /** @enum {string} */
+                            type?: "text" | "video" | "audio" | "pdf" | "file" | "embed" | "quiz" | "scorm";
+                            downloadable?: boolean;
+                            summary?: string | null;
+                            description?: string | null;
+                            /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent for a string (HTML or JSON), 200,000 bytes of text content for a document object (so any stored document, as GET and export return it, can be sent back), and 10,000 nodes (code too_large). */
+                            content?: unknown;
+                            /** @description Markdown (rendered and sanitised); at most 200,000 bytes of UTF-8 (code too_large). */
+                            contentMarkdown?: string;
+                            /** @description A ready media item of the school (video, audio, pdf, file lessons). */
+                            media?: {
+                                mediaId: string;
+                            } | null;
+                            videoUrl?: string | null;
+                            duration?: number | null;
+                            isPreview?: boolean;
+                            /** @enum {string} */
+                            status?: "draft" | "published";
+                            /** @description timed needs afterDays (days after enrolment); date needs at (ISO 8601). */
+                            unlock?: {
+                                /** @enum {string} */
+                                type: "immediate";
+                            } | {
+                                /** @enum {string} */
+                                type: "sequential";
+                            } | {
+                                /** @enum {string} */
+                                type: "timed";
+                                afterDays: number;
+                            } | {
+                                /** @enum {string} */
+                                type: "date";
+                                /** Format: date-time */
+                                at: string;
+                            };
+                            completion?: {
+                                /** @enum {string} */
+                                type: "none" | "visited" | "button" | "video" | "quiz";
+                            };
+                            instructorId?: string | null;
+                            /** @description An image URL, stored as sent. The server copies it into media in the background: thumbnailMediaId is set when the copy is ready (event media.ready); an unreachable or invalid image never fails the write — it is recorded as a media.failed event. */
+                            thumbnailUrl?: string | null;
+                            externalId?: string | null;
+                        }[];
+                    }[];
+                    unsectionedLessons?: {
+                        title: string;
+                        /** @enum {string} */
+                        type?: "text" | "video" | "audio" | "pdf" | "file" | "embed" | "quiz" | "scorm";
+                        downloadable?: boolean;
+                        summary?: string | null;
+                        description?: string | null;
+                        /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent for a string (HTML or JSON), 200,000 bytes of text content for a document object (so any stored document, as GET and export return it, can be sent back), and 10,000 nodes (code too_large). */
+                        content?: unknown;
+                        /** @description Markdown (rendered and sanitised); at most 200,000 bytes of UTF-8 (code too_large). */
+                        contentMarkdown?: string;
+                        /** @description A ready media item of the school (video, audio, pdf, file lessons). */
+                        media?: {
+                            mediaId: string;
+                        } | null;
+                        videoUrl?: string | null;
+                        duration?: number | null;
+                        isPreview?: boolean;
+                        /** @enum {string} */
+                        status?: "draft" | "published";
+                        /** @description timed needs afterDays (days after enrolment); date needs at (ISO 8601). */
+                        unlock?: {
+                            /** @enum {string} */
+                            type: "immediate";
+                        } | {
+                            /** @enum {string} */
+                            type: "sequential";
+                        } | {
+                            /** @enum {string} */
+                            type: "timed";
+                            afterDays: number;
+                        } | {
+                            /** @enum {string} */
+                            type: "date";
+                            /** Format: date-time */
+                            at: string;
+                        };
+                        completion?: {
+                            /** @enum {string} */
+                            type: "none" | "visited" | "button" | "video" | "quiz";
+                        };
+                        instructorId?: string | null;
+                        /** @description An image URL, stored as sent. The server copies it into media in the background: thumbnailMediaId is set when the copy is ready (event media.ready); an unreachable or invalid image never fails the write — it is recorded as a media.failed event. */
+                        thumbnailUrl?: string | null;
+                        externalId?: string | null;
+                    }[];
+                    paymentPlans?: {
+                        name: string;
+                        /** @enum {string} */
+                        type: "free" | "one_time" | "subscription" | "installments";
+                        amount?: number;
+                        currency?: string;
+                        interval?: ("month" | "year") | null;
+                        installments?: {
+                            count: number;
+                        } | null;
+                        description?: string | null;
+                        /** @description At most one plan; without one, the first plan is the default. */
+                        isDefault?: boolean;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourseSyncResult"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourseSyncResult"];
+                };
+            };
+            /** @description `validation_error`, `invalid_json`, `invalid_cursor`, `not_supported`, `invalid_video_url` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `duplicate_slug`, `duplicate_title`, `duplicate_external_id`, `publish_blocked`, `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `precondition_failed` */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportCourse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourseExport"];
+                };
+            };
+            /** @description `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    bulkCreateCourses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description At most 100 courses, and 200 sections and 1000 lessons over all of them (code too_many_items, path courses), counted before any work. Each is created in its own transaction; the answer reports each item. */
+        requestBody: {
+            content: {
+                "application/json": {
+                    courses: unknown[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkCreateCoursesResult"];
+                };
+            };
+            /** @description `validation_error`, `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_in_use`, `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getIssuer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schoolId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuerProfile"];
+                };
+            };
+            /** @description `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getIssuerJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schoolId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Jwks"];
+                };
+            };
+            /** @description `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listSections: {
         parameters: {
             query?: never;
@@ -6926,12 +8617,13 @@ export interface operations {
             content: {
                 "application/json": {
                     title: string;
-                    /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent (a document: its JSON) and 10,000 nodes (code too_large). */
+                    /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent for a string (HTML or JSON), 200,000 bytes of text content for a document object (so any stored document, as GET and export return it, can be sent back), and 10,000 nodes (code too_large). */
                     description?: unknown;
                     /** @description Markdown (rendered and sanitised); at most 200,000 bytes of UTF-8 (code too_large). */
                     descriptionMarkdown?: string;
                     position?: number;
                     order?: number;
+                    /** @description An image URL, stored as sent. The server copies it into media in the background: posterMediaId is set when the copy is ready (event media.ready); an unreachable or invalid image never fails the write — it is recorded as a media.failed event. */
                     posterImageUrl?: string | null;
                     /** @enum {string} */
                     status?: "draft" | "published";
@@ -7351,12 +9043,13 @@ export interface operations {
             content: {
                 "application/json": {
                     title?: string;
-                    /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent (a document: its JSON) and 10,000 nodes (code too_large). */
+                    /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent for a string (HTML or JSON), 200,000 bytes of text content for a document object (so any stored document, as GET and export return it, can be sent back), and 10,000 nodes (code too_large). */
                     description?: unknown;
                     /** @description Markdown (rendered and sanitised); at most 200,000 bytes of UTF-8 (code too_large). */
                     descriptionMarkdown?: string;
                     position?: number;
                     order?: number;
+                    /** @description An image URL, stored as sent. The server copies it into media in the background: posterMediaId is set when the copy is ready (event media.ready); an unreachable or invalid image never fails the write — it is recorded as a media.failed event. */
                     posterImageUrl?: string | null;
                     /** @enum {string} */
                     status?: "draft" | "published";
@@ -7580,7 +9273,7 @@ export interface operations {
                     downloadable?: boolean;
                     summary?: string | null;
                     description?: string | null;
-                    /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent (a document: its JSON) and 10,000 nodes (code too_large). */
+                    /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent for a string (HTML or JSON), 200,000 bytes of text content for a document object (so any stored document, as GET and export return it, can be sent back), and 10,000 nodes (code too_large). */
                     content?: unknown;
                     /** @description Markdown (rendered and sanitised); at most 200,000 bytes of UTF-8 (code too_large). */
                     contentMarkdown?: string;
@@ -7615,7 +9308,7 @@ export interface operations {
                         type: "none" | "visited" | "button" | "video" | "quiz";
                     };
                     instructorId?: string | null;
-                    /** @description An image URL: the server fetches it and keeps a copy (thumbnailMediaId). */
+                    /** @description An image URL, stored as sent. The server copies it into media in the background: thumbnailMediaId is set when the copy is ready (event media.ready); an unreachable or invalid image never fails the write — it is recorded as a media.failed event. */
                     thumbnailUrl?: string | null;
                     /** @enum {boolean} */
                     removeThumbnail?: true;
@@ -7908,7 +9601,7 @@ export interface operations {
                     downloadable?: boolean;
                     summary?: string | null;
                     description?: string | null;
-                    /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent (a document: its JSON) and 10,000 nodes (code too_large). */
+                    /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent for a string (HTML or JSON), 200,000 bytes of text content for a document object (so any stored document, as GET and export return it, can be sent back), and 10,000 nodes (code too_large). */
                     content?: unknown;
                     /** @description Markdown (rendered and sanitised); at most 200,000 bytes of UTF-8 (code too_large). */
                     contentMarkdown?: string;
@@ -7943,7 +9636,7 @@ export interface operations {
                         type: "none" | "visited" | "button" | "video" | "quiz";
                     };
                     instructorId?: string | null;
-                    /** @description An image URL: the server fetches it and keeps a copy (thumbnailMediaId). */
+                    /** @description An image URL, stored as sent. The server copies it into media in the background: thumbnailMediaId is set when the copy is ready (event media.ready); an unreachable or invalid image never fails the write — it is recorded as a media.failed event. */
                     thumbnailUrl?: string | null;
                     /** @enum {boolean} */
                     removeThumbnail?: true;
@@ -8275,7 +9968,7 @@ export interface operations {
                     downloadable?: boolean;
                     summary?: string | null;
                     description?: string | null;
-                    /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent (a document: its JSON) and 10,000 nodes (code too_large). */
+                    /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent for a string (HTML or JSON), 200,000 bytes of text content for a document object (so any stored document, as GET and export return it, can be sent back), and 10,000 nodes (code too_large). */
                     content?: unknown;
                     /** @description Markdown (rendered and sanitised); at most 200,000 bytes of UTF-8 (code too_large). */
                     contentMarkdown?: string;
@@ -8310,7 +10003,7 @@ export interface operations {
                         type: "none" | "visited" | "button" | "video" | "quiz";
                     };
                     instructorId?: string | null;
-                    /** @description An image URL: the server fetches it and keeps a copy (thumbnailMediaId). */
+                    /** @description An image URL, stored as sent. The server copies it into media in the background: thumbnailMediaId is set when the copy is ready (event media.ready); an unreachable or invalid image never fails the write — it is recorded as a media.failed event. */
                     thumbnailUrl?: string | null;
                     /** @enum {boolean} */
                     removeThumbnail?: true;
@@ -8606,7 +10299,7 @@ export interface operations {
                     downloadable?: boolean;
                     summary?: string | null;
                     description?: string | null;
-                    /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent (a document: its JSON) and 10,000 nodes (code too_large). */
+                    /** @description Tiptap/ProseMirror document, its JSON string, or HTML (sanitised); at most 200,000 bytes of UTF-8 as sent for a string (HTML or JSON), 200,000 bytes of text content for a document object (so any stored document, as GET and export return it, can be sent back), and 10,000 nodes (code too_large). */
                     content?: unknown;
                     /** @description Markdown (rendered and sanitised); at most 200,000 bytes of UTF-8 (code too_large). */
                     contentMarkdown?: string;
@@ -8641,7 +10334,7 @@ export interface operations {
                         type: "none" | "visited" | "button" | "video" | "quiz";
                     };
                     instructorId?: string | null;
-                    /** @description An image URL: the server fetches it and keeps a copy (thumbnailMediaId). */
+                    /** @description An image URL, stored as sent. The server copies it into media in the background: thumbnailMediaId is set when the copy is ready (event media.ready); an unreachable or invalid image never fails the write — it is recorded as a media.failed event. */
                     thumbnailUrl?: string | null;
                     /** @enum {boolean} */
                     removeThumbnail?: true;
@@ -10095,6 +11788,125 @@ export interface operations {
             };
         };
     };
+    revokeCertificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why the certificate is revoked (shown by /verify). */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Certificate"];
+                };
+            };
+            /** @description `validation_error`, `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_in_use`, `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     verifyCertificate: {
         parameters: {
             query?: never;
@@ -10113,12 +11925,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description False once the certificate was revoked. */
                         valid: boolean;
                         code: string;
                         studentName: string;
                         courseTitle: string;
                         schoolName: string;
                         issuedAt: string;
+                        revokedAt: string | null;
+                        /** @description The revocation reason; null while valid. */
+                        reason: string | null;
                     };
                 };
             };
@@ -10448,6 +12264,928 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createLearnerToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Lifetime in minutes, 5–1440 (default 60). */
+                    expiresInMinutes?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LearnerToken"];
+                };
+            };
+            /** @description `validation_error`, `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_in_use`, `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeLearnerTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `precondition_failed` */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    avatarUrl?: string | null;
+                    bio?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description `validation_error`, `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `precondition_failed` */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMyEnrollments: {
+        parameters: {
+            query?: {
+                /** @description Page number (1-based). Not with cursor. */
+                page?: number;
+                /** @description Items per page, 1–100. */
+                limit?: number;
+                /** @description nextCursor from the previous page. */
+                cursor?: string;
+                /** @description createdAt (default -createdAt). */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["MyEnrollment"][];
+                        pagination: components["schemas"]["Pagination"];
+                    };
+                };
+            };
+            /** @description `validation_error`, `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    enrollMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    courseId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyEnrollment"];
+                };
+            };
+            /** @description `validation_error`, `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_in_use`, `conflict`, `already_enrolled` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMyCourse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                courseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LearnerCourse"];
+                };
+            };
+            /** @description `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMyLesson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                courseId: string;
+                lessonId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LearnerLesson"];
+                };
+            };
+            /** @description `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `lesson_locked` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    recordMyProgress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                courseId: string;
+                lessonId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Default: true when answers are sent, else false. */
+                    completed?: boolean;
+                    watchedSeconds?: number;
+                    /** @description Quiz: the chosen option indexes, one array per question. */
+                    answers?: number[][];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LearnerProgress"];
+                };
+            };
+            /** @description `validation_error`, `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_in_use`, `conflict`, `lesson_locked` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMyCertificates: {
+        parameters: {
+            query?: {
+                /** @description Page number (1-based). Not with cursor. */
+                page?: number;
+                /** @description Items per page, 1–100. */
+                limit?: number;
+                /** @description nextCursor from the previous page. */
+                cursor?: string;
+                /** @description createdAt (default -createdAt). */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Certificate"][];
+                        pagination: components["schemas"]["Pagination"];
+                    };
+                };
+            };
+            /** @description `validation_error`, `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12251,7 +14989,7 @@ export interface operations {
                 "application/json": {
                     /** @description Where events are POSTed: https, or http only to hosts the operator allows (OUTBOUND_ALLOW_HOSTS). Private, loopback and link-local addresses are refused unless allowed. */
                     url: string;
-                    /** @description Event types to receive, or `["*"]` for all. */
+                    /** @description Event types to receive, or `["*"]` for all. `*`, `student.*` and `community.member.added` carry emails: subscribing to them needs `students:read` too (else 403, `missing_scope`). */
                     events: ("*" | "course.created" | "course.updated" | "course.published" | "course.unpublished" | "course.deleted" | "section.created" | "section.updated" | "section.deleted" | "lesson.created" | "lesson.updated" | "lesson.deleted" | "payment_plan.created" | "payment_plan.updated" | "payment_plan.archived" | "student.created" | "student.updated" | "student.deleted" | "enrollment.created" | "enrollment.deleted" | "lesson.completed" | "quiz.attempted" | "course.completed" | "certificate.issued" | "certificate.revoked" | "achievement.unlocked" | "community.created" | "community.thread.created" | "community.comment.created" | "community.member.added" | "media.ready" | "media.failed" | "webhook.test" | "webhook.disabled")[];
                     description?: string | null;
                     /** @description Disabled endpoints receive nothing (set again to true to resume). */
@@ -12525,7 +15263,7 @@ export interface operations {
                 "application/json": {
                     /** @description Where events are POSTed: https, or http only to hosts the operator allows (OUTBOUND_ALLOW_HOSTS). Private, loopback and link-local addresses are refused unless allowed. */
                     url?: string;
-                    /** @description Event types to receive, or `["*"]` for all. */
+                    /** @description Event types to receive, or `["*"]` for all. `*`, `student.*` and `community.member.added` carry emails: subscribing to them needs `students:read` too (else 403, `missing_scope`). */
                     events?: ("*" | "course.created" | "course.updated" | "course.published" | "course.unpublished" | "course.deleted" | "section.created" | "section.updated" | "section.deleted" | "lesson.created" | "lesson.updated" | "lesson.deleted" | "payment_plan.created" | "payment_plan.updated" | "payment_plan.archived" | "student.created" | "student.updated" | "student.deleted" | "enrollment.created" | "enrollment.deleted" | "lesson.completed" | "quiz.attempted" | "course.completed" | "certificate.issued" | "certificate.revoked" | "achievement.unlocked" | "community.created" | "community.thread.created" | "community.comment.created" | "community.member.added" | "media.ready" | "media.failed" | "webhook.test" | "webhook.disabled")[];
                     description?: string | null;
                     /** @description Disabled endpoints receive nothing (set again to true to resume). */
@@ -13115,6 +15853,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description These credentials may not use this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -13271,7 +16018,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A one-page A4 landscape PDF. */
+            /** @description A one-page A4 landscape PDF: names in any script (fonts embedded as subsets), a QR code of `verifyUrl`. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -13327,6 +16074,293 @@ export interface operations {
             };
             /** @description Unexpected server error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many PDFs being rendered at once; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCertificateCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The credential as a VC-JOSE JWT. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vc+jwt": string;
+                };
+            };
+            /** @description Invalid request (validation_error, invalid_json, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks the scope enrollments:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also other schools’ ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    verifyCertificateCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The credential as a VC-JOSE JWT. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vc+jwt": string;
+                };
+            };
+            /** @description Invalid request (validation_error, invalid_json, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also other schools’ ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getIssuerStatusList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schoolId: string;
+                listId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The status list credential as a VC-JOSE JWT. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vc+jwt": string;
+                };
+            };
+            /** @description Invalid request (validation_error, invalid_json, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also other schools’ ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMyCertificatePdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The certificate PDF. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Invalid request (validation_error, invalid_json, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description These credentials may not use this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also other schools’ ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many PDFs being rendered at once; see Retry-After */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
