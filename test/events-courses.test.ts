@@ -242,6 +242,23 @@ describe('section and lesson events', () => {
     for (const r of created) expect(byId.get(r.json().id)).toEqual(r.json());
   });
 
+  it('creates that share a transaction keep their own actor (two keys, interleaved)', async () => {
+    const course = await newCourse();
+    const one = await createKey(ctx, A.id, ['courses:write', 'courses:read']);
+    const two = await createKey(ctx, A.id, ['courses:write', 'courses:read']);
+    const m = await mark();
+    const created = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        api('POST', `/courses/${course.id}/lessons`, { title: `K${i}` }, i % 2 ? two.key : one.key),
+      ),
+    );
+    expect(created.map((r) => r.statusCode)).toEqual(Array(20).fill(201));
+    const creator = new Map(created.map((r, i) => [r.json().id as string, i % 2 ? two.id : one.id]));
+    const events = await eventsSince(m);
+    expect(events).toHaveLength(20);
+    for (const e of events) expect(e.actor).toEqual({ type: 'key', id: creator.get(e.data.object.id as string) });
+  });
+
   it('payment plans: created, updated, made default (both plans), archived', async () => {
     const course = await newCourse();
     const m = await mark();

@@ -3,6 +3,7 @@ import { createGroupCommit } from '../../db/group-commit.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { type RawJson, rawJson } from '../../lib/raw-json.js';
+import { currentActor } from '../../lib/request-context.js';
 import type { EventService } from '../events/events.service.js';
 import { isEmpty, objectOf, parsed, previousAttributes } from './course-events.js';
 import { findCourse } from './courses.repo.js';
@@ -110,27 +111,30 @@ export function createLessonService({ db, courses, events }: { db: Db; courses: 
       // lesson, bumps its section and returns the lesson's document (one more to queue a
       // thumbnail's copy), one for the events; then COMMIT. Concurrent creates in one course share that
       // transaction (group commit: one lock, one WAL flush).
-      const created = await courseWrites(
+      // The shared transaction runs in the first request's context: each create keeps its own actor.
+      const actor = currentActor();
+      const result = await courseWrites(
         `${schoolId}/${courseId}`,
         (tx) => courses.lockAndTouch(tx, schoolId, courseId),
         async (tx) => {
           const lesson = await curriculum.insertLessonInContainer(tx, schoolId, row, input.position ?? input.order);
-          if (!lesson) return lesson;
+          if (!lesson) return undefined;
           if (row.thumbnailUrl)
             await courses.queueImageCopies(tx, schoolId, [
               { target: { type: 'lesson', id: lesson.id }, url: row.thumbnailUrl },
             ]);
-          return lesson;
+          return { lesson, actor };
         },
-        // The events of every create that shared the transaction, in one statement.
-        (tx, lessons) =>
+        // The events of every create that shared the transaction, in one statement per actor.
+        (tx, results) =>
           events.recordMany(
             tx,
-            lessons.flatMap((l) =>
-              l ? [{ schoolId, type: 'lesson.created' as const, object: objectOf(l.json) }] : [],
+            results.flatMap((r) =>
+              r ? [{ schoolId, type: 'lesson.created' as const, object: objectOf(r.lesson.json), actor: r.actor }] : [],
             ),
           ),
       );
+      const created = result?.lesson;
       if (!created) throw noSuchSection(inSection === undefined ? 'sectionId' : null);
       return { json: rawJson<Lesson>(created.json), etag: etagOf(created) };
     },

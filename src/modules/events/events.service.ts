@@ -3,7 +3,7 @@ import { TASKS } from '../../jobs/queue.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { isId, newId } from '../../lib/ids.js';
 import { isRawJson, type RawJson } from '../../lib/raw-json.js';
-import { currentActor } from '../../lib/request-context.js';
+import { type Actor, currentActor } from '../../lib/request-context.js';
 import * as repo from './events.repo.js';
 import {
   EVENT_API_VERSION,
@@ -22,6 +22,11 @@ export type RecordEvent = {
   previousAttributes?: Record<string, unknown> | undefined;
   /** Deliver to this endpoint only (webhook.test). */
   webhookId?: string | undefined;
+  /**
+   * Who made the change, when it is not the request this code runs in: writes that share one
+   * transaction (group commit) run in the first request's context. Default: the current actor.
+   */
+  actor?: Actor | undefined;
 };
 
 export function presentEvent(row: repo.EventRow): Event {
@@ -98,15 +103,18 @@ export function createEventService({ db }: { db: Db }) {
 
   /** Inserts the events (one statement per school) and returns them as stored. */
   async function insert(tx: DbOrTx, inputs: RecordEvent[]): Promise<repo.EventRow[]> {
-    const actor = currentActor();
-    const bySchool = new Map<string, RecordEvent[]>();
+    const current = currentActor();
+    // One statement per (school, actor): the actor is a column of the batch.
+    const batches = new Map<string, { schoolId: string; actor: Actor; list: RecordEvent[] }>();
     for (const input of inputs) {
-      const list = bySchool.get(input.schoolId);
-      if (list) list.push(input);
-      else bySchool.set(input.schoolId, [input]);
+      const actor = input.actor ?? current;
+      const key = `${input.schoolId} ${actor.type} ${actor.id ?? ''}`;
+      const batch = batches.get(key);
+      if (batch) batch.list.push(input);
+      else batches.set(key, { schoolId: input.schoolId, actor, list: [input] });
     }
     const stored: repo.EventRow[] = [];
-    for (const [schoolId, list] of bySchool) {
+    for (const { schoolId, actor, list } of batches.values()) {
       const rows = list.map((input) => ({
         id: nextId(),
         type: input.type,
