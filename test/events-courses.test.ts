@@ -259,7 +259,7 @@ describe('section and lesson events', () => {
     for (const e of events) expect(e.actor).toEqual({ type: 'key', id: creator.get(e.data.object.id as string) });
   });
 
-  it('payment plans: created, updated, made default (both plans), archived', async () => {
+  it('payment plans: created, updated, made default (both plans, and the course it prices), archived', async () => {
     const course = await newCourse();
     const m = await mark();
     const free = (await api('POST', `/courses/${course.id}/payment-plans`, { name: 'Free', type: 'free' })).json();
@@ -271,22 +271,29 @@ describe('section and lesson events', () => {
     expect((await api('DELETE', `/courses/${course.id}/payment-plans/${free.id}`)).statusCode).toBe(200);
     expect((await api('DELETE', `/courses/${course.id}/payment-plans/${free.id}`)).statusCode).toBe(200); // again: nothing
     const events = await eventsSince(m);
+    // The default plan gives the course its isFree/price: changing it is also a course.updated.
     expect(typesOf(events)).toEqual([
       'payment_plan.created',
+      'course.updated',
       'payment_plan.created',
       'payment_plan.updated',
       'payment_plan.updated',
       'payment_plan.updated',
+      'course.updated',
       'payment_plan.archived',
     ]);
     expect(events[0]!.data.object).toMatchObject({ id: free.id, isDefault: true });
-    expect(events[2]!.data.previousAttributes).toEqual({ amount: 10 });
-    expect(events.slice(3, 5).map((e) => [e.data.object.id, e.data.previousAttributes])).toEqual([
+    expect(events[1]!.data.previousAttributes).toMatchObject({ isFree: false, defaultPaymentPlanId: null });
+    expect(events[1]!.data.object).toMatchObject({ id: course.id, isFree: true, defaultPaymentPlanId: free.id });
+    expect(events[3]!.data.previousAttributes).toEqual({ amount: 10 });
+    expect(events.slice(4, 6).map((e) => [e.data.object.id, e.data.previousAttributes])).toEqual([
       [paid.id, { isDefault: false }],
       [free.id, { isDefault: true }],
     ]);
-    expect(events[5]!.data.previousAttributes).toEqual({ status: 'active' });
-    expect(events[5]!.data.object).toEqual((await api('GET', `/courses/${course.id}/payment-plans/${free.id}`)).json());
+    expect(events[6]!.data.previousAttributes).toMatchObject({ isFree: true, price: 0, defaultPaymentPlanId: free.id });
+    expect(events[6]!.data.object).toMatchObject({ isFree: false, price: 20, defaultPaymentPlanId: paid.id });
+    expect(events[7]!.data.previousAttributes).toEqual({ status: 'active' });
+    expect(events[7]!.data.object).toEqual((await api('GET', `/courses/${course.id}/payment-plans/${free.id}`)).json());
   });
 });
 

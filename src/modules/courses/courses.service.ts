@@ -732,6 +732,16 @@ export function createCourseService({ db, schools, categories, users, media, eve
     courseChangeEvents,
     attributes,
 
+    /**
+     * course.updated (and published/unpublished) when a part's write changed what the course's GET
+     * shows (the default plan gives it isFree, price, currency): nothing when it did not.
+     */
+    async partChangeEvents(tx: Tx, schoolId: string, courseId: string, before: string): Promise<RecordEvent[]> {
+      const after = await attributes(tx, schoolId, courseId);
+      if (isEmpty(previousAttributes(parsed(before), parsed(after)))) return [];
+      return courseChangeEvents(schoolId, before, after, await document(tx, schoolId, courseId));
+    },
+
     /** The course's row inside another module's transaction (enrollments: the title a certificate prints). */
     read(tx: Tx, schoolId: string, courseId: string) {
       return repo.findCourse(tx, schoolId, courseId);

@@ -121,6 +121,7 @@ export function createPaymentPlanService({
       const currency = input.currency ?? (await schools.get(schoolId)).data.currency;
       return db.transaction(async (tx) => {
         const course = await courses.lock(tx, schoolId, courseId);
+        const courseBefore = await courses.attributes(tx, schoolId, courseId);
         await assertTypeFree(tx, schoolId, courseId, shape);
         const plan = await repo.insertPlan(tx, schoolId, {
           id: newId('paymentPlan'),
@@ -133,7 +134,10 @@ export function createPaymentPlanService({
         if (!course.defaultPaymentPlanId) await updateCourse(tx, schoolId, courseId, { defaultPaymentPlanId: plan.id });
         else await courses.touch(tx, schoolId, courseId);
         const created = await doc(tx, schoolId, courseId, plan.id);
-        await events.recordMany(tx, [{ schoolId, type: 'payment_plan.created', object: created.json }]);
+        await events.recordMany(tx, [
+          { schoolId, type: 'payment_plan.created', object: created.json },
+          ...(await courses.partChangeEvents(tx, schoolId, courseId, courseBefore)),
+        ]);
         return created;
       });
     },
@@ -144,6 +148,7 @@ export function createPaymentPlanService({
         const plan = await repo.findPlan(tx, schoolId, courseId, planId);
         if (!plan) throw notFound('Payment plan');
         assertIfMatch(ifMatch, plan);
+        const courseBefore = await courses.attributes(tx, schoolId, courseId);
         const shape: PlanShape = {
           type: plan.type,
           amount: patch.amount ?? plan.amount,
@@ -165,6 +170,7 @@ export function createPaymentPlanService({
         await courses.touch(tx, schoolId, courseId);
         const updated = await doc(tx, schoolId, courseId, planId);
         await recordChange(tx, schoolId, before, updated);
+        await events.recordMany(tx, await courses.partChangeEvents(tx, schoolId, courseId, courseBefore));
         return updated;
       });
     },
@@ -196,6 +202,7 @@ export function createPaymentPlanService({
         if (plan.status === 'archived') throw new AppError('conflict', 'An archived plan cannot become the default.');
         if (previousDefault === planId) return doc(tx, schoolId, courseId, planId);
         const before = await planJsonOf(tx, schoolId, courseId, planId);
+        const courseBefore = await courses.attributes(tx, schoolId, courseId);
         const oldDefault = previousDefault ? await planJsonOf(tx, schoolId, courseId, previousDefault) : undefined;
         await updateCourse(tx, schoolId, courseId, { defaultPaymentPlanId: planId });
         // isDefault changed on both plans: both get a new ETag and a payment_plan.updated.
@@ -205,6 +212,7 @@ export function createPaymentPlanService({
         await recordChange(tx, schoolId, before, made);
         if (previousDefault && oldDefault)
           await recordChange(tx, schoolId, oldDefault, await doc(tx, schoolId, courseId, previousDefault));
+        await events.recordMany(tx, await courses.partChangeEvents(tx, schoolId, courseId, courseBefore));
         return made;
       });
     },
