@@ -183,6 +183,27 @@ describe('with workers', () => {
     expect(await mediaCount(C.key)).toBe(1);
   });
 
+  it('a school whose quota is used up downloads nothing: media.failed (quota_exceeded) without a fetch', async () => {
+    const D = await createSchool(ctx);
+    const held = await api(
+      'POST',
+      '/media/presigned',
+      { fileName: 'full.pdf', mimeType: 'application/pdf', size: 100_000 },
+      D.key,
+    );
+    expect(held.statusCode).toBe(201);
+    const res = await api('POST', '/courses', { title: 'Full', thumbnailUrl: `${base}/ok-full.png` }, D.key);
+    expect(res.statusCode).toBe(201);
+    const failed = await waitForEvent(
+      ctx,
+      D.key,
+      'media.failed',
+      (e) => (e.data.object.target as { id: string } | undefined)?.id === res.json().id,
+    );
+    expect(failed.data.object).toMatchObject({ code: 'quota_exceeded' });
+    expect(hits.get('/ok-full.png')).toBeUndefined();
+  });
+
   it('section posters and course images: set when ready, with the target updated event', async () => {
     const res = await api('POST', '/courses', {
       title: 'Posters',

@@ -18,6 +18,10 @@ export type AddJob = {
   /** At most one waiting job per key: adding again replaces the waiting one (a running one is left alone). */
   jobKey?: string | undefined;
   maxAttempts?: number | undefined;
+  /** Jobs of one named queue run one at a time (e.g. one school's image copies). */
+  queueName?: string | undefined;
+  /** Lower runs first; default 0. */
+  priority?: number | undefined;
 };
 
 export async function addJob(db: DbOrTx, job: AddJob): Promise<void> {
@@ -27,7 +31,9 @@ export async function addJob(db: DbOrTx, job: AddJob): Promise<void> {
     run_at => now() + make_interval(secs => ${job.delaySeconds ?? 0}),
     max_attempts => ${job.maxAttempts ?? 25}::int,
     job_key => ${job.jobKey ?? null}::text,
-    job_key_mode => 'replace'
+    job_key_mode => 'replace',
+    queue_name => ${job.queueName ?? null}::text,
+    priority => ${job.priority ?? 0}::int
   )`);
 }
 
@@ -40,11 +46,14 @@ export async function addJobs(db: DbOrTx, jobs: AddJob[]): Promise<void> {
       delay: j.delaySeconds ?? 0,
       max_attempts: j.maxAttempts ?? 25,
       job_key: j.jobKey ?? null,
+      queue_name: j.queueName ?? null,
+      priority: j.priority ?? 0,
     })),
   );
   await db.execute(sql`SELECT count(*) FROM graphile_worker.add_jobs(ARRAY(
-    SELECT ROW(s.identifier, s.payload, NULL, now() + make_interval(secs => s.delay), s.max_attempts, s.job_key, NULL, NULL)::graphile_worker.job_spec
-      FROM json_to_recordset(${specs}::json) AS s(identifier text, payload json, delay float8, max_attempts int, job_key text)))`);
+    SELECT ROW(s.identifier, s.payload, s.queue_name, now() + make_interval(secs => s.delay), s.max_attempts, s.job_key, s.priority, NULL)::graphile_worker.job_spec
+      FROM json_to_recordset(${specs}::json)
+        AS s(identifier text, payload json, delay float8, max_attempts int, job_key text, queue_name text, priority int)))`);
 }
 
 /** Runs `work` while holding a session advisory lock on a connection of its own. */

@@ -37,6 +37,8 @@ import * as plansRepo from './payment-plans.repo.js';
 const DESCRIPTION_MAX_TEXT = 10_000;
 /** Tries of an image copy whose failures look transient (network, timeout, 5xx) before media.failed. */
 export const IMAGE_COPY_ATTEMPTS = 4;
+/** Image copies run after jobs of priority 0 (event fan-outs, webhook deliveries). */
+const IMAGE_COPY_PRIORITY = 10;
 
 /** A course image, section poster or lesson thumbnail URL to copy into media in the background. */
 export type ImageTarget = { type: 'course' | 'section' | 'lesson'; id: string };
@@ -185,6 +187,10 @@ export function createCourseService({ db, schools, categories, users, media, eve
         payload: { schoolId, target: c.target, url: c.url },
         jobKey: `image:${c.target.type}:${c.target.id}`,
         maxAttempts: IMAGE_COPY_ATTEMPTS,
+        // One school's copies run one at a time, after webhook work: a course full of slow image
+        // hosts cannot hold the shared workers from other schools' deliveries.
+        queueName: `images:${schoolId}`,
+        priority: IMAGE_COPY_PRIORITY,
       })),
     );
   }

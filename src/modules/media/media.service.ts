@@ -201,6 +201,13 @@ export function createMediaService({ db, driver, schools, events, imageFetch }: 
      * the image keeps working when the original goes away. `path` names the request field.
      */
     async importImage(schoolId: string, url: string, path: string): Promise<repo.MediaRow> {
+      // A school with no room left downloads nothing (the reservation below checks the real size).
+      const { mediaQuotaBytes } = (await schools.get(schoolId)).data;
+      if ((await repo.usedBytes(db, schoolId)) >= mediaQuotaBytes) {
+        throw new AppError('payload_too_large', `The school's storage quota (${mediaQuotaBytes} bytes) is used up.`, [
+          { path, message: 'Over the storage quota.', code: 'quota_exceeded' },
+        ]);
+      }
       const image = await fetchImage(url, path, imageFetch);
       const last = new URL(image.finalUrl).pathname.split('/').pop() ?? '';
       let name: string;
