@@ -2264,6 +2264,7 @@ export interface components {
          *       "descriptionHtml": "<p>A comprehensive guide.</p>",
          *       "shortDescription": "Learn TypeScript from scratch",
          *       "thumbnailUrl": null,
+         *       "thumbnailMediaId": null,
          *       "featuredImage": null,
          *       "trailerUrl": null,
          *       "level": "intermediate",
@@ -2363,6 +2364,8 @@ export interface components {
             descriptionHtml: string | null;
             shortDescription: string | null;
             thumbnailUrl: string | null;
+            /** @description The media holding the course image: the background copy of thumbnailUrl once it is ready (null until then), or the uploaded featuredImage. */
+            thumbnailMediaId: string | null;
             featuredImage: {
                 mediaId: string;
             } | null;
@@ -3517,6 +3520,7 @@ export interface components {
          *       "descriptionHtml": "<p>A comprehensive guide.</p>",
          *       "shortDescription": "Learn TypeScript from scratch",
          *       "thumbnailUrl": null,
+         *       "thumbnailMediaId": null,
          *       "featuredImage": null,
          *       "trailerUrl": null,
          *       "level": "intermediate",
@@ -3616,6 +3620,8 @@ export interface components {
             descriptionHtml: string | null;
             shortDescription: string | null;
             thumbnailUrl: string | null;
+            /** @description The media holding the course image: the background copy of thumbnailUrl once it is ready (null until then), or the uploaded featuredImage. */
+            thumbnailMediaId: string | null;
             featuredImage: {
                 mediaId: string;
             } | null;

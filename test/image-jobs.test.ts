@@ -213,13 +213,16 @@ describe('with workers', () => {
     expect(res.statusCode).toBe(201);
     const c = res.json();
     expect(c.featuredImage).toBeNull();
+    expect(c.thumbnailMediaId).toBeNull();
     expect(c.sections[0].posterMediaId).toBeNull();
     const section = await waitForEvent(ctx, A.key, 'section.updated', (e) => e.data.object.id === c.sections[0].id);
     expect(section.data.previousAttributes).toEqual({ posterMediaId: null });
     const course = await waitForEvent(ctx, A.key, 'course.updated', (e) => e.data.object.id === c.id);
-    expect(course.data.previousAttributes).toEqual({ featuredImage: null });
+    expect(course.data.previousAttributes).toEqual({ thumbnailMediaId: null, featuredImage: null });
     const got = (await api('GET', `/courses/${c.id}`)).json();
     expect(got.featuredImage).toEqual(course.data.object.featuredImage);
+    expect(got.thumbnailMediaId).toMatch(/^med_/);
+    expect(got.thumbnailMediaId).toBe(got.featuredImage.mediaId);
     expect(got.sections[0].posterMediaId).toBe(section.data.object.posterMediaId);
     // Clearing the URL drops the copy (it is no longer used by anything).
     const cleared = await api('PATCH', `/courses/${c.id}/sections/${c.sections[0].id}`, { posterImageUrl: null });

@@ -67,7 +67,7 @@ export function courseJson(curriculum: boolean, opts: CourseJsonOptions = {}): s
   const parts = [
     `'object', 'course', 'id', c.id, 'title', c.title, 'type', c.type, 'slug', c.slug`,
     `'description', c.description, 'descriptionHtml', c.description_html, 'shortDescription', c.short_description`,
-    `'thumbnailUrl', c.thumbnail_url, 'featuredImage', CASE WHEN c.featured_media_id IS NULL THEN NULL ELSE json_build_object('mediaId', c.featured_media_id) END`,
+    `'thumbnailUrl', c.thumbnail_url, 'thumbnailMediaId', c.featured_media_id, 'featuredImage', CASE WHEN c.featured_media_id IS NULL THEN NULL ELSE json_build_object('mediaId', c.featured_media_id) END`,
     `'trailerUrl', c.trailer_url, 'level', c.level, 'categoryId', c.category_id`,
     `'tags', coalesce((SELECT json_agg(t.name ORDER BY ct.position) FROM course_tags ct JOIN tags t ON t.id = ct.tag_id AND t.school_id = c.school_id WHERE ct.course_id = c.id), '[]'::json)`,
     `'authors', to_json(c.authors), 'externalId', c.external_id, 'customFields', c.custom_fields, 'source', c.source`,

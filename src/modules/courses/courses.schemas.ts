@@ -543,6 +543,10 @@ export const CourseSchema = z
     descriptionHtml: z.string().nullable(),
     shortDescription: z.string().nullable(),
     thumbnailUrl: z.string().nullable(),
+    thumbnailMediaId: z.string().nullable().meta({
+      description:
+        'The media holding the course image: the background copy of thumbnailUrl once it is ready (null until then), or the uploaded featuredImage.',
+    }),
     featuredImage: z.object({ mediaId: z.string() }).nullable(),
     trailerUrl: z.string().nullable(),
     level: z.string().nullable(),
@@ -581,6 +585,7 @@ export const CourseSchema = z
       descriptionHtml: '<p>A comprehensive guide.</p>',
       shortDescription: 'Learn TypeScript from scratch',
       thumbnailUrl: null,
+      thumbnailMediaId: null,
       featuredImage: null,
       trailerUrl: null,
       level: 'intermediate',

@@ -678,18 +678,18 @@ export function createCourseService({ db, schools, categories, users, media, eve
               : await curriculum.attachLessonThumbnail(tx, schoolId, target.id, url, row.id);
         if (!done) return false;
         let object: RecordEvent['object'];
-        let field: string;
+        let previous: Record<string, null>;
         if (target.type === 'course') {
-          field = 'featuredImage';
+          previous = { thumbnailMediaId: null, featuredImage: null };
           object = (await document(tx, schoolId, target.id)).json;
         } else {
           await service.touch(tx, schoolId, current.courseId);
           if (target.type === 'section') {
-            field = 'posterMediaId';
+            previous = { posterMediaId: null };
             const [json] = await curriculum.sectionDocuments(tx, schoolId, current.courseId, target.id);
             object = objectOf(json!);
           } else {
-            field = 'thumbnailMediaId';
+            previous = { thumbnailMediaId: null };
             await curriculum.touchSection(tx, schoolId, current.sectionId ?? null);
             const [json] = await curriculum.lessonDocuments(
               tx,
@@ -703,7 +703,7 @@ export function createCourseService({ db, schools, categories, users, media, eve
         }
         await events.recordMany(tx, [
           { schoolId, type: 'media.ready', object: await media.present(row) },
-          { schoolId, type: `${target.type}.updated`, object, previousAttributes: { [field]: null } },
+          { schoolId, type: `${target.type}.updated`, object, previousAttributes: previous },
         ]);
         return true;
       });
