@@ -137,8 +137,16 @@ export function createMediaService({ db, driver, schools, events, imageFetch }: 
   }
 
   async function expire(abandoned: repo.MediaRow[]): Promise<number> {
-    // Bytes first: if this stops midway, the rows are still pending and the next run retries.
-    for (const row of abandoned) await driver.delete(uploadKey(row));
+    // Bytes first: if the process stops midway, the rows are still pending and the next run retries.
+    // A delete that fails (e.g. storage permissions) is logged and its row expired anyway: stuck
+    // rows at the head of the oldest-first batch would otherwise stop the expiry of every school.
+    for (const row of abandoned) {
+      try {
+        await driver.delete(uploadKey(row));
+      } catch (err) {
+        console.error(`media expiry: could not delete staged bytes ${uploadKey(row)}:`, err);
+      }
+    }
     const bySchool = new Map<string, string[]>();
     for (const r of abandoned) bySchool.set(r.schoolId, [...(bySchool.get(r.schoolId) ?? []), r.id]);
     for (const [schoolId, ids] of bySchool)
