@@ -169,6 +169,8 @@ describe('GET /llms.txt', () => {
         'Idempotency-Key',
         'Authorization: Bearer',
         'details[].path',
+        '/courses/by-external-id/{externalId}',
+        'slt_',
       ]) {
         expect(res.body).toContain(text);
       }

@@ -65,12 +65,24 @@ export function llmsTxt(publicUrl: string): string {
   gets a certificate, verifiable by anyone at \`GET /api/v1/verify/{code}\`.
 
 ## Keeping content in sync
+- Declarative sync: \`PUT /api/v1/courses/by-external-id/{externalId}\` takes the whole course document
+  (course fields, \`sections[]\` with their \`lessons[]\`, \`unsectionedLessons[]\`, \`paymentPlans[]\`;
+  children matched by their own \`externalId\`) and makes the stored course equal to it in one
+  transaction, answering \`changes: {created, updated, deleted, unchanged}\`; the same document twice
+  changes nothing; \`?dryRun=true\` only reports. \`GET /api/v1/courses/{id}/export\` returns that
+  document; \`POST /api/v1/courses/bulk {courses: [...]}\` creates up to 100 courses with a result each.
 - Prefer one call over many: create a whole course with its sections and lessons nested (one
   transaction), and find courses by your own id with \`GET /api/v1/courses?externalId=…\`.
 - Send an \`Idempotency-Key\` with every create so a retried sync step never creates twice, and
   \`If-Match\` with updates so a concurrent edit is never overwritten silently.
 - Webhooks (\`POST /api/v1/webhooks\`) and \`GET /api/v1/events?after=<cursor>\` tell an integration what
   changed.
+
+## Acting for one learner
+- A learner token (\`slt_…\`, minted by \`POST /api/v1/students/{id}/tokens\` with a school key) acts as one
+  student on the \`/api/v1/me…\` routes only: the student's profile, enrolments, course outline with
+  locks, lessons (quizzes without their answers) and \`POST …/lessons/{lessonId}/progress\`. Called with a
+  learner token, the MCP server lists only those tools — the right credential for a tutoring agent.
 `;
 }
 
