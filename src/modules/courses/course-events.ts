@@ -4,6 +4,8 @@
  * `previousAttributes` holds the fields that changed, with their old values.
  */
 import { type RawJson, rawJson } from '../../lib/raw-json.js';
+import type { EventType } from '../events/events.schemas.js';
+import type { RecordEvent } from '../events/events.service.js';
 
 /** Bookkeeping and embedded children: never a "changed attribute" of their own. */
 const NOT_ATTRIBUTES = new Set(['updatedAt', 'lessons', 'sections', 'unsectionedLessons']);
@@ -30,3 +32,17 @@ export const isEmpty = (o: Record<string, unknown>) => Object.keys(o).length ===
 /** A presenter's JSON text as an event object, and parsed for comparing. */
 export const objectOf = (json: string): RawJson<unknown> => rawJson(json);
 export const parsed = (json: string) => JSON.parse(json) as Record<string, unknown>;
+
+/**
+ * The `<part>.updated` (or archived) event of a part whose GET JSON went from `beforeJson` to
+ * `after`, or none when nothing the API shows changed.
+ */
+export function changeEvents(
+  schoolId: string,
+  type: EventType,
+  beforeJson: string,
+  after: RawJson<unknown>,
+): RecordEvent[] {
+  const changed = previousAttributes(parsed(beforeJson), parsed(after.text));
+  return isEmpty(changed) ? [] : [{ schoolId, type, object: after, previousAttributes: changed }];
+}

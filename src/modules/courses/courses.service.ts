@@ -71,6 +71,24 @@ const MEDIA_FITS: Record<string, (mime: string) => boolean> = {
   file: () => true,
 };
 
+/** Keeps only the school's defined custom fields, each of its declared type. */
+export function customFields(input: Record<string, unknown>, defs: CustomFieldDefinition[], problems: Problems) {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    const def = defs.find((d) => d.key === key);
+    if (!def) continue; // undefined keys are dropped silently (contract)
+    const ok =
+      value === null ||
+      (def.type === 'text' && typeof value === 'string') ||
+      (def.type === 'number' && typeof value === 'number' && Number.isFinite(value)) ||
+      (def.type === 'boolean' && typeof value === 'boolean') ||
+      (def.type === 'date' && typeof value === 'string' && !Number.isNaN(Date.parse(value)));
+    if (!ok) problems.add('validation_error', `customFields.${key}`, `Must be a ${def.type}.`);
+    else out[key] = value;
+  }
+  return out;
+}
+
 export function createCourseService({ db, schools, categories, users, media, events }: Deps) {
   /** The document of a course (404 when not the school's), trimmed by `fields[...]` when asked. */
   async function document(
@@ -117,24 +135,6 @@ export function createCourseService({ db, schools, categories, users, media, eve
       problems.addError(e);
       return undefined;
     }
-  }
-
-  /** Keeps only the school's defined custom fields, each of its declared type. */
-  function customFields(input: Record<string, unknown>, defs: CustomFieldDefinition[], problems: Problems) {
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(input)) {
-      const def = defs.find((d) => d.key === key);
-      if (!def) continue; // undefined keys are dropped silently (contract)
-      const ok =
-        value === null ||
-        (def.type === 'text' && typeof value === 'string') ||
-        (def.type === 'number' && typeof value === 'number' && Number.isFinite(value)) ||
-        (def.type === 'boolean' && typeof value === 'boolean') ||
-        (def.type === 'date' && typeof value === 'string' && !Number.isNaN(Date.parse(value)));
-      if (!ok) problems.add('validation_error', `customFields.${key}`, `Must be a ${def.type}.`);
-      else out[key] = value;
-    }
-    return out;
   }
 
   async function checkCategory(schoolId: string, categoryId: string | null | undefined, problems: Problems) {

@@ -5,7 +5,7 @@ import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { type RawJson, rawJson } from '../../lib/raw-json.js';
 import { currentActor } from '../../lib/request-context.js';
 import type { EventService } from '../events/events.service.js';
-import { isEmpty, objectOf, parsed, previousAttributes } from './course-events.js';
+import { changeEvents, isEmpty, objectOf } from './course-events.js';
 import { findCourse } from './courses.repo.js';
 import type { CreateLesson, Lesson, LessonList, UpdateLesson } from './courses.schemas.js';
 import type { CourseService } from './courses.service.js';
@@ -190,16 +190,7 @@ export function createLessonService({ db, courses, events }: { db: Db; courses: 
         await curriculum.touchSection(tx, schoolId, lesson.sectionId);
         await courses.touch(tx, schoolId, courseId);
         const updated = await doc(tx, schoolId, courseId, lessonId);
-        const changed = previousAttributes(parsed(beforeJson), parsed(updated.json.text));
-        if (!isEmpty(changed))
-          await events.recordMany(tx, [
-            {
-              schoolId,
-              type: 'lesson.updated',
-              object: updated.json,
-              previousAttributes: changed,
-            },
-          ]);
+        await events.recordMany(tx, changeEvents(schoolId, 'lesson.updated', beforeJson, updated.json));
         return updated;
       });
       // A replaced thumbnail copy is no longer used by anything.

@@ -5,7 +5,7 @@ import { newId } from '../../lib/ids.js';
 import { type RawJson, rawJson } from '../../lib/raw-json.js';
 import type { EventService } from '../events/events.service.js';
 import type { SchoolService } from '../schools/schools.service.js';
-import { isEmpty, parsed, previousAttributes } from './course-events.js';
+import { changeEvents } from './course-events.js';
 import { findCourse, updateCourse } from './courses.repo.js';
 import type { CreatePaymentPlan, PaymentPlan, PaymentPlanList, UpdatePaymentPlan } from './courses.schemas.js';
 import type { CourseService } from './courses.service.js';
@@ -74,9 +74,7 @@ export function createPaymentPlanService({
     after: { json: RawJson<PaymentPlan> },
     type: 'payment_plan.updated' | 'payment_plan.archived' = 'payment_plan.updated',
   ) {
-    const changed = previousAttributes(parsed(beforeJson), parsed(after.json.text));
-    if (!isEmpty(changed))
-      await events.recordMany(tx, [{ schoolId, type, object: after.json, previousAttributes: changed }]);
+    await events.recordMany(tx, changeEvents(schoolId, type, beforeJson, after.json));
   }
 
   async function assertTypeFree(tx: Tx, schoolId: string, courseId: string, shape: PlanShape, exceptId?: string) {

@@ -5,7 +5,7 @@ import { newId } from '../../lib/ids.js';
 import { type RawJson, rawJson } from '../../lib/raw-json.js';
 import { parseMarkdown, parseRichText, renderRichText } from '../../lib/richtext.js';
 import type { EventService } from '../events/events.service.js';
-import { isEmpty, objectOf, parsed, previousAttributes } from './course-events.js';
+import { changeEvents, objectOf } from './course-events.js';
 import { findCourse } from './courses.repo.js';
 import type { CreateSection, Section, SectionList, UpdateSection } from './courses.schemas.js';
 import type { CourseService } from './courses.service.js';
@@ -179,16 +179,7 @@ export function createSectionService({
         if (to !== undefined) await curriculum.moveSection(tx, schoolId, section, Math.min(to, all.length));
         await courses.touch(tx, schoolId, courseId);
         const updated = await doc(tx, schoolId, courseId, sectionId);
-        const changed = previousAttributes(parsed(beforeJson), parsed(updated.json.text));
-        if (!isEmpty(changed))
-          await events.recordMany(tx, [
-            {
-              schoolId,
-              type: 'section.updated',
-              object: updated.json,
-              previousAttributes: changed,
-            },
-          ]);
+        await events.recordMany(tx, changeEvents(schoolId, 'section.updated', beforeJson, updated.json));
         return updated;
       });
       // A replaced poster copy is no longer used by anything.

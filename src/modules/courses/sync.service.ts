@@ -11,7 +11,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Db, Tx } from '../../db/client.js';
 import { pgErrorOf } from '../../db/pg-error.js';
-import type { CustomFieldDefinition } from '../../db/schema/index.js';
 import { insertWithGeneratedSlug, nextSlugNumber } from '../../db/unique-slug.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { assertIfMatch } from '../../lib/etag.js';
@@ -28,7 +27,7 @@ import type { SchoolService } from '../schools/schools.service.js';
 import * as coursesRepo from './courses.repo.js';
 import type { Course, CreateCourse } from './courses.schemas.js';
 import { CreateCourseSchema, MAX_NESTED_LESSONS, MAX_NESTED_SECTIONS } from './courses.schemas.js';
-import type { CourseService } from './courses.service.js';
+import { type CourseService, customFields } from './courses.service.js';
 import * as curriculum from './curriculum.repo.js';
 import { type LessonValues, Problems, prepareLesson } from './lesson-input.js';
 import * as plansRepo from './payment-plans.repo.js';
@@ -285,24 +284,6 @@ export function createCourseSyncService({ db, schools, categories, media, course
       problems.addError(e);
       return { description: null, descriptionHtml: null };
     }
-  }
-
-  /** Keeps only the school's defined custom fields, each of its declared type. */
-  function customFields(input: Record<string, unknown>, defs: CustomFieldDefinition[], problems: Problems) {
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(input)) {
-      const def = defs.find((d) => d.key === key);
-      if (!def) continue; // undefined keys are dropped silently (contract)
-      const ok =
-        value === null ||
-        (def.type === 'text' && typeof value === 'string') ||
-        (def.type === 'number' && typeof value === 'number' && Number.isFinite(value)) ||
-        (def.type === 'boolean' && typeof value === 'boolean') ||
-        (def.type === 'date' && typeof value === 'string' && !Number.isNaN(Date.parse(value)));
-      if (!ok) problems.add('validation_error', `customFields.${key}`, `Must be a ${def.type}.`);
-      else out[key] = value;
-    }
-    return out;
   }
 
   /**
