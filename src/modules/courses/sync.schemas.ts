@@ -14,6 +14,7 @@ import {
   lessonFields,
   MAX_NESTED_LESSONS,
   MAX_NESTED_SECTIONS,
+  PaymentPlanSchema,
   planFields,
   sectionAliases,
   sectionFields,
@@ -219,15 +220,16 @@ const ExportSectionSchema = z.object({
   prerequisites: z.array(z.string()),
   lessons: z.array(ExportLessonSchema),
 });
-const ExportPlanSchema = z.object({
-  name: z.string(),
-  type: z.string(),
-  amount: z.number().int(),
-  currency: z.string(),
-  interval: z.string().nullable(),
-  installments: z.object({ count: z.number().int() }).nullable(),
-  description: z.string().nullable(),
-  isDefault: z.boolean(),
+/** A plan as the document holds it: the plan's own fields, without ids, status or timestamps. */
+const ExportPlanSchema = PaymentPlanSchema.pick({
+  name: true,
+  type: true,
+  amount: true,
+  currency: true,
+  interval: true,
+  installments: true,
+  description: true,
+  isDefault: true,
 });
 export const ExportedCourseSchema = z
   .object({
