@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { emailVisibility } from '../../lib/email-visibility.js';
+import type { ErrorCode } from '../../lib/errors.js';
 import { assertScope } from '../../lib/scopes.js';
 import { limitedArray } from '../../lib/validation.js';
 import { defineOperation, rawJson } from '../../operations/operation.js';
@@ -49,6 +50,15 @@ const BulkCreateCoursesSchema = z
   });
 
 const tags = ['Courses'];
+/** What writing a whole course (create, sync) can answer besides the common errors. */
+const courseWriteErrors: ErrorCode[] = [
+  'duplicate_slug',
+  'duplicate_title',
+  'duplicate_external_id',
+  'publish_blocked',
+  'not_supported',
+  'invalid_video_url',
+];
 const read = ['courses:read' as const];
 const write = ['courses:write' as const];
 
@@ -63,14 +73,7 @@ export const courseOperations = [
     scopes: write,
     body: CreateCourseSchema,
     responses: { 201: CourseSchema },
-    errors: [
-      'duplicate_slug',
-      'duplicate_title',
-      'duplicate_external_id',
-      'publish_blocked',
-      'not_supported',
-      'invalid_video_url',
-    ],
+    errors: courseWriteErrors,
     async run({ principal, services }, { body }) {
       const doc = await services.courses.create(principal.schoolId, body);
       return { status: 201, body: doc.json, etag: doc.etag, location: `/courses/${doc.id}` };
@@ -203,15 +206,7 @@ export const courseOperations = [
     query: SyncQuerySchema,
     body: CourseDocumentSchema,
     responses: { 200: SyncResultSchema, 201: SyncResultSchema },
-    errors: [
-      'duplicate_slug',
-      'duplicate_title',
-      'duplicate_external_id',
-      'publish_blocked',
-      'not_supported',
-      'invalid_video_url',
-      'conflict',
-    ],
+    errors: [...courseWriteErrors, 'conflict'],
     async run({ principal, services, ifMatch }, { params, query, body }) {
       const dryRun = query.dryRun === 'true';
       const result = await services.courseSync.sync(principal.schoolId, params.externalId, body, { dryRun, ifMatch });

@@ -109,7 +109,8 @@ function newestAttempts(attempts: repo.AttemptRow[]): repo.AttemptRow[] {
     .reverse();
 }
 
-const lockedError = (unlocksAt: Date | null) => {
+/** `409 lesson_locked`, with `unlocksAt` when a time opens the lesson (also the /me routes' answer). */
+export const lockedError = (unlocksAt: Date | null) => {
   const when = unlocksAt?.toISOString();
   return new AppError(
     'lesson_locked',

@@ -6,7 +6,7 @@ import type { CourseService } from '../courses/courses.service.js';
 import type { LessonService } from '../courses/lessons.service.js';
 import type { CertificateService } from '../enrollments/certificates.service.js';
 import type { EnrollmentService } from '../enrollments/enrollments.service.js';
-import { scoreQuiz } from '../enrollments/progress.service.js';
+import { lockedError, scoreQuiz } from '../enrollments/progress.service.js';
 import type { MediaService } from '../media/media.service.js';
 import type { UserService } from '../users/users.service.js';
 import type { MyProgressInput } from './me.schemas.js';
@@ -33,22 +33,6 @@ const summary = (p: Progress) => ({
   completedLessons: p.completedLessons,
   totalLessons: p.totalLessons,
 });
-
-/** The same answer as PATCH /enrollments/{id} gives for a locked lesson (lesson_locked, unlocksAt when known). */
-function lockedError(unlocksAt: string | null) {
-  return new AppError(
-    'lesson_locked',
-    unlocksAt ? `This lesson unlocks at ${unlocksAt}.` : 'This lesson is locked until earlier lessons are completed.',
-    [
-      {
-        path: 'lessonId',
-        message: unlocksAt ? `Unlocks at ${unlocksAt}.` : 'Complete the lessons before it first.',
-        code: 'lesson_locked',
-        ...(unlocksAt ? { unlocksAt } : {}),
-      },
-    ],
-  );
-}
 
 const notEnrolled = () => new AppError('not_found', 'Course not found among your enrollments.');
 
@@ -240,7 +224,8 @@ export function createMeService({ users, courses, lessons, enrollments, certific
     async lesson(schoolId: string, studentId: string, courseId: string, lessonId: string) {
       const a = await access(schoolId, studentId, courseId);
       const outline = outlineLesson(a, findVisible(a, lessonId));
-      if (outline.locked) throw lockedError(outline.unlocksAt);
+      // The same answer as PATCH /enrollments/{id} gives for a locked lesson.
+      if (outline.locked) throw lockedError(outline.unlocksAt ? new Date(outline.unlocksAt) : null);
       const stored = await storedLesson(schoolId, courseId, lessonId);
       const quiz = isQuiz(stored.content) ? learnerQuiz(stored.content) : null;
       return {
