@@ -2,16 +2,20 @@
  * Group commit for writes that serialise on one row lock (a course's curriculum: the course row).
  *
  * With the lock held until COMMIT returns, and COMMIT waiting for the WAL flush, writes to one
- * course could never go faster than one flush each. Here the writes for one key that arrive while
- * a transaction for that key is running wait, then share the next transaction: its `begin` (which
- * takes the lock) once, each write's statements in arrival order, one COMMIT for all. A write that
- * arrives when nothing is running starts at once, so a lone write waits for nothing.
+ * course could never go faster than one flush each. Here writes for one key share transactions:
+ * a write that finds no transaction gathering for its key opens one, which asks for the lock at
+ * once; every write for that key that arrives until the lock is granted joins it. `write` then gets
+ * all of their inputs (so it can place them in one statement) and one COMMIT ends them all.
  *
- * Every write sees the ones before it, as if they had run one after another. If anything throws,
- * the shared transaction is rolled back and each of its writes runs again alone in its own
- * transaction, so one failing write gets its own error and never fails another. Writes must
- * therefore be safe to run twice (everything they do is in the transaction) and should report
- * expected outcomes (e.g. "no such section") by their result, not by throwing.
+ * While one transaction holds the lock, the next is already open and waiting for it inside
+ * PostgreSQL, which hands the lock over the moment COMMIT ends: no round trip between the two. A
+ * lone write waits for nothing.
+ *
+ * `write` must give each input the result it would have had alone, after the ones before it. If
+ * the shared transaction fails, it is rolled back and each input runs again alone in its own
+ * transaction, so one failing write gets its own error and never fails another. `write` must
+ * therefore be safe to run twice (everything it does is in the transaction) and should report
+ * expected outcomes (e.g. "no such section") by its results, not by throwing.
  *
  * Per process: several server processes still serialise on the row lock itself.
  */
@@ -20,76 +24,70 @@ import type { Db, Tx } from './client.js';
 /** At most this many writes share a transaction, so one batch holds the lock for a bounded time. */
 const MAX_BATCH = 50;
 
-type Write = {
-  begin: (tx: Tx) => Promise<void>;
-  run: (tx: Tx) => Promise<unknown>;
-  end: ((tx: Tx, results: unknown[]) => Promise<void>) | undefined;
-  resolve: (value: unknown) => void;
-  reject: (err: unknown) => void;
-};
+type Write<In, Out> = { input: In; resolve: (value: Out) => void; reject: (err: unknown) => void };
 
-export function createGroupCommit(db: Db) {
-  /** Writes waiting per key; a key is present while a transaction for it is running. */
-  const queues = new Map<string, Write[]>();
+export function createGroupCommit<In, Out>(
+  db: Db,
+  steps: {
+    /** Takes the key's lock (the first input says which); may throw, e.g. "no such course". */
+    lock: (tx: Tx, first: In) => Promise<void>;
+    /** The writes, in arrival order, under the lock; one result for each input. */
+    write: (tx: Tx, inputs: In[]) => Promise<Out[]>;
+  },
+) {
+  /** Per key, the writes of the transaction that is waiting for the lock (at most one). */
+  const gathering = new Map<string, Write<In, Out>[]>();
 
-  async function drain(key: string, queue: Write[]) {
-    while (queue.length > 0) {
-      const batch = queue.splice(0, MAX_BATCH);
-      try {
-        const results = await db.transaction(async (tx) => {
-          await batch[0]!.begin(tx);
-          const out: unknown[] = [];
-          for (const write of batch) out.push(await write.run(tx));
-          await batch[0]!.end?.(tx, out);
-          return out;
-        });
-        for (const [i, write] of batch.entries()) write.resolve(results[i]);
-      } catch (err) {
-        if (batch.length === 1) batch[0]!.reject(err);
-        else for (const write of batch) await runAlone(write);
-      }
-    }
-    queues.delete(key);
+  /** Later writes go to the next transaction. */
+  function close(key: string, batch: Write<In, Out>[]) {
+    if (gathering.get(key) === batch) gathering.delete(key);
   }
 
-  async function runAlone(write: Write) {
+  async function run(key: string, batch: Write<In, Out>[]) {
     try {
-      write.resolve(
-        await db.transaction(async (tx) => {
-          await write.begin(tx);
-          const result = await write.run(tx);
-          await write.end?.(tx, [result]);
-          return result;
-        }),
-      );
+      const results = await db.transaction(async (tx) => {
+        try {
+          await steps.lock(tx, batch[0]!.input);
+        } finally {
+          close(key, batch);
+        }
+        return steps.write(
+          tx,
+          batch.map((w) => w.input),
+        );
+      });
+      for (const [i, write] of batch.entries()) write.resolve(results[i] as Out);
+    } catch (err) {
+      close(key, batch);
+      if (batch.length === 1) batch[0]!.reject(err);
+      else for (const write of batch) await runAlone(write);
+    }
+  }
+
+  async function runAlone(write: Write<In, Out>) {
+    try {
+      const [result] = await db.transaction(async (tx) => {
+        await steps.lock(tx, write.input);
+        return steps.write(tx, [write.input]);
+      });
+      write.resolve(result as Out);
     } catch (err) {
       write.reject(err);
     }
   }
 
-  /**
-   * Runs `run` in a transaction for `key` that `begin` opened (writes of one key share one
-   * `begin`, the first one's); resolves after COMMIT. `end`, the first one's too, runs once
-   * before COMMIT with every result of the shared transaction (e.g. one statement for all their
-   * events).
-   */
-  return function write<T>(
-    key: string,
-    begin: (tx: Tx) => Promise<void>,
-    run: (tx: Tx) => Promise<T>,
-    end?: (tx: Tx, results: T[]) => Promise<void>,
-  ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const entry = { begin, run, end, resolve, reject } as Write;
-      const queue = queues.get(key);
-      if (queue) {
-        queue.push(entry);
+  /** Runs `input` in a transaction for `key`; resolves with its result after COMMIT. */
+  return function write(key: string, input: In): Promise<Out> {
+    return new Promise<Out>((resolve, reject) => {
+      const entry = { input, resolve, reject };
+      const batch = gathering.get(key);
+      if (batch && batch.length < MAX_BATCH) {
+        batch.push(entry);
         return;
       }
       const fresh = [entry];
-      queues.set(key, fresh);
-      void drain(key, fresh);
+      gathering.set(key, fresh);
+      void run(key, fresh);
     });
   };
 }
-export type GroupCommit = ReturnType<typeof createGroupCommit>;

@@ -226,6 +226,90 @@ export async function insertLessonInContainer(
   return rows[0];
 }
 
+export type PlacedLesson = { json: string; id: string; version: number };
+
+/**
+ * Creates lessons one after another, as if each were inserted alone (each sees the ones before
+ * it), for writes that share a transaction under the course lock (group commit). Consecutive
+ * appends with the same fields go in one statement; a lesson at a chosen position goes alone, as
+ * it shifts the others. A result is undefined when its section is not in the course.
+ */
+export async function placeLessons(
+  db: DbOrTx,
+  schoolId: string,
+  items: { row: Omit<NewLesson, 'position'>; wanted: number | undefined }[],
+): Promise<(PlacedLesson | undefined)[]> {
+  const results: (PlacedLesson | undefined)[] = [];
+  let i = 0;
+  while (i < items.length) {
+    const { row, wanted } = items[i]!;
+    if (wanted !== undefined) {
+      results.push(await insertLessonInContainer(db, schoolId, row, wanted));
+      i++;
+      continue;
+    }
+    const shape = fieldsOf(row).join();
+    let end = i + 1;
+    while (end < items.length && items[end]!.wanted === undefined && fieldsOf(items[end]!.row).join() === shape) end++;
+    const rows = items.slice(i, end).map((item) => item.row);
+    const placed = new Map((await appendLessons(db, schoolId, rows)).map((p) => [p.id, p]));
+    for (const r of rows) results.push(placed.get(r.id!));
+    i = end;
+  }
+  return results;
+}
+
+/** The fields a new lesson row sets (the others take the column's default). */
+const fieldsOf = (row: Omit<NewLesson, 'position'>) =>
+  (Object.keys(row) as (keyof typeof row)[]).filter((key) => row[key] !== undefined);
+
+/**
+ * Appends lessons (same fields, one course) at the ends of their containers in one statement:
+ * each container's positions continue from its last, in the rows' order; each section's version
+ * goes up once per lesson. Rows whose section is not in the course are not inserted.
+ */
+async function appendLessons(
+  db: DbOrTx,
+  schoolId: string,
+  rows: Omit<NewLesson, 'position'>[],
+): Promise<PlacedLesson[]> {
+  const columns = getTableColumns(lessons);
+  const fields = fieldsOf(rows[0]!);
+  const courseId = rows[0]!.courseId;
+  // VALUES has no target column to type its parameters by, so each is cast to its column's type.
+  const values = rows.map(
+    (row, ord) =>
+      sql`(${ord}::int, ${sql.join(
+        fields.map((key) => sql`${sql.param(row[key], columns[key])}::${sql.raw(columns[key].getSQLType())}`),
+        sql`, `,
+      )})`,
+  );
+  const names = fields.map((key) => sql.identifier(columns[key].name));
+  const lastIn = (container: SQL) =>
+    sql`(SELECT coalesce(max(l.position), 0) FROM lessons l
+          WHERE l.school_id = ${schoolId} AND l.course_id = ${courseId} AND ${container})`;
+  const { rows: placed } = await db.execute<PlacedLesson>(sql`
+    WITH v (ord, ${sql.join(names, sql`, `)}) AS (VALUES ${sql.join(values, sql`, `)}),
+    section AS (
+      UPDATE sections s SET updated_at = ${new Date()}, version = s.version + n.count
+        FROM (SELECT section_id, count(*)::int AS count FROM v WHERE section_id IS NOT NULL GROUP BY section_id) n
+       WHERE s.school_id = ${schoolId} AND s.course_id = ${courseId} AND s.id = n.section_id
+      RETURNING s.id
+    ),
+    placed AS (
+      -- Positions are dense, so a container's last is its count (read from the index, not by counting).
+      SELECT v.*, row_number() OVER (PARTITION BY v.section_id ORDER BY v.ord)::int
+               + CASE WHEN v.section_id IS NULL THEN ${lastIn(sql`l.section_id IS NULL`)}
+                      ELSE ${lastIn(sql`l.section_id = v.section_id`)} END AS position
+        FROM v
+       WHERE v.section_id IS NULL OR v.section_id IN (SELECT id FROM section)
+    )
+    INSERT INTO lessons AS l (school_id, ${sql.join(names, sql`, `)}, position)
+    SELECT ${schoolId}, ${sql.join(names, sql`, `)}, position FROM placed ORDER BY ord
+    RETURNING ${raw(lessonJson('l', true))}::text AS json, l.id, l.version`);
+  return placed;
+}
+
 /**
  * Rows per bulk INSERT: far below PostgreSQL's 65,535 bind parameters, and few enough that Drizzle
  * builds one statement (27 parameters a lesson, ~0.2 ms a row) in about 10 ms of the event loop,

@@ -3,7 +3,7 @@ import { createGroupCommit } from '../../db/group-commit.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { assertIfMatch, etagOf } from '../../lib/etag.js';
 import { type RawJson, rawJson } from '../../lib/raw-json.js';
-import { currentActor } from '../../lib/request-context.js';
+import { type Actor, currentActor } from '../../lib/request-context.js';
 import type { EventService } from '../events/events.service.js';
 import { changeEvents, isEmpty, objectOf } from './course-events.js';
 import { findCourse } from './courses.repo.js';
@@ -14,12 +14,46 @@ import * as curriculum from './curriculum.repo.js';
 import { wholeList } from './json-list.js';
 import { Problems, prepareLesson } from './lesson-input.js';
 
+type LessonCreate = {
+  schoolId: string;
+  courseId: string;
+  row: Omit<curriculum.NewLesson, 'position'>;
+  wanted: number | undefined;
+  actor: Actor;
+};
+
 /**
  * Lessons, on the flat routes (`/courses/{id}/lessons`) and the nested ones
  * (`/courses/{id}/sections/{sectionId}/lessons`, where `inSection` is the route's section).
  */
 export function createLessonService({ db, courses, events }: { db: Db; courses: CourseService; events: EventService }) {
-  const courseWrites = createGroupCommit(db);
+  /**
+   * Lesson creates of one course, in one transaction: a statement that locks and touches the
+   * course, one that places every lesson (bumping their sections) and returns their documents
+   * (one more to queue thumbnail copies), one for the events; then COMMIT.
+   */
+  const courseWrites = createGroupCommit(db, {
+    lock: (tx, { schoolId, courseId }: LessonCreate) => courses.lockAndTouch(tx, schoolId, courseId),
+    write: async (tx, creates: LessonCreate[]) => {
+      const { schoolId } = creates[0]!;
+      const placed = await curriculum.placeLessons(tx, schoolId, creates);
+      const copies = creates.flatMap(({ row }, i) =>
+        placed[i] && row.thumbnailUrl
+          ? [{ target: { type: 'lesson' as const, id: placed[i].id }, url: row.thumbnailUrl }]
+          : [],
+      );
+      if (copies.length) await courses.queueImageCopies(tx, schoolId, copies);
+      // The shared transaction runs in the first request's context: each event names its own actor.
+      await events.recordMany(
+        tx,
+        creates.flatMap(({ actor }, i) => {
+          const lesson = placed[i];
+          return lesson ? [{ schoolId, type: 'lesson.created' as const, object: objectOf(lesson.json), actor }] : [];
+        }),
+      );
+      return placed;
+    },
+  });
 
   async function doc(tx: Db | Tx, schoolId: string, courseId: string, lessonId: string) {
     const row = await curriculum.findLesson(tx, schoolId, courseId, lessonId);
@@ -107,34 +141,14 @@ export function createLessonService({ db, courses, events }: { db: Db; courses: 
       }
       const sectionId = inSection ?? input.sectionId ?? null;
       const { position: _decidedBelow, ...row } = lessonRow(courseId, sectionId, 0, values);
-      // Under the lock: one statement that locks and touches the course, one that places the
-      // lesson, bumps its section and returns the lesson's document (one more to queue a
-      // thumbnail's copy), one for the events; then COMMIT. Concurrent creates in one course share that
-      // transaction (group commit: one lock, one WAL flush).
-      // The shared transaction runs in the first request's context: each create keeps its own actor.
-      const actor = currentActor();
-      const result = await courseWrites(
-        `${schoolId}/${courseId}`,
-        (tx) => courses.lockAndTouch(tx, schoolId, courseId),
-        async (tx) => {
-          const lesson = await curriculum.insertLessonInContainer(tx, schoolId, row, input.position ?? input.order);
-          if (!lesson) return undefined;
-          if (row.thumbnailUrl)
-            await courses.queueImageCopies(tx, schoolId, [
-              { target: { type: 'lesson', id: lesson.id }, url: row.thumbnailUrl },
-            ]);
-          return { lesson, actor };
-        },
-        // The events of every create that shared the transaction, in one statement per actor.
-        (tx, results) =>
-          events.recordMany(
-            tx,
-            results.flatMap((r) =>
-              r ? [{ schoolId, type: 'lesson.created' as const, object: objectOf(r.lesson.json), actor: r.actor }] : [],
-            ),
-          ),
-      );
-      const created = result?.lesson;
+      // Concurrent creates in one course share a transaction (group commit, below); each keeps its actor.
+      const created = await courseWrites(`${schoolId}/${courseId}`, {
+        schoolId,
+        courseId,
+        row,
+        wanted: input.position ?? input.order,
+        actor: currentActor(),
+      });
       if (!created) throw noSuchSection(inSection === undefined ? 'sectionId' : null);
       return { json: rawJson<Lesson>(created.json), etag: etagOf(created) };
     },
