@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../../db/client.js';
+import { builtOncePer, type DbOrTx } from '../../db/client.js';
 import {
   type Completion,
   enrollments,
@@ -59,7 +59,7 @@ const param = {
  * of each lesson (the response is bounded); every attempt stays stored. A named (prepared)
  * statement: PostgreSQL parses and plans it once per connection instead of on every request.
  */
-const learnerStateQuery = (db: DbOrTx) =>
+const learnerStateQuery = builtOncePer((db) =>
   db
     .select({
       enrollment: enrollments,
@@ -93,7 +93,8 @@ const learnerStateQuery = (db: DbOrTx) =>
     })
     .from(enrollments)
     .where(and(eq(enrollments.schoolId, param.schoolId), eq(enrollments.id, param.enrollmentId)))
-    .prepare('enrollment_learner_state');
+    .prepare('enrollment_learner_state'),
+);
 
 export async function learnerState(
   db: DbOrTx,
@@ -140,7 +141,7 @@ const write = {
 };
 
 /** The write as one prepared statement: three data-modifying CTEs (PostgreSQL allows them only at the top). */
-const writeQuery = (db: DbOrTx) => {
+const writeQuery = builtOncePer((db) => {
   const bumped = db
     .$with('bumped', {
       id: sql<string>`id`.as('id'),
@@ -177,7 +178,7 @@ const writeQuery = (db: DbOrTx) => {
     })
     .from(bumped)
     .prepare('enrollment_progress_write');
-};
+});
 
 /**
  * Writes the learner's row for one lesson (and the quiz attempt) in one statement, only if the
