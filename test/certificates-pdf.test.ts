@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import QRCode from 'qrcode';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { QR_BOX } from '../src/modules/enrollments/certificate-pdf.js';
 import { issueCertificate } from './certificate-helpers.js';
 import { call, createSchool, setupApp } from './helpers.js';
@@ -127,6 +127,30 @@ describe('names in every script', () => {
     expect(names.some((n) => /^[A-Z]{6}\+NotoSansCJK\w*-Bold$/.test(n))).toBe(true);
     // pdffonts columns: name type encoding emb sub uni object ID — every font embedded and subset.
     for (const line of fonts) expect(line).toMatch(/\byes\s+yes\s+yes\b/);
+  });
+});
+
+describe('one process, many certificates', () => {
+  it('a certificate after one with accented letters keeps every letter in its text layer', async () => {
+    // A fresh module: its font faces have drawn nothing yet, as in a server just started.
+    vi.resetModules();
+    const { renderCertificatePdf } = await import('../src/modules/enrollments/certificate-pdf.js');
+    const base = { issuedAt: new Date(), code: 'abc', verifyUrl: 'https://example.com/verify/abc' };
+    const render = async (schoolName: string, studentName: string, courseTitle: string) => {
+      const file = path.join(dir, `c${++files}.pdf`);
+      writeFileSync(file, await renderCertificatePdf({ ...base, schoolName, studentName, courseTitle }));
+      return textOf(file);
+    };
+    // "ć", "ó", "ł" are drawn from "c", "o", "l" plus a mark; "c" etc. must still map to themselves.
+    expect(await render('Ćma Ąę', 'Łukasz Ćwikła ç é', 'Żółć')).toContain('Łukasz Ćwikła');
+    const [later, concurrent] = await Promise.all([
+      render('School', 'Ada Lovelace', 'Course basics'),
+      render('Ćwiczenia', 'Zoë Ćelić', 'Żółć i ôl'),
+    ]);
+    expect(later).toContain('School');
+    expect(later).toContain('Ada Lovelace');
+    expect(later).toContain('Course basics');
+    expect(concurrent).toContain('Zoë Ćelić');
   });
 });
 

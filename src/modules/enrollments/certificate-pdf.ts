@@ -35,7 +35,17 @@ export const FONT_DIR = path.join(PACKAGE_ROOT, 'assets', 'fonts');
 
 /** The fonts are read and parsed once per process (20 MB, mostly the CJK collection), asynchronously. */
 let loading: Promise<Fonts> | undefined;
-function loadFonts(): Promise<Fonts> {
+async function loadFonts(): Promise<Fonts> {
+  const fonts = await loadFaces();
+  // A face caches each glyph with the characters it was first reached from, and pdfkit writes
+  // those into the PDF's text layer: after one certificate drew "ć" (drawn as "c" plus an accent,
+  // so "c" was reached with no character), every later certificate's "c" would have none, and its
+  // text could not be copied or searched. Each certificate starts with empty glyph caches; the
+  // parsed tables (the costly part) stay shared. `_glyphs` is fontkit's; the PDF tests guard it.
+  for (const face of new Set(Object.values(fonts))) (face as unknown as { _glyphs: object })._glyphs = {};
+  return fonts;
+}
+function loadFaces(): Promise<Fonts> {
   loading ??= (async () => {
     const read = (file: string) => readFile(path.join(FONT_DIR, file));
     const [regular, bold, arabic, hebrew, cjk] = await Promise.all([
@@ -245,8 +255,17 @@ function drawQr(doc: PDFKit.PDFDocument, url: string, x: number, y: number, size
 /** Where the QR code sits on the page (points, from the top left): tests read it back from a render. */
 export const QR_BOX = { x: 842 - 60 - 92, y: 595 - 60 - 92, size: 92 };
 
+/** Renders run one at a time: they share the font faces, whose glyph caches each render resets. */
+let previous: Promise<unknown> = Promise.resolve();
+
 /** A one-page A4 landscape PDF. Yields to the event loop between the steps that cost most. */
-export async function renderCertificatePdf(c: CertificateContent): Promise<Buffer> {
+export function renderCertificatePdf(c: CertificateContent): Promise<Buffer> {
+  const next = previous.then(() => render(c));
+  previous = next.catch(() => undefined);
+  return next;
+}
+
+async function render(c: CertificateContent): Promise<Buffer> {
   const fonts = await loadFonts();
   const width = 842;
   const height = 595;
