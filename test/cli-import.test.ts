@@ -9,11 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, createKey, createSchool, listen, setupApp, type TestContext } from './helpers.js';
+import { CLI_ENTRY, call, createKey, createSchool, listen, ROOT, setupApp, type TestContext } from './helpers.js';
 
 const exec = promisify(execFile);
 // Each command is a Node process loading the app (several seconds on 2 shared cores): generous timeouts.
-const ROOT = path.resolve(import.meta.dirname, '..');
 const EXAMPLE = path.join(ROOT, 'examples/courses/git-for-writers.md');
 
 let ctx: TestContext;
@@ -40,7 +39,7 @@ async function cli(args: string[], extraEnv: Record<string, string> = {}): Promi
   const { SYLLABUS_URL: _u, SYLLABUS_API_KEY: _k, TEST_DATABASE_URL: _t, ...rest } = process.env;
   const env = { ...rest, DATABASE_URL: ctx.dbUrl, DATA_DIR: dir, LOG_LEVEL: 'warn', ...extraEnv };
   try {
-    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    const { stdout, stderr } = await exec(process.execPath, [CLI_ENTRY, ...args], {
       cwd: ROOT,
       env,
       timeout: 90_000,

@@ -12,10 +12,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stopEmbeddedPostgres } from '../src/db/embedded.js';
+import { CLI_ENTRY, ROOT, SERVER_ENTRY } from './helpers.js';
 
 const exec = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, '..');
-const TSX = ['--import', 'tsx'];
 
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'syllabus-cli-'));
 const children: ChildProcess[] = [];
@@ -29,7 +28,7 @@ function env(extra: Record<string, string> = {}) {
 }
 
 async function cli(args: string[], extra: Record<string, string> = {}) {
-  const { stdout } = await exec(process.execPath, [...TSX, 'src/cli/main.ts', ...args], {
+  const { stdout } = await exec(process.execPath, [CLI_ENTRY, ...args], {
     cwd: ROOT,
     env: env(extra),
     timeout: 60_000,
@@ -48,7 +47,7 @@ async function freePort(): Promise<number> {
 
 async function startServer(): Promise<{ base: string; child: ChildProcess; output: () => string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...TSX, 'src/server.ts'], {
+  const child = spawn(process.execPath, [SERVER_ENTRY], {
     cwd: ROOT,
     env: env({ PORT: String(port), HOST: '127.0.0.1' }),
   });
@@ -123,7 +122,6 @@ describe('syllabus CLI and embedded PostgreSQL', () => {
   });
 
   it('the package bin (bin/syllabus.js → dist) runs the same commands', async () => {
-    await exec('npm', ['run', 'build', '--silent'], { cwd: ROOT, timeout: 120_000 });
     const { stdout } = await exec(
       process.execPath,
       ['bin/syllabus.js', 'school', 'create', '--name', 'Via bin', '--json'],
@@ -138,7 +136,7 @@ describe('syllabus CLI and embedded PostgreSQL', () => {
     expect(out.apiKey).toMatch(/^syl_/);
     const help = await exec(process.execPath, ['bin/syllabus.js', '--help'], { cwd: ROOT, env: env() });
     expect(help.stdout).toContain('syllabus school create');
-  }, 180_000); // a full tsc build, on 2 cores shared with the other test files
+  });
 
   it('validates its arguments', async () => {
     await expect(cli(['school', 'create', '--json'])).rejects.toMatchObject({
@@ -217,7 +215,7 @@ describe('syllabus CLI and embedded PostgreSQL', () => {
   it('a second server on the same DATA_DIR is refused', async () => {
     const first = await startServer();
     const port = await freePort();
-    const second = await exec(process.execPath, [...TSX, 'src/server.ts'], {
+    const second = await exec(process.execPath, [SERVER_ENTRY], {
       cwd: ROOT,
       env: env({ PORT: String(port) }),
       timeout: 30_000,
@@ -242,7 +240,7 @@ describe('syllabus CLI and embedded PostgreSQL', () => {
     const empty = await fs.mkdtemp(path.join(os.tmpdir(), 'syllabus-boot-'));
     otherDataDirs.push(empty);
     const port = await freePort();
-    const child = spawn(process.execPath, [...TSX, 'src/server.ts'], {
+    const child = spawn(process.execPath, [SERVER_ENTRY], {
       cwd: ROOT,
       env: { ...env({ PORT: String(port), DATA_DIR: empty }) },
     });

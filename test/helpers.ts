@@ -13,6 +13,12 @@ import { createDb, type Database } from '../src/db/client.js';
 import { createServices, type Services } from '../src/services.js';
 import { databaseUrl } from './global-setup.js';
 
+/** The repository root: spawned processes run there. */
+export const ROOT = path.resolve(import.meta.dirname, '..');
+/** The compiled CLI and server (the global setup builds dist): what spawned processes run. */
+export const CLI_ENTRY = path.join(ROOT, 'dist/src/cli/main.js');
+export const SERVER_ENTRY = path.join(ROOT, 'dist/src/server.js');
+
 /** A fresh database cloned from the migrated template, dropped when the file's tests end. */
 export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const { adminUrl, template } = inject('testDb');
@@ -102,6 +108,7 @@ export async function setupApp(
     ...options.deps,
   });
   options.routes?.(app);
+  databases.set(app, database);
   await app.ready();
   await waitUntilLive(database);
   afterAll(async () => {
@@ -134,8 +141,33 @@ export async function createKey(
 
 type Req = Omit<InjectOptions, 'method' | 'url' | 'payload' | 'body'> & { body?: unknown; key?: string | null };
 
-/** `app.inject` with the key as a Bearer token and a JSON body. */
-export function call(
+/** The database of each app that setupApp built. */
+const databases = new WeakMap<FastifyInstance, Database>();
+
+/**
+ * Waits until every transaction of the PostgreSQL cluster that started before this call has
+ * ended. GET /events lists only events of transactions older than every running one, and
+ * transaction ids are the cluster's: test files running in parallel (each on its own database)
+ * would otherwise hide each other's events for a moment.
+ */
+export async function settleTransactions(database: Database): Promise<void> {
+  const mark = (await database.pool.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid')).rows[0]!.xid;
+  for (let waited = 0; waited < 30_000; waited += 10) {
+    const { rows } = await database.pool.query<{ passed: boolean }>(
+      'SELECT pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 AS passed',
+      [mark],
+    );
+    if (rows[0]!.passed) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('a transaction of the PostgreSQL cluster stayed open for 30 s');
+}
+
+/**
+ * `app.inject` with the key as a Bearer token and a JSON body. A read of the events feed first
+ * waits for the cluster's older transactions (settleTransactions), so it sees every write before it.
+ */
+export async function call(
   app: FastifyInstance,
   method: InjectOptions['method'],
   url: string,
@@ -146,6 +178,8 @@ export function call(
   const { body, key: _key, ...rest } = req;
   const options: InjectOptions = { ...rest, method, url, headers };
   if (body !== undefined) options.payload = body as InjectOptions['payload'];
+  const database = databases.get(app);
+  if (database && method === 'GET' && /^\/api\/v1\/events(\?|$)/.test(url)) await settleTransactions(database);
   return app.inject(options);
 }
 

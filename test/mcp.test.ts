@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { call, createKey, createSchool, listen, setupApp } from './helpers.js';
+import { CLI_ENTRY, call, createKey, createSchool, listen, setupApp } from './helpers.js';
 
 const ctx = await setupApp();
 const A = await createSchool(ctx);
@@ -130,7 +130,7 @@ describe('MCP over stdio (syllabus mcp)', () => {
     const key = (await createKey(ctx, A.id, ['courses:read'])).key;
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: ['--import', 'tsx', 'src/cli/main.ts', 'mcp'],
+      args: [CLI_ENTRY, 'mcp'],
       env: {
         ...(process.env as Record<string, string>),
         DATABASE_URL: ctx.dbUrl,

@@ -13,9 +13,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres, stopEmbeddedPostgres } from '../src/db/embedded.js';
+import { ROOT, SERVER_ENTRY } from './helpers.js';
 
 const exec = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, '..');
 const HAS_PROC = existsSync('/proc/self/stat');
 
 let dataDir = '';
@@ -42,7 +42,7 @@ async function freePort(): Promise<number> {
 
 async function startServer(): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [SERVER_ENTRY], {
     cwd: ROOT,
     env: env({ PORT: String(port), HOST: '127.0.0.1' }),
   });

@@ -5,14 +5,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TASKS } from '../src/jobs/queue.js';
 import { buildTaskList } from '../src/jobs/tasks.js';
-import { createSchool } from './helpers.js';
+import { createSchool, ROOT, SERVER_ENTRY } from './helpers.js';
 import { setupWebhookApp, sleep, startReceiver, verify, waitFor } from './webhooks-helpers.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const ctx = await setupWebhookApp();
 const children: ChildProcess[] = [];
 afterAll(() => {
@@ -31,7 +29,7 @@ async function freePort(): Promise<number> {
 async function startServer(env: Record<string, string>) {
   const port = await freePort();
   const { TEST_DATABASE_URL: _t, ...rest } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [SERVER_ENTRY], {
     cwd: ROOT,
     env: {
       ...rest,
