@@ -108,7 +108,7 @@ export async function setupApp(
     ...options.deps,
   });
   options.routes?.(app);
-  databases.set(app, database);
+  settleEventReads(app, database);
   await app.ready();
   await waitUntilLive(database);
   afterAll(async () => {
@@ -141,8 +141,13 @@ export async function createKey(
 
 type Req = Omit<InjectOptions, 'method' | 'url' | 'payload' | 'body'> & { body?: unknown; key?: string | null };
 
-/** The database of each app that setupApp built. */
+/** The database of each app whose events-feed reads `call` settles first. */
 const databases = new WeakMap<FastifyInstance, Database>();
+
+/** Makes `call` settle the cluster's transactions before it reads the app's events feed. */
+export function settleEventReads(app: FastifyInstance, database: Database): void {
+  databases.set(app, database);
+}
 
 /**
  * Waits until every transaction of the PostgreSQL cluster that started before this call has

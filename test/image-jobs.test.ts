@@ -16,7 +16,16 @@ import { createDb } from '../src/db/client.js';
 import { countJobs } from '../src/jobs/queue.repo.js';
 import { startWorkers } from '../src/jobs/runner.js';
 import { createServices } from '../src/services.js';
-import { call, createSchool, createTestDatabase, PNG, type TestContext, testConfig, waitUntilLive } from './helpers.js';
+import {
+  call,
+  createSchool,
+  createTestDatabase,
+  PNG,
+  settleEventReads,
+  type TestContext,
+  testConfig,
+  waitUntilLive,
+} from './helpers.js';
 import { eventsOf, queueDrained, waitForEvent } from './jobs-helpers.js';
 
 // ---- a local image server: each path answers in its own way, and counts its hits ----
@@ -53,6 +62,7 @@ const config = testConfig({
 const database = createDb(testDb.url, 10);
 const services = createServices(database, config);
 const app = await buildApp(config, { database, services, contractCheck: true });
+settleEventReads(app, database);
 await app.ready();
 await waitUntilLive(database);
 const ctx: TestContext = { app, database, services, config, dbUrl: testDb.url, logs: [] };

@@ -14,7 +14,15 @@ import { startWorkers } from '../src/jobs/runner.js';
 import { AppError } from '../src/lib/errors.js';
 import { fetchImage, isPublicAddress } from '../src/lib/safe-fetch.js';
 import { createServices } from '../src/services.js';
-import { call, createSchool, createTestDatabase, PNG, type TestContext, testConfig } from './helpers.js';
+import {
+  call,
+  createSchool,
+  createTestDatabase,
+  PNG,
+  settleEventReads,
+  type TestContext,
+  testConfig,
+} from './helpers.js';
 import { waitForEvent } from './jobs-helpers.js';
 
 let port = 0;
@@ -78,6 +86,7 @@ describe('OUTBOUND_ALLOW_HOSTS through the API', () => {
     // No injected resolver or connector: the production path.
     const services = createServices(database, config);
     const app = await buildApp(config, { database, services });
+    settleEventReads(app, database);
     await app.ready();
     const ctx = { app, database, services, config, dbUrl: testDb.url, logs: [] } as TestContext;
     // The image copy is a background job: this app runs its own workers.

@@ -14,7 +14,7 @@ import { createDb } from '../src/db/client.js';
 import { startWorkers, type Workers } from '../src/jobs/runner.js';
 import type { DeliveryPolicy } from '../src/modules/webhooks/delivery.js';
 import { createServices } from '../src/services.js';
-import { createTestDatabase, type TestContext, testConfig, waitUntilLive } from './helpers.js';
+import { createTestDatabase, settleEventReads, type TestContext, testConfig, waitUntilLive } from './helpers.js';
 
 export const FAST_POLICY: Partial<DeliveryPolicy> = {
   timeoutMs: 2000,
@@ -42,6 +42,7 @@ export async function setupWebhookApp(
     webhooks: { policy: { ...FAST_POLICY, ...options.policy }, ...(options.now ? { now: options.now } : {}) },
   });
   const app = await buildApp(config, { database, services, contractCheck: true });
+  settleEventReads(app, database);
   await app.ready();
   await waitUntilLive(database);
   const running: Workers[] = [];

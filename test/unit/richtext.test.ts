@@ -437,7 +437,12 @@ const arbText = fc.oneof(
 );
 const arbHref = fc.oneof(
   fc.webUrl({ withQueryParameters: true, withFragments: true }),
-  fc.emailAddress().map((e) => `mailto:${e}`),
+  // An address starting with "//" ("/" is a valid first character) would make "mailto://…", which
+  // URL parsers read as an authority and refuse: not a link anyone writes.
+  fc
+    .emailAddress()
+    .filter((e) => !e.startsWith('//'))
+    .map((e) => `mailto:${e}`),
   fc.constantFrom(
     'https://example.com/?a=1&b=<2>"3"',
     'http://x.example/\u00a0é',
