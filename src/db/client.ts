@@ -61,7 +61,10 @@ export function builtOncePer<Q>(build: (db: DbOrTx) => Q): (db: DbOrTx) => Q {
   const built = new WeakMap<DbOrTx, Q>();
   return (db) => {
     let query = built.get(db);
-    if (!query) built.set(db, (query = build(db)));
+    if (!query) {
+      query = build(db);
+      built.set(db, query);
+    }
     return query;
   };
 }
