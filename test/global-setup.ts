@@ -38,7 +38,9 @@ export default async function setup(project: TestProject) {
   db.users++;
   project.provide('testDb', { adminUrl: db.adminUrl, template: db.template });
   return async () => {
-    if (--db.users === 0) await db.teardown();
+    if (--db.users > 0) return;
+    shared.syllabusTestDb = undefined; // a later setup in this process (watch mode) starts afresh
+    await db.teardown();
   };
 }
 
@@ -56,13 +58,21 @@ async function start(): Promise<Shared> {
   }
   const template = `syllabus_tpl_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${template}`);
-  const db = createDb(databaseUrl(adminUrl, template), 2);
-  await runMigrations(db.db);
-  await db.close();
-  const { rows } = await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v");
-  console.log(`tests run on PostgreSQL ${rows[0]?.v} (${stopEmbedded ? 'embedded' : 'TEST_DATABASE_URL'})`);
+  try {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${template}`);
+    const db = createDb(databaseUrl(adminUrl, template), 2);
+    await runMigrations(db.db);
+    await db.close();
+    const { rows } = await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v");
+    console.log(`tests run on PostgreSQL ${rows[0]?.v} (${stopEmbedded ? 'embedded' : 'TEST_DATABASE_URL'})`);
+  } catch (err) {
+    // Leave nothing running behind a failed setup.
+    await admin.end().catch(() => {});
+    await stopEmbedded?.();
+    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
 
   const teardown = async () => {
     // Drop what this run created (test files drop their own; this catches crashed ones).

@@ -3,8 +3,10 @@
  * (group commit) and still keep every rule — dense positions, each lesson's own ETag, the
  * section's and course's versions — and one failing create never fails another.
  */
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { createDb } from '../src/db/client.js';
+import { createGroupCommit } from '../src/db/group-commit.js';
 import { courses, lessons, sections } from '../src/db/schema/index.js';
 import { call, createSchool, setupApp, tally } from './helpers.js';
 
@@ -151,5 +153,54 @@ describe('POST /courses/{id}/lessons under concurrency', () => {
     });
     expect(res.statusCode).toBe(404);
     expect(await ctx.database.db.select().from(lessons).where(eq(lessons.courseId, courseId))).toEqual([]);
+  });
+});
+
+describe('group commit (db/group-commit.ts)', () => {
+  it('a busy key holds at most two connections; writes beyond a full batch wait in memory', async () => {
+    const small = createDb(ctx.dbUrl, 3);
+    let busiest = 0;
+    const writes = createGroupCommit<number, number>(small.db, {
+      lock: async (tx) => {
+        await tx.execute(sql`SELECT pg_advisory_xact_lock(4242)`);
+      },
+      write: async (tx, inputs) => {
+        busiest = Math.max(busiest, small.pool.totalCount - small.pool.idleCount);
+        await tx.execute(sql`SELECT pg_sleep(0.02)`);
+        return inputs.map((i) => i * 2);
+      },
+    });
+    const all = Promise.all(Array.from({ length: 120 }, (_, i) => writes('k', i)));
+    // The pool still serves everything else meanwhile.
+    expect((await small.pool.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+    expect(await all).toEqual(Array.from({ length: 120 }, (_, i) => i * 2));
+    expect(busiest).toBeLessThanOrEqual(2);
+    await small.close();
+  });
+
+  it('a failing lock answers every write of the batch with its error, without running each again', async () => {
+    let locks = 0;
+    const writes = createGroupCommit<number, number>(ctx.database.db, {
+      lock: async () => {
+        locks++;
+        await new Promise((r) => setTimeout(r, 20));
+        throw new Error('no such course');
+      },
+      write: async (_tx, inputs) => inputs,
+    });
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => writes('gone', i)));
+    expect(results.every((r) => r.status === 'rejected' && (r.reason as Error).message === 'no such course')).toBe(
+      true,
+    );
+    expect(locks).toBeLessThan(20);
+  });
+
+  it('a write step that answers for fewer inputs than it got fails those writes instead of answering undefined', async () => {
+    const writes = createGroupCommit<number, number>(ctx.database.db, {
+      lock: async () => {},
+      write: async (_tx, inputs) => inputs.slice(1),
+    });
+    const results = await Promise.allSettled([writes('short', 1), writes('short', 2)]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
   });
 });
