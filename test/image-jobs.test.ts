@@ -13,8 +13,11 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { createDb } from '../src/db/client.js';
+import { TASKS } from '../src/jobs/queue.js';
 import { countJobs } from '../src/jobs/queue.repo.js';
 import { startWorkers } from '../src/jobs/runner.js';
+import { buildTaskList } from '../src/jobs/tasks.js';
+import { requestContext } from '../src/lib/request-context.js';
 import { createServices } from '../src/services.js';
 import {
   call,
@@ -271,6 +274,25 @@ describe('the job itself', () => {
     );
     expect(failed.data.object).toMatchObject({ code: 'fetch_failed', url: `${base}/busy.png` });
     expect(hits.get('/busy.png')).toBe(2);
+  });
+
+  it("runs as the system even when woken inside a request's async context", async () => {
+    // The queue's LISTEN connection may have been opened by a request: its callbacks carry that
+    // request's context. Events the job records must still name the system, not that request's key.
+    const course = (await api('POST', '/courses', { title: 'Context' })).json();
+    const lesson = await lessonIn(course.id, {});
+    await database.pool.query('UPDATE lessons SET thumbnail_url = $1 WHERE id = $2', [`${base}/gone.png`, lesson.id]);
+    const copyImage = buildTaskList({ db: database.db, services, log: () => {} })[TASKS.copyImage]!;
+    const payload = { schoolId: A.id, target: { type: 'lesson', id: lesson.id }, url: `${base}/gone.png` };
+    const helpers = { job: { attempts: 1, max_attempts: 1 } } as Parameters<typeof copyImage>[1];
+    await requestContext.run({ actor: { type: 'key', id: 'key_from_a_request' } }, () => copyImage(payload, helpers));
+    const failed = await waitForEvent(
+      ctx,
+      A.key,
+      'media.failed',
+      (e) => (e.data.object.target as { id: string } | undefined)?.id === lesson.id,
+    );
+    expect(failed.actor).toEqual({ type: 'system', id: null });
   });
 
   it('a copy that arrives after the URL changed is thrown away (no media, no media.ready)', async () => {

@@ -6,6 +6,7 @@
 import type { Task, TaskList } from 'graphile-worker';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
+import { requestContext, SYSTEM_ACTOR } from '../lib/request-context.js';
 import { EVENT_RETENTION_DAYS } from '../modules/events/events.schemas.js';
 import type { Services } from '../services.js';
 import type { JobLog } from './logger.js';
@@ -71,5 +72,13 @@ export function buildTaskList({ db, services, log }: JobDeps): TaskList {
       if (n > 0) log('info', `expired ${n} abandoned uploads`);
     },
   };
-  return tasks;
+  // A job's events are the system's. The queue can wake a job from a callback that still carries a
+  // request's async context (a LISTEN notification on a pooled connection a request opened), so the
+  // context is set here rather than inherited.
+  return Object.fromEntries(
+    Object.entries(tasks).map(([name, task]) => [
+      name,
+      (payload, helpers) => requestContext.run({ actor: SYSTEM_ACTOR }, () => task(payload, helpers)),
+    ]),
+  ) as TaskList;
 }
