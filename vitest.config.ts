@@ -1,7 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-/** Files that need a module graph of their own: they mock a module (vi.mock). */
-const ISOLATED = ['test/security-key-cache.test.ts'];
+/**
+ * Files that need a process of their own: one mocks a module (vi.mock); the other measures the
+ * event loop, which a heap grown by the files before it would pause with major collections.
+ */
+const ISOLATED = ['test/security-key-cache.test.ts', 'test/import-event-loop.test.ts'];
 
 export default defineConfig({
   test: {

@@ -5,10 +5,11 @@
  *
  * What is measured while the import runs over a real socket:
  * - the event-loop delay (perf_hooks.monitorEventLoopDelay, resolution 10 ms), reported;
- * - the CPU time the process spent between two consecutive turns of a 5 ms timer, asserted
- *   < 100 ms. Wall-clock gaps also grow when the operating system runs other processes (test
- *   files run in parallel on few cores), CPU time between turns grows only with work that does
- *   not yield;
+ * - the time the event loop was held between two consecutive turns of a 5 ms timer, asserted
+ *   < 100 ms. Each gap is measured twice and the smaller counts: wall-clock time also grows when
+ *   the operating system runs other processes (test files run in parallel on few cores), and the
+ *   process's CPU time also counts V8's garbage-collector helper threads; only work that does not
+ *   yield grows both;
  * - `GET /health` answered over its own connection every 25 ms, reported.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -38,14 +39,20 @@ const postImport = (title: string) =>
     body: importBody(title),
   });
 
-/** Samples every turn of a 5 ms timer until stopped: the most CPU time spent between two turns. */
-function cpuBetweenTurns() {
+/**
+ * Samples every turn of a 5 ms timer until stopped: the longest the loop was held between two
+ * turns, as the smaller of the wall-clock and the CPU time that passed.
+ */
+function longestHold() {
   let lastCpu = process.cpuUsage();
+  let lastWall = performance.now();
   let most = 0;
   const timer = setInterval(() => {
     const used = process.cpuUsage(lastCpu);
-    most = Math.max(most, (used.user + used.system) / 1000);
+    const cpuMs = (used.user + used.system) / 1000;
+    most = Math.max(most, Math.min(cpuMs, performance.now() - lastWall));
     lastCpu = process.cpuUsage();
+    lastWall = performance.now();
   }, 5);
   return () => {
     clearInterval(timer);
@@ -58,7 +65,7 @@ it('a 1,000-lesson HTML import never holds the event loop for 100 ms; /health ke
   expect((await postImport('Warm-up')).status).toBe(201);
 
   const delay = monitorEventLoopDelay({ resolution: 10 });
-  const stopCpu = cpuBetweenTurns();
+  const stopHold = longestHold();
   const health: number[] = [];
   let importing = true;
   const probe = (async () => {
@@ -76,7 +83,7 @@ it('a 1,000-lesson HTML import never holds the event loop for 100 ms; /health ke
   const took = performance.now() - started;
   importing = false;
   delay.disable();
-  const mostCpu = stopCpu();
+  const mostHeld = stopHold();
   await probe;
 
   expect(res.status).toBe(201);
@@ -90,9 +97,9 @@ it('a 1,000-lesson HTML import never holds the event loop for 100 ms; /health ke
 
   console.log(
     `1,000-lesson import: ${took.toFixed(0)} ms; event-loop delay max ${(delay.max / 1e6).toFixed(0)} ms, ` +
-      `p99 ${(delay.percentile(99) / 1e6).toFixed(0)} ms; most CPU between turns ${mostCpu.toFixed(0)} ms; ` +
+      `p99 ${(delay.percentile(99) / 1e6).toFixed(0)} ms; longest hold between turns ${mostHeld.toFixed(0)} ms; ` +
       `/health answered ${health.length} times during it, slowest ${Math.max(0, ...health).toFixed(0)} ms`,
   );
-  expect(mostCpu).toBeLessThan(100);
+  expect(mostHeld).toBeLessThan(100);
   expect(health.length).toBeGreaterThan(0);
 });
