@@ -12,6 +12,10 @@ export function timeSlicer(sliceMs = 10): () => Promise<void> {
   let sliceStart = performance.now();
   return async () => {
     if (performance.now() - sliceStart < sliceMs) return;
+    // Two turns: an immediate queued from an I/O callback (say, right after a query answered)
+    // runs in the same loop iteration, before timers and the next poll for I/O; the second one,
+    // queued from the check phase, waits for a whole iteration, so everything waiting gets its turn.
+    await nextTurn();
     await nextTurn();
     sliceStart = performance.now();
   };

@@ -4,6 +4,7 @@ import { AppError, notFound } from '../../lib/errors.js';
 import { isId, newId } from '../../lib/ids.js';
 import { isRawJson, type RawJson } from '../../lib/raw-json.js';
 import { type Actor, currentActor } from '../../lib/request-context.js';
+import { timeSlicer } from '../../lib/time-slice.js';
 import * as repo from './events.repo.js';
 import {
   EVENT_API_VERSION,
@@ -114,6 +115,9 @@ export function createEventService({ db }: { db: Db }) {
       else batches.set(key, { schoolId: input.schoolId, actor, list: [input] });
     }
     const stored: repo.EventRow[] = [];
+    // A nested import records a thousand events: once building them has taken a slice, other
+    // requests get a turn before the statement is serialised (API.md §1: never 100 ms).
+    const nextSlice = timeSlicer();
     for (const { schoolId, actor, list } of batches.values()) {
       const rows = list.map((input) => ({
         id: nextId(),
@@ -122,6 +126,7 @@ export function createEventService({ db }: { db: Db }) {
         webhookId: input.webhookId ?? null,
         input,
       }));
+      await nextSlice();
       const written = new Map(
         (
           await repo.insertEvents(
