@@ -357,4 +357,30 @@ describe('the outbox costs no job unless an endpoint wants the event', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]!.payload.eventIds).toHaveLength(2);
   });
+
+  it('a batch over 512 KB of event data is written in several statements, each with its own job', async () => {
+    const D = await createSchool(ctx);
+    expect(
+      (await api('POST', '/webhooks', { url: 'https://hooks.example.com/d', events: ['lesson.created'] }, D.key))
+        .statusCode,
+    ).toBe(201);
+    // Each lesson's event carries its content twice (document and HTML): ~120 KB an event.
+    const content = `<p>${'word '.repeat(12_000)}</p>`;
+    const lessons = Array.from({ length: 10 }, (_, i) => ({ title: `Long ${i}`, content }));
+    const res = await api('POST', '/courses', { title: 'Long lessons', sections: [{ title: 'S', lessons }] }, D.key);
+    expect(res.statusCode).toBe(201);
+
+    const { rows: jobs } = await ctx.database.pool.query<{ payload: { eventIds: string[] } }>(
+      "SELECT payload FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id WHERE t.identifier = 'events.fan_out' AND j.payload->>'schoolId' = $1 ORDER BY j.id",
+      [D.id],
+    );
+    expect(jobs.length).toBeGreaterThan(1);
+    const { rows: stored } = await ctx.database.pool.query<{ id: string; title: string }>(
+      "SELECT id, data->'object'->>'title' AS title FROM events WHERE school_id = $1 AND type = 'lesson.created' ORDER BY id",
+      [D.id],
+    );
+    expect(stored.map((e) => e.title)).toEqual(lessons.map((l) => l.title));
+    // Every lesson event is in exactly one job, and the jobs follow the events' order.
+    expect(jobs.flatMap((j) => j.payload.eventIds)).toEqual(stored.map((e) => e.id));
+  });
 });

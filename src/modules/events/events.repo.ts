@@ -87,8 +87,8 @@ const insertQuery = (db: DbOrTx) => {
  * Subscription check vs a concurrent endpoint change: the check sees the endpoints committed when
  * this statement started. An endpoint committed after that, while this transaction is still open,
  * does not get these events — an endpoint receives the events written after it was saved (the
- * events stay in GET /events). This statement is the last of its transaction, so the window is the
- * time to COMMIT.
+ * events stay in GET /events). This statement is the last of its transaction (or one of its last few,
+ * when a large batch is split), so the window is the time to COMMIT.
  */
 export async function insertEvents(
   db: DbOrTx,

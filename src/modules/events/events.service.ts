@@ -86,6 +86,12 @@ function monotonicEventIds() {
   };
 }
 
+/**
+ * Event data per INSERT: a batch larger than this (a nested import's thousand events) is split, so
+ * no one statement takes long to serialise; each statement adds its own fan-out job.
+ */
+const STATEMENT_DATA_CHARS = 512 * 1024;
+
 /** `data` of an event as JSON text: the object spliced in as it is when PostgreSQL built it. */
 function dataJson(input: RecordEvent): string {
   const object = isRawJson(input.object) ? input.object.text : JSON.stringify(input.object);
@@ -102,7 +108,7 @@ function dataJson(input: RecordEvent): string {
 export function createEventService({ db }: { db: Db }) {
   const nextId = monotonicEventIds();
 
-  /** Inserts the events (one statement per school) and returns them as stored. */
+  /** Inserts the events (one statement per school and actor, split when large) and returns them as stored. */
   async function insert(tx: DbOrTx, inputs: RecordEvent[]): Promise<repo.EventRow[]> {
     const current = currentActor();
     // One statement per (school, actor): the actor is a column of the batch.
@@ -115,47 +121,42 @@ export function createEventService({ db }: { db: Db }) {
       else batches.set(key, { schoolId: input.schoolId, actor, list: [input] });
     }
     const stored: repo.EventRow[] = [];
-    // A nested import records a thousand events: once building them has taken a slice, other
-    // requests get a turn before the statement is serialised (API.md §1: never 100 ms).
+    // A nested import records a thousand events (~3 MB of data): serialising them as one
+    // statement held the event loop for ~40 ms, so they go in statements of at most
+    // STATEMENT_DATA_CHARS, with a turn for other requests between them (API.md §1: never 100 ms).
     const nextSlice = timeSlicer();
     for (const { schoolId, actor, list } of batches.values()) {
-      const rows = list.map((input) => ({
-        id: nextId(),
-        type: input.type,
-        dataJson: dataJson(input),
-        webhookId: input.webhookId ?? null,
-        input,
-      }));
-      await nextSlice();
-      const written = new Map(
-        (
-          await repo.insertEvents(
-            tx,
+      const statement = { apiVersion: EVENT_API_VERSION, actorType: actor.type, actorId: actor.id };
+      let rows: repo.EventInput[] = [];
+      let chars = 0;
+      for (const [i, input] of list.entries()) {
+        const row = { id: nextId(), type: input.type, dataJson: dataJson(input), webhookId: input.webhookId ?? null };
+        rows.push(row);
+        chars += row.dataJson.length;
+        if (chars < STATEMENT_DATA_CHARS && i < list.length - 1) continue;
+        await nextSlice();
+        const written = new Map(
+          (await repo.insertEvents(tx, schoolId, statement, rows, TASKS.fanOut)).map((w) => [w.id, w]),
+        );
+        for (const r of rows) {
+          const w = written.get(r.id)!;
+          stored.push({
+            id: r.id,
             schoolId,
-            { apiVersion: EVENT_API_VERSION, actorType: actor.type, actorId: actor.id },
-            rows,
-            TASKS.fanOut,
-          )
-        ).map((w) => [w.id, w]),
-      );
-      for (const r of rows) {
-        const w = written.get(r.id)!;
-        stored.push({
-          id: r.id,
-          schoolId,
-          type: r.type,
-          apiVersion: EVENT_API_VERSION,
-          actorType: actor.type,
-          actorId: actor.id,
-          // Parsed only when the caller wants the event back (record).
-          get data() {
-            return JSON.parse(r.dataJson) as repo.EventRow['data'];
-          },
-          webhookId: r.webhookId,
-          txId: w.txId,
-          fannedOutAt: w.fannedOutAt,
-          createdAt: w.createdAt,
-        });
+            type: r.type,
+            ...statement,
+            // Parsed only when the caller wants the event back (record).
+            get data() {
+              return JSON.parse(r.dataJson) as repo.EventRow['data'];
+            },
+            webhookId: r.webhookId,
+            txId: w.txId,
+            fannedOutAt: w.fannedOutAt,
+            createdAt: w.createdAt,
+          });
+        }
+        rows = [];
+        chars = 0;
       }
     }
     return stored;
@@ -169,8 +170,9 @@ export function createEventService({ db }: { db: Db }) {
     },
 
     /**
-     * Many events in one statement (a nested create: the course, each section, each lesson), with
-     * one fan-out job for the batch, none when no endpoint wants them. Nothing is sent for an
+     * Many events in one statement (a nested create: the course, each section, each lesson; a few
+     * when their data passes STATEMENT_DATA_CHARS), with one fan-out job per statement, none when
+     * no endpoint wants them. Nothing is sent for an
      * empty list.
      */
     async recordMany(tx: DbOrTx, inputs: RecordEvent[]): Promise<void> {
