@@ -358,7 +358,7 @@ describe('the outbox costs no job unless an endpoint wants the event', () => {
     expect(rows[0]!.payload.eventIds).toHaveLength(2);
   });
 
-  it('a batch over 512 KB of event data is written in several statements, each with its own job', async () => {
+  it('a batch over 512 K characters of event data is written in several statements, each with its own job', async () => {
     const D = await createSchool(ctx);
     expect(
       (await api('POST', '/webhooks', { url: 'https://hooks.example.com/d', events: ['lesson.created'] }, D.key))

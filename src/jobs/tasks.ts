@@ -15,7 +15,7 @@ import { enqueue, TASKS, type TaskName } from './queue.js';
 
 export type JobDeps = { db: Db; services: Services; log: JobLog };
 
-/** One event (queued by the sweep) or the events one transaction wrote (events.recordMany). */
+/** One event (queued by the sweep) or the events one statement wrote (events.recordMany). */
 const FanOutPayload = z.union([
   z.object({ schoolId: z.string(), eventId: z.string() }),
   z.object({ schoolId: z.string(), eventIds: z.array(z.string()).min(1) }),

@@ -567,28 +567,37 @@ const htmlWindow = new Window({
 
 /**
  * ProseMirror's parser asks every element whether it matches each rule's selector until one does
- * (about 30 rules, most of them a bare tag name such as `p` or `li`), and happy-dom answers each of
- * those questions through its full selector engine — a third of the conversion. A bare tag name
- * matches an HTML element exactly when it is the element's local name (HTML elements' local names
- * are lower case, as are the rules'), so those are answered directly; every other selector
- * (`a[href]`, `img[src]:not(…)`) still goes to happy-dom. Only this private window's elements are
- * affected.
+ * (about 30 rules, most of them a bare tag name such as `p` or `li`), and happy-dom answers each
+ * through its full selector engine: about a quarter of an HTML conversion. A bare tag name matches
+ * an HTML element exactly when it is the element's local name (lower case, as are the rules'), so
+ * for this window's HTML elements those are answered directly; every other selector (`a[href]`,
+ * `img[src]:not(…)`) and every other element still goes to happy-dom. happy-dom's classes are
+ * shared by all its windows, hence the document check: other windows (`@tiptap/html`, which the
+ * property test compares with) see happy-dom's own answer.
  */
+const HTML_NAMESPACE = 'http://www.w3.org/1999/xhtml';
+const TAG_NAME_SELECTOR = /^[a-z][a-z0-9]*$/;
 const elementProto = htmlWindow.Element.prototype;
 const matchesSelector = elementProto.matches;
-const TAG_NAME_SELECTOR = /^[a-z][a-z0-9]*$/;
 elementProto.matches = function matches(this: InstanceType<typeof htmlWindow.Element>, selector: string) {
-  return TAG_NAME_SELECTOR.test(selector) ? this.localName === selector : matchesSelector.call(this, selector);
+  if (this.ownerDocument === htmlWindow.document && this.namespaceURI === HTML_NAMESPACE)
+    if (TAG_NAME_SELECTOR.test(selector)) return this.localName === selector;
+  return matchesSelector.call(this, selector);
 };
 
-/** One template element for every parse (parsing is synchronous; its content is replaced each time). */
+/** One template element for every parse: parsing is synchronous, and it is emptied after each. */
 const template = htmlWindow.document.createElement('template');
 
 /** HTML → sanitised → ProseMirror's HTML parser with the Tiptap rules → validated like any document. */
 function fromHtml(html: string, path: string): RichTextDoc {
-  template.innerHTML = sanitizeCounted(html, path);
-  const json = domParser.parse(template.content as unknown as globalThis.Node).toJSON();
-  return validated(json, path);
+  try {
+    template.innerHTML = sanitizeCounted(html, path);
+    const json = domParser.parse(template.content as unknown as globalThis.Node).toJSON();
+    return validated(json, path);
+  } finally {
+    // Up to 10,000 elements: not kept alive until the next parse, nor removed on its time.
+    template.innerHTML = '';
+  }
 }
 
 const markdownToHtml = createMarkdownRenderer(RICH_TEXT_MAX_DEPTH, RICH_TEXT_MAX_NODES);

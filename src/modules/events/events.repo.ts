@@ -11,18 +11,7 @@ export type EventPosition = { txId: string; id: string };
 export type EventInput = { id: string; type: string; dataJson: string; webhookId: string | null };
 export type EventBatch = { apiVersion: string; actorType: EventRow['actorType']; actorId: string | null };
 
-/**
- * Inserts the school's events and, in the same statement, enqueues one fan-out job for those of them
- * that an enabled endpoint of the school is subscribed to (by type or `*`; webhook.test: its own
- * endpoint). Events no endpoint wants are written already fanned out: no job, and the sweep never
- * looks at them. One round trip whatever the number of events. Returns the rows when `returning`.
- *
- * Subscription check vs a concurrent endpoint change: the check sees the endpoints committed when
- * this statement started. An endpoint committed after that, while this transaction is still open,
- * does not get these events — an endpoint receives the events written after it was saved (the
- * events stay in GET /events). This statement is the last of its transaction, so the window is the
- * time to COMMIT.
- */
+/** The named parameters of the insert statement (see insertEvents). */
 const insert = {
   rows: sql.placeholder('rows'),
   schoolId: sql.placeholder('schoolId'),

@@ -87,10 +87,25 @@ function monotonicEventIds() {
 }
 
 /**
- * Event data per INSERT: a batch larger than this (a nested import's thousand events) is split, so
- * no one statement takes long to serialise; each statement adds its own fan-out job.
+ * Event data per INSERT, in characters: a batch larger than this (a nested import's thousand
+ * events) is split, so no one statement takes long to serialise; each adds its own fan-out job.
  */
 const STATEMENT_DATA_CHARS = 512 * 1024;
+
+/** Consecutive rows in groups of at most STATEMENT_DATA_CHARS of data (a larger event goes alone). */
+function bySize(rows: repo.EventInput[]): repo.EventInput[][] {
+  const groups: repo.EventInput[][] = [];
+  let chars = Number.POSITIVE_INFINITY; // the first row opens the first group
+  for (const row of rows) {
+    if (chars + row.dataJson.length > STATEMENT_DATA_CHARS) {
+      groups.push([]);
+      chars = 0;
+    }
+    groups[groups.length - 1]!.push(row);
+    chars += row.dataJson.length;
+  }
+  return groups;
+}
 
 /** `data` of an event as JSON text: the object spliced in as it is when PostgreSQL built it. */
 function dataJson(input: RecordEvent): string {
@@ -103,7 +118,7 @@ function dataJson(input: RecordEvent): string {
  * Events (API.md §2): the outbox every change writes in its own transaction. `record` and
  * `recordMany` are what other services call, with their transaction: the event rows and the job
  * that fans them out to webhooks commit together with the change, or not at all — in one
- * statement, and without a job when no endpoint of the school wants them.
+ * statement (a few for a large batch), and without a job when no endpoint of the school wants them.
  */
 export function createEventService({ db }: { db: Db }) {
   const nextId = monotonicEventIds();
@@ -127,18 +142,18 @@ export function createEventService({ db }: { db: Db }) {
     const nextSlice = timeSlicer();
     for (const { schoolId, actor, list } of batches.values()) {
       const statement = { apiVersion: EVENT_API_VERSION, actorType: actor.type, actorId: actor.id };
-      let rows: repo.EventInput[] = [];
-      let chars = 0;
-      for (const [i, input] of list.entries()) {
-        const row = { id: nextId(), type: input.type, dataJson: dataJson(input), webhookId: input.webhookId ?? null };
-        rows.push(row);
-        chars += row.dataJson.length;
-        if (chars < STATEMENT_DATA_CHARS && i < list.length - 1) continue;
+      const rows = list.map((input) => ({
+        id: nextId(),
+        type: input.type,
+        dataJson: dataJson(input),
+        webhookId: input.webhookId ?? null,
+      }));
+      for (const group of bySize(rows)) {
         await nextSlice();
         const written = new Map(
-          (await repo.insertEvents(tx, schoolId, statement, rows, TASKS.fanOut)).map((w) => [w.id, w]),
+          (await repo.insertEvents(tx, schoolId, statement, group, TASKS.fanOut)).map((w) => [w.id, w]),
         );
-        for (const r of rows) {
+        for (const r of group) {
           const w = written.get(r.id)!;
           stored.push({
             id: r.id,
@@ -155,8 +170,6 @@ export function createEventService({ db }: { db: Db }) {
             createdAt: w.createdAt,
           });
         }
-        rows = [];
-        chars = 0;
       }
     }
     return stored;
