@@ -585,6 +585,24 @@ elementProto.matches = function matches(this: InstanceType<typeof htmlWindow.Ele
   return matchesSelector.call(this, selector);
 };
 
+/**
+ * The parser also reads every element's `style` (for style rules and `white-space`), and happy-dom
+ * builds a CSSStyleDeclaration per element to answer: another fifth of the parse. The sanitiser
+ * removes every style attribute, so this window's elements without one share one empty
+ * declaration, which reads exactly as theirs would. Nothing writes styles while parsing: the
+ * window only parses, and rendering does not use it.
+ */
+const htmlElementProto = htmlWindow.HTMLElement.prototype;
+const styleOf = Object.getOwnPropertyDescriptor(htmlElementProto, 'style')?.get;
+if (!styleOf) throw new Error('happy-dom: HTMLElement.prototype.style is not a getter');
+const noStyle = styleOf.call(htmlWindow.document.createElement('span'));
+Object.defineProperty(htmlElementProto, 'style', {
+  configurable: true,
+  get(this: InstanceType<typeof htmlWindow.HTMLElement>) {
+    return this.ownerDocument === htmlWindow.document && !this.hasAttribute('style') ? noStyle : styleOf.call(this);
+  },
+});
+
 /** One template element for every parse: parsing is synchronous, and it is emptied after each. */
 const template = htmlWindow.document.createElement('template');
 
