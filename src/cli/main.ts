@@ -6,11 +6,10 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from '../config.js';
-import { openDatabase } from '../db/open.js';
 import { ScopeSchema } from '../modules/api-keys/api-keys.schemas.js';
 import { VERSION } from '../paths.js';
-import { createServices } from '../services.js';
-import { type TargetFlags, targetFrom, UsageError } from './target.js';
+import type { Services } from '../services.js';
+import { loadServices, type TargetFlags, targetFrom, UsageError } from './target.js';
 
 const USAGE = `syllabus ${VERSION} — API-first course platform
 
@@ -48,8 +47,9 @@ const OPTIONS = {
   out: { type: 'string' },
 } as const;
 
-async function withServices<T>(fn: (services: ReturnType<typeof createServices>) => Promise<T>): Promise<T> {
+async function withServices<T>(fn: (services: Services) => Promise<T>): Promise<T> {
   const config = loadConfig();
+  const { openDatabase, createServices } = await loadServices();
   const database = await openDatabase(config, 'cli');
   try {
     return await fn(createServices(database, config));
@@ -62,6 +62,7 @@ async function withServices<T>(fn: (services: ReturnType<typeof createServices>)
 async function runWorkers(): Promise<void> {
   const config = loadConfig();
   const log = (msg: string) => process.stderr.write(`syllabus worker: ${msg}\n`);
+  const { openDatabase, createServices } = await loadServices();
   // 'cli': with the embedded database, a worker uses the server's PostgreSQL when one runs.
   const database = await openDatabase(config, 'cli', log);
   // Loaded only here: the other commands do not need the queue runner.

@@ -5,15 +5,17 @@
  * shapes, so the commands do not care which.
  */
 import { loadConfig } from '../config.js';
-import { openDatabase } from '../db/open.js';
 import { AppError } from '../lib/errors.js';
-import {
-  type Changes,
-  type CourseDocumentInput,
-  CourseDocumentSchema,
-  type ExportedCourse,
-} from '../modules/courses/sync.schemas.js';
-import { createServices } from '../services.js';
+import type { Changes, CourseDocumentInput, ExportedCourse } from '../modules/courses/sync.schemas.js';
+
+/**
+ * The database and the services: the whole application, ~2 s to load. Only the commands that use
+ * them import them, so a usage error or an import over HTTP does not wait.
+ */
+export async function loadServices() {
+  const [{ openDatabase }, { createServices }] = await Promise.all([import('../db/open.js'), import('../services.js')]);
+  return { openDatabase, createServices };
+}
 
 export class UsageError extends Error {}
 
@@ -145,6 +147,10 @@ function httpTarget(base: string, key: string): Target {
 
 async function serviceTarget(schoolId: string): Promise<Target> {
   const config = loadConfig();
+  const [{ openDatabase, createServices }, { CourseDocumentSchema }] = await Promise.all([
+    loadServices(),
+    import('../modules/courses/sync.schemas.js'),
+  ]);
   const database = await openDatabase(config, 'cli');
   const services = createServices(database, config);
   const failure = (e: unknown): never => {
