@@ -185,8 +185,7 @@ export function createEventService({ db }: { db: Db }) {
     /**
      * Many events in one statement (a nested create: the course, each section, each lesson; a few
      * when their data passes STATEMENT_DATA_CHARS), with one fan-out job per statement, none when
-     * no endpoint wants them. Nothing is sent for an
-     * empty list.
+     * no endpoint wants them. Nothing is sent for an empty list.
      */
     async recordMany(tx: DbOrTx, inputs: RecordEvent[]): Promise<void> {
       if (inputs.length === 0) return;
